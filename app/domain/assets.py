@@ -1,0 +1,79 @@
+"""The asset library's records and its search query."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, field_validator
+
+from app.domain.common import FrozenModel, Id, NonEmptyStr, Record, Timestamp, utc_now
+from app.domain.enums import AssetSource, AssetType
+
+MAX_TAG_LENGTH = 64
+MAX_PAGE_SIZE = 500
+
+
+def normalise_tag(tag: str) -> str:
+    """A tag as stored: trimmed, lower case, inner white space folded to one space."""
+    return " ".join(tag.split()).lower()
+
+
+class Asset(Record):
+    """A stored media file; ``sha256`` identifies its content within the tenant."""
+
+    type: AssetType
+    filename: NonEmptyStr
+    content_type: str = "application/octet-stream"
+    size: Annotated[int, Field(ge=0)]
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    storage_key: NonEmptyStr
+    thumbnail_key: str | None = None
+    tags: tuple[str, ...] = ()
+    category: str | None = None
+    archived: bool = False
+    archived_at: Timestamp | None = None
+    uploaded_at: Timestamp = Field(default_factory=utc_now)
+    uploaded_by: Id
+    width: int | None = None
+    height: int | None = None
+    duration_seconds: float | None = None
+    source: AssetSource = AssetSource.UPLOAD
+    render_job_id: Id | None = None
+
+
+class AssetQuery(FrozenModel):
+    """A library search, applied in the seed's order.
+
+    tenant (the actor's) → not archived (unless ``include_archived``) → type in ``types`` → tags
+    contain all of ``tags`` → filename contains ``filename`` (case-insensitive, literal text) →
+    newest upload first → ``limit``/``offset``.
+    """
+
+    types: frozenset[AssetType] | None = None
+    tags: frozenset[str] | None = None
+    filename: str | None = None
+    include_archived: bool = False
+    limit: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = 50
+    offset: Annotated[int, Field(ge=0)] = 0
+
+    @field_validator("tags", mode="after")
+    @classmethod
+    def _normalise_tags(cls, value: frozenset[str] | None) -> frozenset[str] | None:
+        if value is None:
+            return None
+        tags = frozenset(normalise_tag(tag) for tag in value)
+        return frozenset(tag for tag in tags if tag) or None
+
+    @field_validator("filename", mode="after")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+
+class AssetPage(FrozenModel):
+    """One page of search results and the total number of matches."""
+
+    items: list[Asset]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,80 @@
+"""Building blocks shared by every model: identifiers, timestamps, money, the stored record."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+
+def new_id() -> str:
+    """A fresh record id: 32 lower-case hex characters, unique across tenants."""
+    return uuid.uuid4().hex
+
+
+def to_timestamp(value: datetime) -> datetime:
+    """UTC, truncated to the millisecond: what both databases store exactly."""
+    utc = value.astimezone(UTC)
+    return utc.replace(microsecond=utc.microsecond - utc.microsecond % 1000)
+
+
+def utc_now() -> datetime:
+    """The current time as a :data:`Timestamp`."""
+    return to_timestamp(datetime.now(UTC))
+
+
+Timestamp = Annotated[AwareDatetime, AfterValidator(to_timestamp)]
+"""A point in time set by the system: time zone aware, held in UTC at millisecond precision."""
+
+NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+
+
+class Model(BaseModel):
+    """Base of every domain model: validated on assignment, unknown fields refused."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=False)
+
+
+class FrozenModel(BaseModel):
+    """Base of value objects (immutable, hashable)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Money(FrozenModel):
+    """An amount of money in an ISO 4217 currency, e.g. ``{"amount": 5000, "currency": "EUR"}``."""
+
+    amount: Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2)]
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+
+class Record(Model):
+    """A stored record: tenant-scoped, versioned for optimistic concurrency.
+
+    ``revision`` is the revision the record had when it was read. A repository writes an update
+    only if the stored revision still equals it, and returns the record with ``revision + 1``. (It
+    is not called ``version``: a strategy's ``version`` is its number in the campaign's history.)
+    """
+
+    id: Id = Field(default_factory=new_id)
+    tenant_id: Id
+    revision: int = Field(default=0, ge=0)
+    created_at: Timestamp = Field(default_factory=utc_now)
+    updated_at: Timestamp = Field(default_factory=utc_now)

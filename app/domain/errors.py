@@ -1,0 +1,65 @@
+"""The error hierarchy of the service core.
+
+Every error the core raises on purpose derives from :class:`AppError` and carries a message fit to
+show a user. Adapters translate driver exceptions into these (``raise StorageError(...) from exc``);
+nothing above an adapter sees a driver exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class AppError(Exception):
+    """Base of every error the core raises on purpose; ``message`` reads well in a dialog."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotFound(AppError):
+    """The record does not exist, or belongs to another tenant (the two are indistinguishable)."""
+
+
+class Conflict(AppError):
+    """A concurrent writer changed the record first (stale version) or an identity is taken."""
+
+
+class PermissionDenied(AppError):
+    """The acting user lacks the role the call needs."""
+
+
+class InvalidInput(AppError):
+    """The input is malformed or breaks a rule; nothing was changed."""
+
+
+class InvalidTransition(AppError):
+    """A state machine refused a transition; ``from_state`` and ``to_state`` name it."""
+
+    def __init__(self, from_state: str, to_state: str, reason: str = "") -> None:
+        message = f"cannot go from {from_state} to {to_state}"
+        if reason:
+            message = f"{message}: {reason}"
+        super().__init__(message)
+        self.from_state = from_state
+        self.to_state = to_state
+
+
+class PublishBlocked(AppError):
+    """Publishing was refused; ``blockers`` lists every reason."""
+
+    def __init__(self, blockers: Sequence[str]) -> None:
+        self.blockers = list(blockers)
+        super().__init__("publishing is blocked: " + "; ".join(self.blockers))
+
+
+class StorageError(AppError):
+    """The database or the media store failed (unreachable, corrupt, out of space, ...)."""
+
+
+class ConfigurationError(AppError):
+    """The settings are unusable (a secret in the config file, a bad URI, ...)."""

@@ -1,0 +1,61 @@
+"""The render-job state machine and retry policy, as pure functions.
+
+queued → running | cancelled | failed; running → published | failed | cancelled | queued (a
+transient error waiting for its retry); failed | cancelled → queued (a manual retry); published is
+final. Anything else raises :class:`InvalidTransition`.
+"""
+
+from __future__ import annotations
+
+import random
+
+from app.domain.enums import RenderStatus
+from app.domain.errors import InvalidTransition
+from app.domain.render_jobs import MAX_LOG_LINES
+
+TRANSITIONS: dict[RenderStatus, frozenset[RenderStatus]] = {
+    RenderStatus.QUEUED: frozenset(
+        {RenderStatus.RUNNING, RenderStatus.CANCELLED, RenderStatus.FAILED}
+    ),
+    RenderStatus.RUNNING: frozenset(
+        {RenderStatus.PUBLISHED, RenderStatus.FAILED, RenderStatus.CANCELLED, RenderStatus.QUEUED}
+    ),
+    RenderStatus.FAILED: frozenset({RenderStatus.QUEUED}),
+    RenderStatus.CANCELLED: frozenset({RenderStatus.QUEUED}),
+    RenderStatus.PUBLISHED: frozenset(),
+}
+
+
+def check_transition(current: RenderStatus, target: RenderStatus) -> RenderStatus:
+    """Return ``target`` if a job may go there from ``current``, else raise InvalidTransition."""
+    if target not in TRANSITIONS[current]:
+        reason = "the job is finished" if current.terminal else "not a step of the job lifecycle"
+        if current in (RenderStatus.FAILED, RenderStatus.CANCELLED):
+            reason = "only a retry can restart it"
+        raise InvalidTransition(current.value, target.value, reason)
+    return target
+
+
+def backoff_seconds(
+    retry: int,
+    *,
+    retry_after: float | None = None,
+    base: float = 2.0,
+    cap: float = 300.0,
+    rng: random.Random | None = None,
+) -> float:
+    """The wait before retry number ``retry`` (1, 2, 3, ...).
+
+    Exponential with full jitter (``base * 2**(retry-1)``, capped), but never shorter than a
+    provider's ``Retry-After``.
+    """
+    if retry < 1:
+        raise ValueError("retry numbers start at 1")
+    ceiling = min(cap, base * 2 ** (retry - 1))
+    jittered = (rng or random.SystemRandom()).uniform(ceiling / 2, ceiling)
+    return max(jittered, retry_after or 0.0)
+
+
+def append_logs(logs: tuple[str, ...], *lines: str) -> tuple[str, ...]:
+    """``logs`` with ``lines`` added, keeping the newest :data:`MAX_LOG_LINES` lines."""
+    return (*logs, *lines)[-MAX_LOG_LINES:]

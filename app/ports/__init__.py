@@ -1,0 +1,1 @@
+"""Ports: the typing.Protocol interfaces the services depend on and the adapters implement."""

@@ -1,0 +1,174 @@
+"""Repository ports: how services read and write records, whatever the database.
+
+Every method takes the tenant first and never returns or changes another tenant's record: such a
+record reads as missing (:class:`NotFound`). Writes are optimistic: ``update`` succeeds only if the
+stored ``revision`` still equals the record's, and raises :class:`Conflict` otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from app.domain import (
+    ActivityEntry,
+    AdPlan,
+    Approval,
+    Asset,
+    AssetPage,
+    AssetQuery,
+    Campaign,
+    Creative,
+    Member,
+    Post,
+    Record,
+    RenderJob,
+    RenderStatus,
+    Strategy,
+    Workspace,
+)
+
+R = TypeVar("R", bound=Record)
+
+
+class Repository(Protocol[R]):
+    """The operations every record type has."""
+
+    async def get(self, tenant_id: str, record_id: str) -> R:
+        """The record, or :class:`NotFound` (also for another tenant's record)."""
+        ...
+
+    async def add(self, record: R) -> R:
+        """Insert a new record; returns it at revision 1. :class:`Conflict` if its identity is
+        taken."""
+        ...
+
+    async def add_many(self, records: Sequence[R]) -> None:
+        """Insert many new records in one batch: all of them or, on a conflict, none."""
+        ...
+
+    async def update(self, record: R) -> R:
+        """Write ``record`` if the stored revision equals ``record.revision``; returns it at the
+        next revision. :class:`Conflict` if it is stale, :class:`NotFound` if it is gone."""
+        ...
+
+
+class WorkspaceRepository(Repository[Workspace], Protocol):
+    """Workspaces (tenants); a workspace's ``tenant_id`` is its own ``id``."""
+
+
+class MemberRepository(Repository[Member], Protocol):
+    async def find(self, tenant_id: str, user_id: str) -> Member | None: ...
+
+    async def list(self, tenant_id: str) -> list[Member]: ...
+
+
+class CampaignRepository(Repository[Campaign], Protocol):
+    async def list(self, tenant_id: str) -> list[Campaign]:
+        """The tenant's campaigns, newest first."""
+        ...
+
+
+class StrategyRepository(Repository[Strategy], Protocol):
+    async def list_for_campaign(self, tenant_id: str, campaign_id: str) -> list[Strategy]:
+        """Every version of the campaign's strategy, oldest first."""
+        ...
+
+    async def find_active(self, tenant_id: str, campaign_id: str) -> Strategy | None: ...
+
+
+class ApprovalRepository(Repository[Approval], Protocol):
+    async def list_for_campaign(self, tenant_id: str, campaign_id: str) -> list[Approval]: ...
+
+
+class CreativeRepository(Repository[Creative], Protocol):
+    async def list_for_campaign(
+        self, tenant_id: str, campaign_id: str, *, stale_only: bool = False
+    ) -> list[Creative]:
+        """The campaign's creatives, oldest first."""
+        ...
+
+
+class PostRepository(Repository[Post], Protocol):
+    async def list_for_campaign(self, tenant_id: str, campaign_id: str) -> list[Post]:
+        """The campaign's posts in time order."""
+        ...
+
+
+class AdPlanRepository(Repository[AdPlan], Protocol):
+    async def list_for_campaign(self, tenant_id: str, campaign_id: str) -> list[AdPlan]: ...
+
+
+class RenderJobRepository(Repository[RenderJob], Protocol):
+    async def list(
+        self,
+        tenant_id: str,
+        *,
+        campaign_id: str | None = None,
+        statuses: Sequence[RenderStatus] | None = None,
+    ) -> list[RenderJob]:
+        """The tenant's jobs, newest first, optionally of one campaign and some statuses."""
+        ...
+
+    async def claim_next(
+        self,
+        *,
+        worker_id: str,
+        now: datetime,
+        lease_until: datetime,
+        providers: Sequence[str] | None = None,
+    ) -> RenderJob | None:
+        """Atomically lease the next job that needs a worker, across tenants.
+
+        A job needs a worker when it is queued or running, its ``available_at`` has come, and it
+        has no lease or its lease expired before ``now``. The oldest such job is leased to
+        ``worker_id`` until ``lease_until`` and returned; two claimers never get the same lease.
+        """
+        ...
+
+    async def find_by_provider_job(self, provider: str, provider_job_id: str) -> RenderJob | None:
+        """The job a provider's id belongs to (for webhooks, which carry no tenant)."""
+        ...
+
+
+class AssetRepository(Repository[Asset], Protocol):
+    async def search(self, tenant_id: str, query: AssetQuery) -> AssetPage:
+        """Apply ``query`` in the seed's filter order; see :class:`AssetQuery`."""
+        ...
+
+    async def find_by_sha256(self, tenant_id: str, sha256: str) -> Asset | None: ...
+
+
+class ActivityRepository(Repository[ActivityEntry], Protocol):
+    async def list(
+        self, tenant_id: str, *, campaign_id: str | None = None, limit: int = 100
+    ) -> list[ActivityEntry]:
+        """The newest entries first."""
+        ...
+
+
+class Store(Protocol):
+    """Every repository of one database, and its lifecycle."""
+
+    workspaces: WorkspaceRepository
+    members: MemberRepository
+    campaigns: CampaignRepository
+    strategies: StrategyRepository
+    approvals: ApprovalRepository
+    creatives: CreativeRepository
+    posts: PostRepository
+    ad_plans: AdPlanRepository
+    render_jobs: RenderJobRepository
+    assets: AssetRepository
+    activity: ActivityRepository
+
+    async def open(self) -> None:
+        """Connect, migrate or create indexes; raises :class:`StorageError` with the cause."""
+        ...
+
+    async def close(self) -> None: ...
+
+    async def describe(self) -> dict[str, Any]:
+        """Facts for ``campaign-studio doctor`` (kind, location, schema, server version, ...)."""
+        ...

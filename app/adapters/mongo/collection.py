@@ -1,0 +1,190 @@
+"""The operations every MongoDB repository shares, and the translation of driver errors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Generic, TypeVar
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
+
+from app.adapters.mongo.codec import DocumentCodec, short_id
+from app.domain import Record
+from app.domain.errors import Conflict, NotFound, StorageError
+
+R = TypeVar("R", bound=Record)
+
+Document = dict[str, Any]
+Sort = list[tuple[str, int]]
+
+_DUPLICATE_KEY = 11000
+_INDEX_IN_MESSAGE = re.compile(r"index: (\S+)")
+
+
+def describe_error(exc: PyMongoError) -> str:
+    """The useful start of a driver error's text, without topology dumps or raw replies."""
+    text = str(exc)
+    for marker in (", full error:", ", Timeout:", "Topology Description:"):
+        text = text.split(marker, 1)[0]
+    text = " ".join(text.split())
+    return text if len(text) <= 300 else f"{text[:297]}..."
+
+
+@contextmanager
+def storage_errors(action: str) -> Iterator[None]:
+    """Translate any driver error raised inside into :class:`StorageError`.
+
+    Args:
+        action: What was being done, completing "the database could not ...".
+    """
+    try:
+        yield
+    except PyMongoError as exc:
+        raise StorageError(f"the database could not {action}: {describe_error(exc)}") from exc
+
+
+def _duplicate_is_id(details: Mapping[str, Any] | None) -> bool | None:
+    """Whether a duplicate-key error is about ``_id``; None when the error does not say.
+
+    A server names the key pattern and index; mongomock says only "Duplicate Key Error".
+    """
+    if not details:
+        return None
+    pattern = details.get("keyPattern")
+    if isinstance(pattern, Mapping):
+        return "_id" in pattern
+    match = _INDEX_IN_MESSAGE.search(str(details.get("errmsg", "")))
+    return match.group(1) == "_id_" if match else None
+
+
+class MongoRepository(Generic[R]):
+    """Get, add, add-many and optimistic update of one record type in one collection.
+
+    Args:
+        collection: The collection the records live in.
+        codec: How records become documents.
+        taken: The message for a record whose unique key (other than its id) is taken; None if
+            the collection has no unique index besides ``_id``.
+    """
+
+    def __init__(
+        self,
+        collection: AsyncCollection[Document],
+        codec: DocumentCodec[R],
+        *,
+        taken: Callable[[R], str] | None = None,
+    ) -> None:
+        self._collection = collection
+        self._codec = codec
+        self._noun = codec.noun
+        self._taken = taken
+
+    async def get(self, tenant_id: str, record_id: str) -> R:
+        """The record, or :class:`NotFound` (also for another tenant's record)."""
+        record = await self._find_one({"_id": record_id, "tenant_id": tenant_id})
+        if record is None:
+            raise NotFound(f"{self._noun} {short_id(record_id)} not found")
+        return record
+
+    async def add(self, record: R) -> R:
+        """Insert a new record at revision 1; :class:`Conflict` if its identity is taken."""
+        with storage_errors(f"add the {self._noun}"):
+            try:
+                await self._collection.insert_one(self._codec.encode(record, revision=1))
+            except DuplicateKeyError as exc:
+                message = await self._conflict_message(record, exc.details, on_insert=True)
+                raise Conflict(message) from exc
+        return record.model_copy(update={"revision": 1})
+
+    async def add_many(self, records: Sequence[R]) -> None:
+        """Insert the records in order: all of them or, on a conflict, none."""
+        if not records:
+            return
+        docs = [self._codec.encode(record, revision=1) for record in records]
+        with storage_errors(f"add the {self._noun} records"):
+            try:
+                await self._collection.insert_many(docs, ordered=True)
+            except BulkWriteError as exc:
+                await self._undo_partial_insert(records, docs, exc)
+                raise
+
+    async def update(self, record: R) -> R:
+        """Write ``record`` if the stored revision equals ``record.revision``.
+
+        Returns:
+            The record at the next revision.
+
+        Raises:
+            Conflict: The stored record changed since it was read, or a unique key is taken.
+            NotFound: The record is gone (or belongs to another tenant).
+        """
+        revision = record.revision + 1
+        key = {"_id": record.id, "tenant_id": record.tenant_id}
+        with storage_errors(f"save the {self._noun}"):
+            try:
+                result = await self._collection.replace_one(
+                    {**key, "revision": record.revision},
+                    self._codec.encode(record, revision=revision),
+                )
+            except DuplicateKeyError as exc:
+                message = await self._conflict_message(record, exc.details, on_insert=False)
+                raise Conflict(message) from exc
+            if result.matched_count == 0:
+                if await self._collection.count_documents(key, limit=1):
+                    raise Conflict(
+                        f"this {self._noun} was changed by someone else; reload and try again"
+                    )
+                raise NotFound(f"{self._noun} {short_id(record.id)} not found")
+        return record.model_copy(update={"revision": revision})
+
+    async def _find_one(
+        self, query: Mapping[str, Any], *, sort: Sort | None = None
+    ) -> R | None:
+        with storage_errors(f"read the {self._noun}"):
+            doc = await self._collection.find_one(query, sort=sort)
+        return None if doc is None else self._codec.decode(doc)
+
+    async def _find_all(
+        self, query: Mapping[str, Any], *, sort: Sort, skip: int = 0, limit: int = 0
+    ) -> list[R]:
+        with storage_errors(f"read the {self._noun} records"):
+            cursor = self._collection.find(query).sort(sort)
+            if skip:
+                cursor = cursor.skip(skip)
+            if limit:
+                cursor = cursor.limit(limit)
+            docs = await cursor.to_list(None)
+        return [self._codec.decode(doc) for doc in docs]
+
+    async def _undo_partial_insert(
+        self, records: Sequence[R], docs: Sequence[Document], exc: BulkWriteError
+    ) -> None:
+        """Delete what an ordered ``insert_many`` inserted before it failed; raise Conflict if
+        it failed on a duplicate key."""
+        details: Mapping[str, Any] = exc.details or {}
+        errors = details.get("writeErrors") or [{}]
+        inserted = int(details.get("nInserted", errors[0].get("index", 0)))
+        message = None
+        if errors[0].get("code") == _DUPLICATE_KEY:
+            failed = records[int(errors[0].get("index", inserted))]
+            message = await self._conflict_message(failed, errors[0], on_insert=True)
+        ids = [doc["_id"] for doc in docs[:inserted]]
+        if ids:
+            await self._collection.delete_many({"_id": {"$in": ids}})
+        if message is not None:
+            raise Conflict(message) from exc
+
+    async def _conflict_message(
+        self, record: R, details: Mapping[str, Any] | None, *, on_insert: bool
+    ) -> str:
+        """Name what is taken: the record's id or its unique key."""
+        id_taken = _duplicate_is_id(details) if on_insert else False
+        if id_taken is None:
+            id_taken = self._taken is None or bool(
+                await self._collection.count_documents({"_id": record.id}, limit=1)
+            )
+        if id_taken or self._taken is None:
+            return f"{self._noun} {short_id(record.id)} already exists"
+        return self._taken(record)

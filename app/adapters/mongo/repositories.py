@@ -1,0 +1,290 @@
+"""The MongoDB repositories of every record type (see :mod:`app.ports.repositories`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+
+from app.adapters.mongo.codec import DocumentCodec, as_utc
+from app.adapters.mongo.collection import Document, MongoRepository, storage_errors
+from app.domain import (
+    ActivityEntry,
+    AdPlan,
+    Approval,
+    ApprovalScope,
+    Asset,
+    AssetPage,
+    AssetQuery,
+    Campaign,
+    Creative,
+    Member,
+    Post,
+    RenderJob,
+    RenderStatus,
+    Strategy,
+    StrategyStatus,
+    Workspace,
+)
+
+Database = AsyncDatabase[Document]
+
+NEWEST_FIRST = [("created_at", -1), ("_id", -1)]
+OLDEST_FIRST = [("created_at", 1), ("_id", 1)]
+CLAIMABLE = [RenderStatus.QUEUED.value, RenderStatus.RUNNING.value]
+_SCOPE_ORDER = {scope: rank for rank, scope in enumerate(ApprovalScope)}
+
+
+class MongoWorkspaceRepository(MongoRepository[Workspace]):
+    """Workspaces (tenants); a workspace's ``tenant_id`` is its own ``id``."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__(database["workspaces"], DocumentCodec(Workspace, noun="workspace"))
+
+
+class MongoMemberRepository(MongoRepository[Member]):
+    """Members of a workspace; one per user and tenant."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__(
+            database["members"],
+            DocumentCodec(Member, noun="member"),
+            taken=lambda m: f"user {m.user_id} is already a member of this workspace",
+        )
+
+    async def find(self, tenant_id: str, user_id: str) -> Member | None:
+        """The user's membership of the tenant, or None."""
+        return await self._find_one({"tenant_id": tenant_id, "user_id": user_id})
+
+    async def list(self, tenant_id: str) -> list[Member]:
+        """The tenant's members by user id."""
+        return await self._find_all({"tenant_id": tenant_id}, sort=[("user_id", 1)])
+
+
+class MongoCampaignRepository(MongoRepository[Campaign]):
+    """Campaigns."""
+
+    def __init__(self, database: Database) -> None:
+        codec = DocumentCodec(Campaign, noun="campaign", datetime_fields=("published_at",))
+        super().__init__(database["campaigns"], codec)
+
+    async def list(self, tenant_id: str) -> list[Campaign]:
+        """The tenant's campaigns, newest first."""
+        return await self._find_all({"tenant_id": tenant_id}, sort=NEWEST_FIRST)
+
+
+class MongoStrategyRepository(MongoRepository[Strategy]):
+    """Strategy versions; one per campaign and version number."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__(
+            database["strategies"],
+            DocumentCodec(Strategy, noun="strategy", datetime_fields=("invalidated_at",)),
+            taken=lambda s: f"strategy version {s.version} already exists",
+        )
+
+    async def list_for_campaign(self, tenant_id: str, campaign_id: str) -> list[Strategy]:
+        """Every version of the campaign's strategy, oldest first."""
+        query = {"tenant_id": tenant_id, "campaign_id": campaign_id}
+        return await self._find_all(query, sort=[("version", 1)])
+
+    async def find_active(self, tenant_id: str, campaign_id: str) -> Strategy | None:
+        """The active version, or None."""
+        query = {
+            "tenant_id": tenant_id,
+            "campaign_id": campaign_id,
+            "status": StrategyStatus.ACTIVE.value,
+        }
+        return await self._find_one(query, sort=[("version", -1)])
+
+
+class MongoApprovalRepository(MongoRepository[Approval]):
+    """Approvals; one per campaign and scope."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__(
+            database["approvals"],
+            DocumentCodec(Approval, noun="approval"),
+            taken=lambda a: f"a {a.scope.value} approval already exists for this campaign",
+        )
+
+    async def list_for_campaign(self, tenant_id: str, campaign_id: str) -> list[Approval]:
+        """The campaign's approvals in scope order: strategy, content, schedule, ads."""
+        query = {"tenant_id": tenant_id, "campaign_id": campaign_id}
+        approvals = await self._find_all(query, sort=[("_id", 1)])
+        return sorted(approvals, key=lambda approval: _SCOPE_ORDER[approval.scope])
+
+
+class MongoCreativeRepository(MongoRepository[Creative]):
+    """Creatives."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__(database["creatives"], DocumentCodec(Creative, noun="creative"))
+
+    async def list_for_campaign(
+        self, tenant_id: str, campaign_id: str, *, stale_only: bool = False
+    ) -> list[Creative]:
+        """The campaign's creatives (only the stale ones if ``stale_only``), oldest first."""
+        query: dict[str, Any] = {"tenant_id": tenant_id, "campaign_id": campaign_id}
+        if stale_only:
+            query["stale"] = True
+        return await self._find_all(query, sort=OLDEST_FIRST)
+
+
+def _post_at_utc(post: Post) -> datetime:
+    return as_utc(post.at.astimezone(UTC))
+
+
+class MongoPostRepository(MongoRepository[Post]):
+    """Scheduled posts; ``at`` keeps its offset, ``at_utc`` orders them."""
+
+    def __init__(self, database: Database) -> None:
+        codec = DocumentCodec(Post, noun="post", derived={"at_utc": _post_at_utc})
+        super().__init__(database["posts"], codec)
+
+    async def list_for_campaign(self, tenant_id: str, campaign_id: str) -> list[Post]:
+        """The campaign's posts in time order."""
+        query = {"tenant_id": tenant_id, "campaign_id": campaign_id}
+        return await self._find_all(query, sort=[("at_utc", 1), ("_id", 1)])
+
+
+class MongoAdPlanRepository(MongoRepository[AdPlan]):
+    """Ad plans."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__(database["ad_plans"], DocumentCodec(AdPlan, noun="ad plan"))
+
+    async def list_for_campaign(self, tenant_id: str, campaign_id: str) -> list[AdPlan]:
+        """The campaign's ad plans, oldest first."""
+        query = {"tenant_id": tenant_id, "campaign_id": campaign_id}
+        return await self._find_all(query, sort=OLDEST_FIRST)
+
+
+class MongoRenderJobRepository(MongoRepository[RenderJob]):
+    """Render jobs, including the system-wide lease and webhook look-ups."""
+
+    def __init__(self, database: Database) -> None:
+        codec = DocumentCodec(
+            RenderJob,
+            noun="render job",
+            datetime_fields=("available_at", "lease_expires_at", "submitted_at", "finished_at"),
+        )
+        super().__init__(database["render_jobs"], codec)
+
+    async def list(
+        self,
+        tenant_id: str,
+        *,
+        campaign_id: str | None = None,
+        statuses: Sequence[RenderStatus] | None = None,
+    ) -> list[RenderJob]:
+        """The tenant's jobs, newest first, optionally of one campaign and some statuses."""
+        query: dict[str, Any] = {"tenant_id": tenant_id}
+        if campaign_id is not None:
+            query["campaign_id"] = campaign_id
+        if statuses is not None:
+            query["status"] = {"$in": [RenderStatus(status).value for status in statuses]}
+        return await self._find_all(query, sort=NEWEST_FIRST)
+
+    async def claim_next(
+        self,
+        *,
+        worker_id: str,
+        now: datetime,
+        lease_until: datetime,
+        providers: Sequence[str] | None = None,
+    ) -> RenderJob | None:
+        """Atomically lease the oldest job that needs a worker, across tenants.
+
+        A job needs a worker when it is queued or running, its ``available_at`` has come and it
+        has no lease or its lease expired before ``now``.
+        """
+        now = as_utc(now)
+        query: dict[str, Any] = {
+            "status": {"$in": CLAIMABLE},
+            "available_at": {"$lte": now},
+            "$or": [{"lease_expires_at": None}, {"lease_expires_at": {"$lt": now}}],
+        }
+        if providers is not None:
+            query["provider"] = {"$in": list(providers)}
+        with storage_errors("claim a render job"):
+            doc = await self._collection.find_one_and_update(
+                query,
+                {
+                    "$set": {"lease_owner": worker_id, "lease_expires_at": as_utc(lease_until)},
+                    "$inc": {"revision": 1},
+                },
+                sort=[("available_at", 1), ("created_at", 1), ("_id", 1)],
+                return_document=ReturnDocument.AFTER,
+            )
+        return None if doc is None else self._codec.decode(doc)
+
+    async def find_by_provider_job(self, provider: str, provider_job_id: str) -> RenderJob | None:
+        """The job a provider's id belongs to, in any tenant (webhooks carry none)."""
+        return await self._find_one({"provider": provider, "provider_job_id": provider_job_id})
+
+
+class MongoAssetRepository(MongoRepository[Asset]):
+    """The asset library; ``sha256`` is unique per tenant."""
+
+    def __init__(self, database: Database) -> None:
+        codec = DocumentCodec(
+            Asset,
+            noun="asset",
+            datetime_fields=("uploaded_at", "archived_at"),
+            derived={"filename_lc": lambda asset: asset.filename.lower()},
+        )
+        super().__init__(
+            database["assets"],
+            codec,
+            taken=lambda _asset: "an asset with this content already exists",
+        )
+
+    async def search(self, tenant_id: str, query: AssetQuery) -> AssetPage:
+        """Apply ``query`` in the seed's filter order; see :class:`AssetQuery`."""
+        mongo_query: dict[str, Any] = {"tenant_id": tenant_id}
+        if not query.include_archived:
+            mongo_query["archived"] = False
+        if query.types is not None:
+            mongo_query["type"] = {"$in": sorted(kind.value for kind in query.types)}
+        if query.tags:
+            mongo_query["tags"] = {"$all": sorted(query.tags)}
+        if query.filename:
+            # Literal text: a user's input is never a regular expression.
+            mongo_query["filename_lc"] = {"$regex": re.escape(query.filename.lower())}
+        items = await self._find_all(
+            mongo_query,
+            sort=[("uploaded_at", -1), ("_id", -1)],
+            skip=query.offset,
+            limit=query.limit,
+        )
+        with storage_errors("count the assets"):
+            total = await self._collection.count_documents(mongo_query)
+        return AssetPage(items=items, total=total, limit=query.limit, offset=query.offset)
+
+    async def find_by_sha256(self, tenant_id: str, sha256: str) -> Asset | None:
+        """The tenant's asset with this content, or None."""
+        return await self._find_one({"tenant_id": tenant_id, "sha256": sha256})
+
+
+class MongoActivityRepository(MongoRepository[ActivityEntry]):
+    """The activity log."""
+
+    def __init__(self, database: Database) -> None:
+        codec = DocumentCodec(ActivityEntry, noun="activity entry", datetime_fields=("at",))
+        super().__init__(database["activity"], codec)
+
+    async def list(
+        self, tenant_id: str, *, campaign_id: str | None = None, limit: int = 100
+    ) -> list[ActivityEntry]:
+        """The newest ``limit`` entries first, optionally of one campaign."""
+        if limit <= 0:
+            return []
+        query: dict[str, Any] = {"tenant_id": tenant_id}
+        if campaign_id is not None:
+            query["campaign_id"] = campaign_id
+        return await self._find_all(query, sort=[("at", -1), ("_id", -1)], limit=limit)

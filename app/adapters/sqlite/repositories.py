@@ -1,0 +1,162 @@
+"""The SQLite repositories of the workflow records (campaigns, strategies, approvals, ...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.adapters.sqlite.repository import SqliteRepository, micros
+from app.domain import (
+    ActivityEntry,
+    AdPlan,
+    Approval,
+    ApprovalScope,
+    Campaign,
+    Creative,
+    Member,
+    Post,
+    Strategy,
+    StrategyStatus,
+    Workspace,
+)
+
+_SCOPE_ORDER = {scope: index for index, scope in enumerate(ApprovalScope)}
+
+
+class SqliteWorkspaceRepository(SqliteRepository[Workspace]):
+    table = "workspaces"
+    model = Workspace
+    label = "workspace"
+
+
+class SqliteMemberRepository(SqliteRepository[Member]):
+    table = "members"
+    model = Member
+    label = "member"
+    duplicate_message = "this user is already a member of the workspace"
+
+    def columns(self, record: Member) -> dict[str, Any]:
+        return {"user_id": record.user_id}
+
+    async def find(self, tenant_id: str, user_id: str) -> Member | None:
+        return await self._find_one("tenant_id = ? AND user_id = ?", (tenant_id, user_id))
+
+    async def list(self, tenant_id: str) -> list[Member]:
+        return await self._select("tenant_id = ?", (tenant_id,), order="user_id")
+
+
+class SqliteCampaignRepository(SqliteRepository[Campaign]):
+    table = "campaigns"
+    model = Campaign
+    label = "campaign"
+
+    def columns(self, record: Campaign) -> dict[str, Any]:
+        return {"created_at": micros(record.created_at)}
+
+    async def list(self, tenant_id: str) -> list[Campaign]:
+        return await self._select("tenant_id = ?", (tenant_id,), order="created_at DESC, id DESC")
+
+
+class SqliteStrategyRepository(SqliteRepository[Strategy]):
+    table = "strategies"
+    model = Strategy
+    label = "strategy"
+    duplicate_message = "this strategy version already exists (someone saved a version first)"
+
+    def columns(self, record: Strategy) -> dict[str, Any]:
+        return {
+            "campaign_id": record.campaign_id,
+            "version": record.version,
+            "status": record.status.value,
+        }
+
+    async def list_for_campaign(self, tenant_id: str, campaign_id: str) -> list[Strategy]:
+        return await self._select(
+            "tenant_id = ? AND campaign_id = ?", (tenant_id, campaign_id), order="version"
+        )
+
+    async def find_active(self, tenant_id: str, campaign_id: str) -> Strategy | None:
+        return await self._find_one(
+            "tenant_id = ? AND campaign_id = ? AND status = ?",
+            (tenant_id, campaign_id, StrategyStatus.ACTIVE.value),
+            order="version DESC",
+        )
+
+
+class SqliteApprovalRepository(SqliteRepository[Approval]):
+    table = "approvals"
+    model = Approval
+    label = "approval"
+    duplicate_message = "this campaign already has an approval for that scope"
+
+    def columns(self, record: Approval) -> dict[str, Any]:
+        return {"campaign_id": record.campaign_id, "scope": record.scope.value}
+
+    async def list_for_campaign(self, tenant_id: str, campaign_id: str) -> list[Approval]:
+        rows = await self._select("tenant_id = ? AND campaign_id = ?", (tenant_id, campaign_id))
+        return sorted(rows, key=lambda approval: _SCOPE_ORDER[approval.scope])
+
+
+class SqliteCreativeRepository(SqliteRepository[Creative]):
+    table = "creatives"
+    model = Creative
+    label = "creative"
+
+    def columns(self, record: Creative) -> dict[str, Any]:
+        return {
+            "campaign_id": record.campaign_id,
+            "stale": int(record.stale),
+            "created_at": micros(record.created_at),
+        }
+
+    async def list_for_campaign(
+        self, tenant_id: str, campaign_id: str, *, stale_only: bool = False
+    ) -> list[Creative]:
+        where = "tenant_id = ? AND campaign_id = ?" + (" AND stale = 1" if stale_only else "")
+        return await self._select(where, (tenant_id, campaign_id), order="created_at, id")
+
+
+class SqlitePostRepository(SqliteRepository[Post]):
+    table = "posts"
+    model = Post
+    label = "post"
+
+    def columns(self, record: Post) -> dict[str, Any]:
+        return {"campaign_id": record.campaign_id, "at_utc": micros(record.at)}
+
+    async def list_for_campaign(self, tenant_id: str, campaign_id: str) -> list[Post]:
+        return await self._select(
+            "tenant_id = ? AND campaign_id = ?", (tenant_id, campaign_id), order="at_utc, id"
+        )
+
+
+class SqliteAdPlanRepository(SqliteRepository[AdPlan]):
+    table = "ad_plans"
+    model = AdPlan
+    label = "ad plan"
+
+    def columns(self, record: AdPlan) -> dict[str, Any]:
+        return {"campaign_id": record.campaign_id, "created_at": micros(record.created_at)}
+
+    async def list_for_campaign(self, tenant_id: str, campaign_id: str) -> list[AdPlan]:
+        return await self._select(
+            "tenant_id = ? AND campaign_id = ?", (tenant_id, campaign_id), order="created_at, id"
+        )
+
+
+class SqliteActivityRepository(SqliteRepository[ActivityEntry]):
+    table = "activity"
+    model = ActivityEntry
+    label = "activity entry"
+
+    def columns(self, record: ActivityEntry) -> dict[str, Any]:
+        return {"campaign_id": record.campaign_id, "at": micros(record.at)}
+
+    async def list(
+        self, tenant_id: str, *, campaign_id: str | None = None, limit: int = 100
+    ) -> list[ActivityEntry]:
+        where = "tenant_id = ?"
+        params: list[Any] = [tenant_id]
+        if campaign_id is not None:
+            where += " AND campaign_id = ?"
+            params.append(campaign_id)
+        return await self._select(where, params, order="at DESC, id DESC", limit=limit)

@@ -1,0 +1,146 @@
+"""The generic SQLite repository: one table per record type, the record as JSON in ``doc``."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Generic, TypeVar
+
+from app.adapters.records import checked
+from app.adapters.sqlite.database import SqliteDatabase
+from app.domain.common import Record
+from app.domain.errors import Conflict, NotFound
+
+R = TypeVar("R", bound=Record)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def micros(value: datetime) -> int:
+    """A time as integer microseconds since the epoch, UTC: how columns store it."""
+    delta = value.astimezone(UTC) - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def dump(record: Record) -> str:
+    """The record as stored: JSON without computed fields."""
+    return record.model_dump_json(exclude=set(type(record).model_computed_fields))
+
+
+class SqliteRepository(Generic[R]):
+    """Get, add and optimistic update for one record type.
+
+    Subclasses name the ``table``, the ``model``, a ``label`` for messages, and the query
+    ``columns`` they copy out of each record; they add their own queries with :meth:`_select`.
+    """
+
+    table: ClassVar[str]
+    model: type[R]
+    label: ClassVar[str]
+    duplicate_message: ClassVar[str] = ""
+
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    def columns(self, record: R) -> dict[str, Any]:
+        """The indexed columns copied out of ``record`` (beside id, tenant, revision, doc)."""
+        return {}
+
+    def after_write(self, connection: sqlite3.Connection, record: R, *, inserted: bool) -> None:
+        """Keep side tables in step with ``record`` (inside the same transaction)."""
+
+    async def get(self, tenant_id: str, record_id: str) -> R:
+        rows = await self._select("id = ? AND tenant_id = ?", (record_id, tenant_id))
+        if not rows:
+            raise NotFound(f"{self.label} {record_id} not found")
+        return rows[0]
+
+    async def add(self, record: R) -> R:
+        stored = checked(record, revision=1)
+        await self._db.write(lambda connection: self._insert(connection, [stored]))
+        return stored
+
+    async def add_many(self, records: Sequence[R]) -> None:
+        stored = [checked(record, revision=1) for record in records]
+        await self._db.write(lambda connection: self._insert(connection, stored))
+
+    async def update(self, record: R) -> R:
+        stored = checked(record, revision=record.revision + 1)
+        await self._db.write(lambda connection: self._replace(connection, record, stored))
+        return stored
+
+    def _row(self, record: R) -> dict[str, Any]:
+        return {
+            "id": record.id,
+            "tenant_id": record.tenant_id,
+            "revision": record.revision,
+            "doc": dump(record),
+            **self.columns(record),
+        }
+
+    def _insert(self, connection: sqlite3.Connection, records: Sequence[R]) -> None:
+        if not records:
+            return
+        names = list(self._row(records[0]))
+        sql = (
+            f"INSERT INTO {self.table} ({', '.join(names)}) "
+            f"VALUES ({', '.join(':' + name for name in names)})"
+        )
+        try:
+            connection.executemany(sql, (self._row(record) for record in records))
+        except sqlite3.IntegrityError as exc:
+            raise self._conflict(exc) from None
+        for record in records:
+            self.after_write(connection, record, inserted=True)
+
+    def _replace(self, connection: sqlite3.Connection, old: R, new: R) -> None:
+        row = self._row(new)
+        assignments = ", ".join(f"{name} = :{name}" for name in row if name != "id")
+        sql = (
+            f"UPDATE {self.table} SET {assignments} "
+            "WHERE id = :id AND tenant_id = :tenant_id AND revision = :expected"
+        )
+        try:
+            changed = connection.execute(sql, {**row, "expected": old.revision}).rowcount
+        except sqlite3.IntegrityError as exc:
+            raise self._conflict(exc) from None
+        if changed == 1:
+            self.after_write(connection, new, inserted=False)
+            return
+        exists = connection.execute(
+            f"SELECT 1 FROM {self.table} WHERE id = ? AND tenant_id = ?", (old.id, old.tenant_id)
+        ).fetchone()
+        if exists is None:
+            raise NotFound(f"{self.label} {old.id} not found")
+        raise Conflict(
+            f"{self.label} {old.id} was changed by someone else in the meantime; "
+            "reload it and try again"
+        )
+
+    def _conflict(self, exc: sqlite3.IntegrityError) -> Conflict:
+        text = str(exc)
+        if f"{self.table}.id" in text:
+            return Conflict(f"a {self.label} with this id already exists")
+        return Conflict(self.duplicate_message or f"this {self.label} already exists")
+
+    async def _select(
+        self,
+        where: str,
+        params: Sequence[Any] = (),
+        *,
+        order: str = "",
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[R]:
+        sql = f"SELECT doc FROM {self.table} WHERE {where}"
+        if order:
+            sql += f" ORDER BY {order}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        rows = await self._db.read(lambda connection: connection.execute(sql, params).fetchall())
+        return [self.model.model_validate_json(row[0]) for row in rows]
+
+    async def _find_one(self, where: str, params: Sequence[Any], order: str = "") -> R | None:
+        rows = await self._select(where, params, order=order, limit=1)
+        return rows[0] if rows else None

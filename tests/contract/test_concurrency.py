@@ -1,0 +1,123 @@
+"""Contract: concurrent writers never lose an update; a job is claimed by exactly one worker."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+
+from app.domain import RenderStatus
+from app.domain.errors import Conflict
+from app.ports.repositories import Store
+from tests import factories
+from tests.factories import at
+
+
+async def test_fifty_concurrent_read_modify_writes_lose_nothing(store: Store) -> None:
+    campaign = await store.campaigns.add(factories.campaign())
+    conflicts = 0
+
+    async def add_channel(number: int) -> None:
+        nonlocal conflicts
+        while True:
+            current = await store.campaigns.get("acme", campaign.id)
+            await asyncio.sleep(0)  # let the other writers read the same revision
+            try:
+                await store.campaigns.update(
+                    current.model_copy(update={"channels": (*current.channels, f"ch{number}")})
+                )
+                return
+            except Conflict:
+                conflicts += 1
+
+    await asyncio.gather(*(add_channel(n) for n in range(50)))
+    final = await store.campaigns.get("acme", campaign.id)
+    assert sorted(final.channels) == sorted(f"ch{n}" for n in range(50))
+    assert final.revision == 51
+    assert conflicts > 0  # the writers really raced
+
+
+async def test_twenty_concurrent_claimers_take_every_job_exactly_once(store: Store) -> None:
+    jobs = [factories.render_job(created_at=at(n), available_at=at(n)) for n in range(60)]
+    await store.render_jobs.add_many(jobs)
+    claimed: list[str] = []
+
+    async def worker(number: int) -> None:
+        while True:
+            job = await store.render_jobs.claim_next(
+                worker_id=f"w{number}", now=at(100), lease_until=at(160)
+            )
+            if job is None:
+                return
+            assert job.lease_owner == f"w{number}"
+            claimed.append(job.id)
+            await asyncio.sleep(random.random() / 1000)
+
+    await asyncio.gather(*(worker(n) for n in range(20)))
+    assert sorted(claimed) == sorted(job.id for job in jobs)
+    assert len(set(claimed)) == len(jobs)
+
+
+async def test_claims_go_oldest_first_and_skip_jobs_not_yet_due(store: Store) -> None:
+    late = factories.render_job(available_at=at(500), created_at=at(0))
+    second = factories.render_job(available_at=at(20), created_at=at(1))
+    first = factories.render_job(available_at=at(10), created_at=at(2))
+    await store.render_jobs.add_many([late, second, first])
+    claim = store.render_jobs.claim_next
+    assert (await claim(worker_id="w", now=at(100), lease_until=at(130))).id == first.id
+    assert (await claim(worker_id="w", now=at(100), lease_until=at(130))).id == second.id
+    assert await claim(worker_id="w", now=at(100), lease_until=at(130)) is None
+
+
+async def test_an_expired_lease_is_reclaimable_and_a_live_one_is_not(store: Store) -> None:
+    job = await store.render_jobs.add(factories.render_job(status="running",
+                                                           provider_job_id="pred-1"))
+    claim = store.render_jobs.claim_next
+    leased = await claim(worker_id="a", now=at(0), lease_until=at(30))
+    assert leased is not None
+    assert (leased.lease_owner, leased.lease_expires_at) == ("a", at(30))
+    assert await claim(worker_id="b", now=at(29), lease_until=at(59)) is None
+    taken_over = await claim(worker_id="b", now=at(31), lease_until=at(61))
+    assert taken_over is not None
+    assert (taken_over.id, taken_over.lease_owner) == (job.id, "b")
+    assert taken_over.provider_job_id == "pred-1"  # the new worker resumes polling it
+    stored = await store.render_jobs.get("acme", job.id)
+    assert stored.lease_owner == "b"
+
+
+async def test_finished_jobs_are_never_claimed(store: Store) -> None:
+    finished = [factories.render_job(status=status) for status in
+                (RenderStatus.PUBLISHED, RenderStatus.FAILED, RenderStatus.CANCELLED)]
+    await store.render_jobs.add_many(finished)
+    assert await store.render_jobs.claim_next(worker_id="w", now=at(99),
+                                              lease_until=at(130)) is None
+
+
+async def test_claims_can_be_limited_to_providers(store: Store) -> None:
+    video = await store.render_jobs.add(factories.render_job(provider="runway", kind="video"))
+    await store.render_jobs.add(factories.render_job(provider="replicate"))
+    claimed = await store.render_jobs.claim_next(
+        worker_id="w", now=at(1), lease_until=at(30), providers=["runway", "pika"]
+    )
+    assert claimed is not None
+    assert claimed.id == video.id
+    assert await store.render_jobs.claim_next(worker_id="w", now=at(1), lease_until=at(30),
+                                              providers=["runway"]) is None
+
+
+async def test_a_claim_bumps_the_revision_so_a_stale_holder_conflicts(store: Store) -> None:
+    job = await store.render_jobs.add(factories.render_job())
+    leased = await store.render_jobs.claim_next(worker_id="w", now=at(1), lease_until=at(30))
+    assert leased is not None
+    assert leased.revision == job.revision + 1
+    with pytest.raises(Conflict):
+        await store.render_jobs.update(job.model_copy(update={"status": "cancelled"}))
+
+
+async def test_jobs_are_found_by_their_provider_id_across_tenants(store: Store) -> None:
+    job = await store.render_jobs.add(
+        factories.render_job("globex", provider="replicate", provider_job_id="abc")
+    )
+    assert await store.render_jobs.find_by_provider_job("replicate", "abc") == job
+    assert await store.render_jobs.find_by_provider_job("runway", "abc") is None

@@ -4,16 +4,33 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import keyring
 import pytest
 
 from app.adapters.sqlite import SqliteStore
 from app.ports.repositories import Store
+from tests.fakes.memory_keyring import MemoryKeyring
 
 MONGODB_URI_ENV = "CAMPAIGN_STUDIO_TEST_MONGODB_URI"
 STORE_KINDS = ("sqlite", "mongo-fake", "mongo-real")
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[MemoryKeyring]:
+    """Every test starts with no CAMPAIGN_STUDIO_* variables, no config file and an empty
+    in-memory keyring, so the machine's own settings and secrets never leak in."""
+    for name in list(os.environ):
+        if name.startswith("CAMPAIGN_STUDIO_") and name != MONGODB_URI_ENV:
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CAMPAIGN_STUDIO_CONFIG_FILE", str(tmp_path / "no-config.toml"))
+    backend = MemoryKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
 
 
 async def open_store(kind: str, tmp_path: Path) -> AsyncIterator[Store]:

@@ -55,7 +55,7 @@ _TARGET = {
 
 
 def next_state(state: ApprovalState, action: ApprovalAction) -> ApprovalState:
-    """The state ``action`` leads to from ``state``; raises :class:`InvalidTransition` if refused."""
+    """The state ``action`` leads to from ``state``; :class:`InvalidTransition` if refused."""
     target = TRANSITIONS[action].get(state)
     if target is None:
         raise InvalidTransition(state.value, _TARGET[action].value, _why_refused(state, action))
@@ -138,8 +138,10 @@ def approve(
             f"{approval.scope.value} waits for the strategy to be approved",
         )
     comment = (comment or "").strip() or None
-    votes = (*approval.votes, Vote(user_id=user_id, decision=VoteDecision.APPROVE, at=at,
-                                   comment=comment))
+    votes = (
+        *approval.votes,
+        Vote(user_id=user_id, decision=VoteDecision.APPROVE, at=at, comment=comment),
+    )
     reached = sum(v.decision is VoteDecision.APPROVE for v in votes) >= approval.required_approvals
     return _with_event(
         approval,
@@ -228,11 +230,14 @@ def set_quorum(
     If the current round's votes already reach the new quorum, the scope becomes approved, under
     the same gating as a vote.
     """
-    if isinstance(required, bool) or not isinstance(required, int) or not (
-        1 <= required <= MAX_QUORUM
+    if (
+        isinstance(required, bool)
+        or not isinstance(required, int)
+        or not (1 <= required <= MAX_QUORUM)
     ):
-        raise InvalidInput(f"the quorum must be a whole number from 1 to {MAX_QUORUM}, "
-                           f"not {required!r}")
+        raise InvalidInput(
+            f"the quorum must be a whole number from 1 to {MAX_QUORUM}, not {required!r}"
+        )
     to_state = approval.state
     gated = approval.scope is not ApprovalScope.STRATEGY and not strategy_approved
     if (

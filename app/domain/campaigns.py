@@ -11,8 +11,9 @@ from app.domain.common import Id, Money, NonEmptyStr, Record, Timestamp
 from app.domain.enums import CampaignStatus
 from app.domain.errors import InvalidInput
 
-Channel = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1,
-                                           max_length=64)]
+Channel = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=64)
+]
 
 
 def check_window(start: date | None, end: date | None, what: str) -> None:

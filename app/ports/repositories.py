@@ -151,17 +151,38 @@ class ActivityRepository(Repository[ActivityEntry], Protocol):
 class Store(Protocol):
     """Every repository of one database, and its lifecycle."""
 
-    workspaces: WorkspaceRepository
-    members: MemberRepository
-    campaigns: CampaignRepository
-    strategies: StrategyRepository
-    approvals: ApprovalRepository
-    creatives: CreativeRepository
-    posts: PostRepository
-    ad_plans: AdPlanRepository
-    render_jobs: RenderJobRepository
-    assets: AssetRepository
-    activity: ActivityRepository
+    @property
+    def workspaces(self) -> WorkspaceRepository: ...
+
+    @property
+    def members(self) -> MemberRepository: ...
+
+    @property
+    def campaigns(self) -> CampaignRepository: ...
+
+    @property
+    def strategies(self) -> StrategyRepository: ...
+
+    @property
+    def approvals(self) -> ApprovalRepository: ...
+
+    @property
+    def creatives(self) -> CreativeRepository: ...
+
+    @property
+    def posts(self) -> PostRepository: ...
+
+    @property
+    def ad_plans(self) -> AdPlanRepository: ...
+
+    @property
+    def render_jobs(self) -> RenderJobRepository: ...
+
+    @property
+    def assets(self) -> AssetRepository: ...
+
+    @property
+    def activity(self) -> ActivityRepository: ...
 
     async def open(self) -> None:
         """Connect, migrate or create indexes; raises :class:`StorageError` with the cause."""

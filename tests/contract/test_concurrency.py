@@ -71,8 +71,9 @@ async def test_claims_go_oldest_first_and_skip_jobs_not_yet_due(store: Store) ->
 
 
 async def test_an_expired_lease_is_reclaimable_and_a_live_one_is_not(store: Store) -> None:
-    job = await store.render_jobs.add(factories.render_job(status="running",
-                                                           provider_job_id="pred-1"))
+    job = await store.render_jobs.add(
+        factories.render_job(status="running", provider_job_id="pred-1")
+    )
     claim = store.render_jobs.claim_next
     leased = await claim(worker_id="a", now=at(0), lease_until=at(30))
     assert leased is not None
@@ -87,11 +88,14 @@ async def test_an_expired_lease_is_reclaimable_and_a_live_one_is_not(store: Stor
 
 
 async def test_finished_jobs_are_never_claimed(store: Store) -> None:
-    finished = [factories.render_job(status=status) for status in
-                (RenderStatus.PUBLISHED, RenderStatus.FAILED, RenderStatus.CANCELLED)]
+    finished = [
+        factories.render_job(status=status)
+        for status in (RenderStatus.PUBLISHED, RenderStatus.FAILED, RenderStatus.CANCELLED)
+    ]
     await store.render_jobs.add_many(finished)
-    assert await store.render_jobs.claim_next(worker_id="w", now=at(99),
-                                              lease_until=at(130)) is None
+    assert (
+        await store.render_jobs.claim_next(worker_id="w", now=at(99), lease_until=at(130)) is None
+    )
 
 
 async def test_claims_can_be_limited_to_providers(store: Store) -> None:
@@ -102,8 +106,12 @@ async def test_claims_can_be_limited_to_providers(store: Store) -> None:
     )
     assert claimed is not None
     assert claimed.id == video.id
-    assert await store.render_jobs.claim_next(worker_id="w", now=at(1), lease_until=at(30),
-                                              providers=["runway"]) is None
+    assert (
+        await store.render_jobs.claim_next(
+            worker_id="w", now=at(1), lease_until=at(30), providers=["runway"]
+        )
+        is None
+    )
 
 
 async def test_a_claim_bumps_the_revision_so_a_stale_holder_conflicts(store: Store) -> None:

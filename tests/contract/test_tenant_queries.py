@@ -60,8 +60,9 @@ async def test_creatives_in_creation_order_and_stale_only(store: Store) -> None:
     await store.creatives.add(factories.creative("globex", stale=True))
     listed = await store.creatives.list_for_campaign("acme", "c1")
     assert [c.id for c in listed] == [first.id, second.id]
-    assert [c.id for c in await store.creatives.list_for_campaign("acme", "c1", stale_only=True)
-            ] == [first.id]
+    assert [
+        c.id for c in await store.creatives.list_for_campaign("acme", "c1", stale_only=True)
+    ] == [first.id]
 
 
 async def test_posts_in_time_order_across_time_zones(store: Store) -> None:
@@ -94,16 +95,16 @@ async def test_members_one_per_user_and_tenant(store: Store) -> None:
 
 async def test_render_jobs_filtered_by_campaign_and_status_newest_first(store: Store) -> None:
     queued = await store.render_jobs.add(factories.render_job(created_at=at(0)))
-    running = await store.render_jobs.add(
-        factories.render_job(created_at=at(10), status="running")
-    )
+    running = await store.render_jobs.add(factories.render_job(created_at=at(10), status="running"))
     other = await store.render_jobs.add(factories.render_job(campaign_id="c2", created_at=at(5)))
     await store.render_jobs.add(factories.render_job("globex"))
     jobs = store.render_jobs
     assert [j.id for j in await jobs.list("acme")] == [running.id, other.id, queued.id]
     assert [j.id for j in await jobs.list("acme", campaign_id="c1")] == [running.id, queued.id]
     assert [j.id for j in await jobs.list("acme", statuses=[RenderStatus.QUEUED])] == [
-        other.id, queued.id]
+        other.id,
+        queued.id,
+    ]
     assert await jobs.list("acme", campaign_id="c2", statuses=["running"]) == []
 
 

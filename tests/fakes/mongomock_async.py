@@ -6,7 +6,7 @@ maintained fake (``mongomock-motor`` mimics Motor's API, not PyMongo's), so this
 
 - client: ``get_database(name, write_concern=..., read_concern=...)``, ``client[name]``,
   ``await client.admin.command("ping" | "hello")``, ``await client.server_info()``,
-  ``await client.close()``;
+  ``await client.drop_database(name)``, ``await client.close()``;
 - collection: ``find_one``, ``find`` (a cursor with ``sort``/``skip``/``limit``,
   ``await cursor.to_list(None)`` and ``async for``), ``insert_one``, ``insert_many``,
   ``replace_one``, ``update_one``, ``find_one_and_update``, ``count_documents``, ``delete_many``,
@@ -56,8 +56,8 @@ class _Worker:
         self._executor.shutdown(wait=True)
 
 
-class AsyncMongoMockClient:
-    """The fake client: ``AsyncMongoMockClient(tz_aware=True)`` like ``AsyncMongoClient``."""
+class AsyncMongomockClient:
+    """The fake client: ``AsyncMongomockClient(tz_aware=True)`` like ``AsyncMongoClient``."""
 
     def __init__(self, *, tz_aware: bool = True, **_ignored: Any) -> None:
         self._sync = mongomock.MongoClient(tz_aware=tz_aware)
@@ -74,6 +74,9 @@ class AsyncMongoMockClient:
     async def server_info(self) -> dict[str, Any]:
         return await self._worker.run(self._sync.server_info)
 
+    async def drop_database(self, name: str) -> None:
+        await self._worker.run(self._sync.drop_database, name)
+
     async def close(self) -> None:
         if not self.closed:
             self.closed = True
@@ -83,7 +86,7 @@ class AsyncMongoMockClient:
 class AsyncMockDatabase:
     """A database; the mongomock object is resolved on the worker thread when first used."""
 
-    def __init__(self, client: AsyncMongoMockClient, name: str, options: Mapping[str, Any]):
+    def __init__(self, client: AsyncMongomockClient, name: str, options: Mapping[str, Any]):
         self.client = client
         self.name = name
         self._options = dict(options)

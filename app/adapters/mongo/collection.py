@@ -11,6 +11,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from app.adapters.mongo.codec import DocumentCodec, short_id
+from app.adapters.records import checked
 from app.domain import Record
 from app.domain.errors import Conflict, NotFound, StorageError
 
@@ -59,6 +60,10 @@ def _duplicate_is_id(details: Mapping[str, Any] | None) -> bool | None:
     return match.group(1) == "_id_" if match else None
 
 
+def _article(noun: str) -> str:
+    return "an" if noun[:1] in "aeiou" else "a"
+
+
 class MongoRepository(Generic[R]):
     """Get, add, add-many and optimistic update of one record type in one collection.
 
@@ -89,25 +94,31 @@ class MongoRepository(Generic[R]):
         return record
 
     async def add(self, record: R) -> R:
-        """Insert a new record at revision 1; :class:`Conflict` if its identity is taken."""
+        """Insert a new record at revision 1; :class:`Conflict` if its identity is taken.
+
+        The record is validated again first (``model_copy(update=...)`` skips validation), so an
+        invalid one raises :class:`InvalidInput` and nothing is stored.
+        """
+        stored = checked(record, revision=1)
         with storage_errors(f"add the {self._noun}"):
             try:
-                await self._collection.insert_one(self._codec.encode(record, revision=1))
+                await self._collection.insert_one(self._codec.encode(stored, revision=1))
             except DuplicateKeyError as exc:
-                message = await self._conflict_message(record, exc.details, on_insert=True)
+                message = await self._conflict_message(stored, exc.details, on_insert=True)
                 raise Conflict(message) from exc
-        return record.model_copy(update={"revision": 1})
+        return stored
 
     async def add_many(self, records: Sequence[R]) -> None:
         """Insert the records in order: all of them or, on a conflict, none."""
         if not records:
             return
-        docs = [self._codec.encode(record, revision=1) for record in records]
+        stored = [checked(record, revision=1) for record in records]
+        docs = [self._codec.encode(record, revision=1) for record in stored]
         with storage_errors(f"add the {self._noun} records"):
             try:
                 await self._collection.insert_many(docs, ordered=True)
             except BulkWriteError as exc:
-                await self._undo_partial_insert(records, docs, exc)
+                await self._undo_partial_insert(stored, docs, exc)
                 raise
 
     async def update(self, record: R) -> R:
@@ -120,16 +131,16 @@ class MongoRepository(Generic[R]):
             Conflict: The stored record changed since it was read, or a unique key is taken.
             NotFound: The record is gone (or belongs to another tenant).
         """
-        revision = record.revision + 1
+        stored = checked(record, revision=record.revision + 1)
         key = {"_id": record.id, "tenant_id": record.tenant_id}
         with storage_errors(f"save the {self._noun}"):
             try:
                 result = await self._collection.replace_one(
                     {**key, "revision": record.revision},
-                    self._codec.encode(record, revision=revision),
+                    self._codec.encode(stored, revision=stored.revision),
                 )
             except DuplicateKeyError as exc:
-                message = await self._conflict_message(record, exc.details, on_insert=False)
+                message = await self._conflict_message(stored, exc.details, on_insert=False)
                 raise Conflict(message) from exc
             if result.matched_count == 0:
                 if await self._collection.count_documents(key, limit=1):
@@ -137,11 +148,9 @@ class MongoRepository(Generic[R]):
                         f"this {self._noun} was changed by someone else; reload and try again"
                     )
                 raise NotFound(f"{self._noun} {short_id(record.id)} not found")
-        return record.model_copy(update={"revision": revision})
+        return stored
 
-    async def _find_one(
-        self, query: Mapping[str, Any], *, sort: Sort | None = None
-    ) -> R | None:
+    async def _find_one(self, query: Mapping[str, Any], *, sort: Sort | None = None) -> R | None:
         with storage_errors(f"read the {self._noun}"):
             doc = await self._collection.find_one(query, sort=sort)
         return None if doc is None else self._codec.decode(doc)
@@ -186,5 +195,5 @@ class MongoRepository(Generic[R]):
                 await self._collection.count_documents({"_id": record.id}, limit=1)
             )
         if id_taken or self._taken is None:
-            return f"{self._noun} {short_id(record.id)} already exists"
+            return f"{_article(self._noun)} {self._noun} with this id already exists"
         return self._taken(record)

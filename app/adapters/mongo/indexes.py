@@ -28,24 +28,40 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "approvals": [_unique("tenant_campaign_scope_unique", TENANT, CAMPAIGN, ("scope", ASC))],
     "creatives": [
-        _index("tenant_campaign_stale_created", TENANT, CAMPAIGN, ("stale", ASC),
-               ("created_at", ASC)),
+        _index(
+            "tenant_campaign_stale_created", TENANT, CAMPAIGN, ("stale", ASC), ("created_at", ASC)
+        ),
     ],
     "posts": [_index("tenant_campaign_at", TENANT, CAMPAIGN, ("at_utc", ASC))],
     "ad_plans": [_index("tenant_campaign", TENANT, CAMPAIGN)],
     "render_jobs": [
-        _index("tenant_campaign_status_created", TENANT, CAMPAIGN, ("status", ASC),
-               ("created_at", DESC)),
+        _index(
+            "tenant_campaign_status_created",
+            TENANT,
+            CAMPAIGN,
+            ("status", ASC),
+            ("created_at", DESC),
+        ),
         _index("tenant_status_created", TENANT, ("status", ASC), ("created_at", DESC)),
         _index("claim", ("status", ASC), ("available_at", ASC)),
         _index("provider_job", ("provider", ASC), ("provider_job_id", ASC)),
     ],
     "assets": [
         _unique("tenant_sha256_unique", TENANT, ("sha256", ASC)),
-        _index("tenant_archived_uploaded", TENANT, ("archived", ASC), ("uploaded_at", DESC),
-               ("_id", DESC)),
-        _index("tenant_archived_type_uploaded", TENANT, ("archived", ASC), ("type", ASC),
-               ("uploaded_at", DESC)),
+        _index(
+            "tenant_archived_uploaded",
+            TENANT,
+            ("archived", ASC),
+            ("uploaded_at", DESC),
+            ("_id", DESC),
+        ),
+        _index(
+            "tenant_archived_type_uploaded",
+            TENANT,
+            ("archived", ASC),
+            ("type", ASC),
+            ("uploaded_at", DESC),
+        ),
         _index("tenant_tags_uploaded", TENANT, ("tags", ASC), ("uploaded_at", DESC)),
     ],
     "activity": [

@@ -241,7 +241,7 @@ class MongoAssetRepository(MongoRepository[Asset]):
         super().__init__(
             database["assets"],
             codec,
-            taken=lambda _asset: "an asset with this content already exists",
+            taken=lambda _asset: "an asset with the same content is already in the library",
         )
 
     async def search(self, tenant_id: str, query: AssetQuery) -> AssetPage:
@@ -249,7 +249,7 @@ class MongoAssetRepository(MongoRepository[Asset]):
         mongo_query: dict[str, Any] = {"tenant_id": tenant_id}
         if not query.include_archived:
             mongo_query["archived"] = False
-        if query.types is not None:
+        if query.types:
             mongo_query["type"] = {"$in": sorted(kind.value for kind in query.types)}
         if query.tags:
             mongo_query["tags"] = {"$all": sorted(query.tags)}
@@ -282,9 +282,10 @@ class MongoActivityRepository(MongoRepository[ActivityEntry]):
         self, tenant_id: str, *, campaign_id: str | None = None, limit: int = 100
     ) -> list[ActivityEntry]:
         """The newest ``limit`` entries first, optionally of one campaign."""
-        if limit <= 0:
+        if limit == 0:
             return []
         query: dict[str, Any] = {"tenant_id": tenant_id}
         if campaign_id is not None:
             query["campaign_id"] = campaign_id
-        return await self._find_all(query, sort=[("at", -1), ("_id", -1)], limit=limit)
+        # Like SQL's LIMIT: a negative limit means no limit (Mongo would read it as a batch size).
+        return await self._find_all(query, sort=[("at", -1), ("_id", -1)], limit=max(limit, 0))

@@ -16,7 +16,9 @@ from collections.abc import Sequence
 
 from app.domain.errors import StorageError
 
-_RECORD = "id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, revision INTEGER NOT NULL, doc TEXT NOT NULL"
+_RECORD = (
+    "id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, revision INTEGER NOT NULL, doc TEXT NOT NULL"
+)
 
 SCHEMA_V1 = f"""
 CREATE TABLE workspaces ({_RECORD});
@@ -57,8 +59,14 @@ CREATE INDEX render_jobs_provider ON render_jobs (provider, provider_job_id);
 CREATE TABLE assets ({_RECORD}, type TEXT NOT NULL, filename_lc TEXT NOT NULL,
     archived INTEGER NOT NULL, uploaded_at INTEGER NOT NULL, sha256 TEXT NOT NULL);
 CREATE UNIQUE INDEX assets_content ON assets (tenant_id, sha256);
-CREATE INDEX assets_newest ON assets (tenant_id, archived, uploaded_at DESC, id DESC);
-CREATE INDEX assets_type ON assets (tenant_id, archived, type, uploaded_at DESC, id DESC);
+-- The search indexes carry filename_lc (and type) so that filters run on the index alone and
+-- only the rows of the requested page are read from the table.
+CREATE INDEX assets_newest ON assets (tenant_id, archived, uploaded_at DESC, id DESC, type,
+    filename_lc);
+CREATE INDEX assets_all ON assets (tenant_id, uploaded_at DESC, id DESC, archived, type,
+    filename_lc);
+CREATE INDEX assets_type ON assets (tenant_id, archived, type, uploaded_at DESC, id DESC,
+    filename_lc);
 
 CREATE TABLE asset_tags (
     tenant_id TEXT NOT NULL,

@@ -1,0 +1,181 @@
+"""The MongoDB store: every repository of one database, and its lifecycle."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pymongo import AsyncMongoClient, WriteConcern
+from pymongo.errors import ConfigurationError as DriverConfigurationError
+from pymongo.errors import PyMongoError
+from pymongo.read_concern import ReadConcern
+
+from app.adapters.mongo.collection import Document, describe_error
+from app.adapters.mongo.indexes import INDEXES
+from app.adapters.mongo.repositories import (
+    MongoActivityRepository,
+    MongoAdPlanRepository,
+    MongoApprovalRepository,
+    MongoAssetRepository,
+    MongoCampaignRepository,
+    MongoCreativeRepository,
+    MongoMemberRepository,
+    MongoPostRepository,
+    MongoRenderJobRepository,
+    MongoStrategyRepository,
+    MongoWorkspaceRepository,
+)
+from app.domain.errors import ConfigurationError, StorageError
+from app.ports.repositories import (
+    ActivityRepository,
+    AdPlanRepository,
+    ApprovalRepository,
+    AssetRepository,
+    CampaignRepository,
+    CreativeRepository,
+    MemberRepository,
+    PostRepository,
+    RenderJobRepository,
+    StrategyRepository,
+    WorkspaceRepository,
+)
+
+_USERINFO = re.compile(r"(?P<head>^[a-z0-9+.-]+://[^:/@?#]*):(?P<password>[^@/?#]*)@", re.I)
+_SECRET_PARAM = re.compile(r"(?P<head>[?&][^=&]*password[^=&]*=)(?P<password>[^&#]*)", re.I)
+
+
+def mask_uri(uri: str) -> str:
+    """``uri`` with its password (and any ``...password=`` option) replaced by ``***``."""
+    masked = _USERINFO.sub(r"\g<head>:***@", uri)
+    return _SECRET_PARAM.sub(r"\g<head>***", masked)
+
+
+def _secrets_of(uri: str) -> list[str]:
+    found = [m.group("password") for m in (*_USERINFO.finditer(uri), *_SECRET_PARAM.finditer(uri))]
+    return [secret for secret in found if secret]
+
+
+class MongoStore:
+    """Every repository of one MongoDB database (a team server).
+
+    Args:
+        client: A ``pymongo.AsyncMongoClient`` created with ``tz_aware=True``; the store owns it
+            and closes it in :meth:`close`.
+        database: The database name.
+        location: The server's URI with its password masked, if known (for :meth:`describe`).
+    """
+
+    def __init__(
+        self,
+        client: AsyncMongoClient[Document],
+        database: str,
+        *,
+        location: str | None = None,
+    ) -> None:
+        self._client = client
+        self._database_name = database
+        self._location = location
+        db = client.get_database(
+            database,
+            write_concern=WriteConcern("majority"),
+            read_concern=ReadConcern("majority"),
+        )
+        self._db = db
+        self.workspaces: WorkspaceRepository = MongoWorkspaceRepository(db)
+        self.members: MemberRepository = MongoMemberRepository(db)
+        self.campaigns: CampaignRepository = MongoCampaignRepository(db)
+        self.strategies: StrategyRepository = MongoStrategyRepository(db)
+        self.approvals: ApprovalRepository = MongoApprovalRepository(db)
+        self.creatives: CreativeRepository = MongoCreativeRepository(db)
+        self.posts: PostRepository = MongoPostRepository(db)
+        self.ad_plans: AdPlanRepository = MongoAdPlanRepository(db)
+        self.render_jobs: RenderJobRepository = MongoRenderJobRepository(db)
+        self.assets: AssetRepository = MongoAssetRepository(db)
+        self.activity: ActivityRepository = MongoActivityRepository(db)
+
+    @classmethod
+    def from_uri(cls, uri: str, database: str) -> MongoStore:
+        """A store on a new client for ``uri`` (nothing is contacted until :meth:`open`).
+
+        Raises:
+            ConfigurationError: The URI is malformed or names unknown options.
+            StorageError: The driver refused to create the client for another reason.
+        """
+        location = mask_uri(uri)
+        try:
+            client: AsyncMongoClient[Document] = AsyncMongoClient(
+                uri, tz_aware=True, serverSelectionTimeoutMS=5000, appname="campaign-studio"
+            )
+        except (DriverConfigurationError, ValueError, TypeError) as exc:
+            cause = describe_error(exc) if isinstance(exc, PyMongoError) else str(exc)
+            for secret in _secrets_of(uri):
+                cause = cause.replace(secret, "***")
+            raise ConfigurationError(f"the MongoDB URI {location} is unusable: {cause}") from None
+        except PyMongoError as exc:
+            raise StorageError(f"cannot create a MongoDB client: {describe_error(exc)}") from None
+        return cls(client, database, location=location)
+
+    async def open(self) -> None:
+        """Check the server answers, then create every index (idempotent).
+
+        Raises:
+            StorageError: The server is unreachable or refused an index; the message says which.
+        """
+        where = self._location or "the MongoDB server"
+        try:
+            await self._client.admin.command("ping")
+        except PyMongoError as exc:
+            raise StorageError(f"cannot reach {where}: {describe_error(exc)}") from exc
+        for name, indexes in INDEXES.items():
+            if not indexes:
+                continue
+            try:
+                await self._db[name].create_indexes(indexes)
+            except PyMongoError as exc:
+                raise StorageError(
+                    f"cannot create the indexes of {self._database_name}.{name}: "
+                    f"{describe_error(exc)}"
+                ) from exc
+
+    async def drop_database(self) -> None:
+        """Delete the whole database (tests and ``doctor`` clean-ups; there is no undo).
+
+        Raises:
+            StorageError: The server refused or did not answer.
+        """
+        try:
+            await self._client.drop_database(self._database_name)
+        except PyMongoError as exc:
+            raise StorageError(
+                f"cannot drop the database {self._database_name}: {describe_error(exc)}"
+            ) from exc
+
+    async def close(self) -> None:
+        """Close the client and its connections."""
+        await self._client.close()
+
+    async def describe(self) -> dict[str, Any]:
+        """Facts for ``campaign-studio doctor``; never credentials.
+
+        Returns:
+            ``kind``, ``database``, ``location`` (masked URI, if known), ``server_version`` and
+            ``replica_set`` (whether the server is a replica set member, None if unknown).
+
+        Raises:
+            StorageError: The server did not answer.
+        """
+        facts: dict[str, Any] = {"kind": "mongodb", "database": self._database_name}
+        if self._location is not None:
+            facts["location"] = self._location
+        try:
+            info = await self._client.server_info()
+            hello = await self._client.admin.command("hello")
+        except PyMongoError as exc:
+            raise StorageError(
+                f"cannot describe {self._location or 'the MongoDB server'}: {describe_error(exc)}"
+            ) from exc
+        facts["server_version"] = info.get("version")
+        facts["replica_set"] = "setName" in hello if hello.get("ok") else None
+        if "setName" in hello:
+            facts["replica_set_name"] = hello["setName"]
+        return facts

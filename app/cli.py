@@ -1,0 +1,74 @@
+"""The ``campaign-studio`` command: the desktop app, and sub-commands that run the core headless."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from app.config import CONFIG_FILE_ENV, AppSettings
+from app.diagnostics import diagnose, settings_report
+from app.domain.errors import AppError
+from app.domain.validation import describe
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="campaign-studio",
+        description="Campaign Studio: plan, approve, render and publish marketing campaigns.",
+    )
+    parser.add_argument("--config", type=Path, help="config file (default: the platform's)")
+    parser.add_argument("--data-dir", type=Path, help="data folder (overrides the setting)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser(
+        "doctor", help="check the settings, the data folder and the database; say what is wrong"
+    )
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> AppSettings:
+    if args.config is not None:
+        os.environ[CONFIG_FILE_ENV] = str(args.config)
+    overrides = {"data_dir": args.data_dir} if args.data_dir is not None else {}
+    return AppSettings(**overrides)
+
+
+async def _doctor(settings: AppSettings) -> int:
+    print("Campaign Studio doctor\n\nSettings in force:")
+    for name, value in settings_report(settings):
+        print(f"  {name:<26} {value}")
+    print("\nChecks:")
+    checks = await diagnose(settings)
+    for check in checks:
+        print(f"  {'ok ' if check.ok else 'BAD'}  {check.name:<12} {check.detail}")
+    problems = [check for check in checks if not check.ok]
+    print(f"\n{len(problems)} problem(s) found." if problems else "\nEverything works.")
+    return 1 if problems else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        print("\nThe desktop window is not part of this build yet; use a sub-command.")
+        return 0
+    try:
+        settings = _settings(args)
+    except ValidationError as exc:
+        print(f"campaign-studio: the settings are invalid: {describe(exc)}", file=sys.stderr)
+        return 2
+    except AppError as exc:
+        print(f"campaign-studio: {exc.message}", file=sys.stderr)
+        return 2
+    return asyncio.run(_doctor(settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,217 @@
+"""Settings: ``AppSettings``, read from arguments, the environment, the OS keyring and a TOML file.
+
+Precedence, highest first: arguments to ``AppSettings(...)`` → ``CAMPAIGN_STUDIO_<NAME>``
+environment variables → the OS keyring (secrets only, service ``campaign-studio``, user = the
+field name) → the config file → defaults.
+
+The config file is ``config.toml`` in the platform's user config folder, or the file named by
+``CAMPAIGN_STUDIO_CONFIG_FILE``. It never holds secrets: a secret found there is refused with an
+error that says where to put it instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import keyring
+import keyring.errors
+import platformdirs
+from pydantic import Field, SecretStr, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from app.domain.errors import ConfigurationError
+
+APP_NAME = "campaign-studio"
+ENV_PREFIX = "CAMPAIGN_STUDIO_"
+CONFIG_FILE_ENV = f"{ENV_PREFIX}CONFIG_FILE"
+KEYRING_SERVICE = APP_NAME
+
+SECRET_FIELDS = (
+    "r2_access_key_id",
+    "r2_secret_access_key",
+    "replicate_api_token",
+    "replicate_webhook_secret",
+    "runway_api_key",
+    "fal_key",
+    "poe_api_key",
+)
+"""Fields read from the environment or the keyring only, never from the config file."""
+
+
+def default_data_dir() -> Path:
+    """The platform's user data folder for the app (e.g. ``~/.local/share/campaign-studio``)."""
+    return platformdirs.user_data_path(APP_NAME, appauthor=False)
+
+
+def config_file_path() -> Path:
+    """The config file in force: ``$CAMPAIGN_STUDIO_CONFIG_FILE`` or the platform's one."""
+    override = os.environ.get(CONFIG_FILE_ENV)
+    if override:
+        return Path(override).expanduser()
+    return platformdirs.user_config_path(APP_NAME, appauthor=False) / "config.toml"
+
+
+def uri_has_password(uri: str) -> bool:
+    try:
+        return bool(urlsplit(uri).password)
+    except ValueError:
+        return False
+
+
+def mask_uri(uri: str) -> str:
+    """``uri`` with any password replaced by ``****``, safe to print."""
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return "<unparsable URI>"
+    if not parts.password:
+        return uri
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return parts._replace(netloc=f"{user}:****@{host}").geturl()
+
+
+class AppSettings(BaseSettings):
+    """Every setting of the app; see the module docstring for where each comes from."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="forbid",
+        validate_default=True,
+        hide_input_in_errors=True,
+    )
+
+    data_dir: Path = Field(
+        default_factory=default_data_dir, description="embedded database, local media, exports"
+    )
+    mongodb_uri: SecretStr | None = Field(
+        None, description="team database; none: the embedded SQLite file in data_dir"
+    )
+    mongodb_database: str = Field(
+        "campaign_studio", min_length=1, max_length=63, pattern=r"^[A-Za-z0-9_-]+$"
+    )
+    render_worker: bool = True
+    render_concurrency: int = Field(4, ge=1, le=64)
+    blob_store: Literal["local", "r2"] = "local"
+    r2_endpoint_url: str | None = None
+    r2_bucket: str | None = None
+    r2_access_key_id: SecretStr | None = None
+    r2_secret_access_key: SecretStr | None = None
+    r2_public_base_url: str | None = None
+    replicate_api_token: SecretStr | None = None
+    replicate_base_url: str = "https://api.replicate.com/v1"
+    replicate_webhook_secret: SecretStr | None = None
+    runway_api_key: SecretStr | None = None
+    runway_base_url: str = "https://api.dev.runwayml.com"
+    fal_key: SecretStr | None = None
+    fal_queue_base_url: str = "https://queue.fal.run"
+    poe_api_key: SecretStr | None = None
+    poe_base_url: str = "https://api.poe.com/v1"
+    webhook_relay: bool = False
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(0, ge=0, le=65535)
+    public_webhook_url: str | None = None
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @field_validator("mongodb_uri", mode="after")
+    @classmethod
+    def _mongodb_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not value.get_secret_value().startswith(("mongodb://", "mongodb+srv://")):
+            raise ValueError("must start with mongodb:// or mongodb+srv://")
+        return value
+
+    @property
+    def uses_mongodb(self) -> bool:
+        return self.mongodb_uri is not None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            KeyringSettingsSource(settings_cls),
+            SecretFreeTomlSource(settings_cls),
+        )
+
+
+class KeyringSettingsSource(PydanticBaseSettingsSource):
+    """Secrets (and a MongoDB URI with credentials) from the OS keyring.
+
+    Without a usable keyring (a Linux machine with no desktop session) it supplies nothing:
+    secrets then come from the environment only, and ``campaign-studio doctor`` says so.
+    """
+
+    FIELDS = (*SECRET_FIELDS, "mongodb_uri")
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return read_keyring(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name in self.FIELDS:
+            value = read_keyring(name)
+            if value:
+                values[name] = value
+        return values
+
+
+def read_keyring(name: str) -> str | None:
+    """The keyring's entry for setting ``name``, or None if absent or no keyring works."""
+    try:
+        value: str | None = keyring.get_password(KEYRING_SERVICE, name)
+    except keyring.errors.KeyringError:
+        return None
+    return value
+
+
+def keyring_status() -> str:
+    """A plain description of the keyring backend, for the doctor."""
+    backend = keyring.get_keyring()
+    priority = getattr(backend, "priority", 0)
+    name = f"{type(backend).__module__}.{type(backend).__name__}"
+    if priority <= 0:
+        return f"unavailable ({name}): secrets come from CAMPAIGN_STUDIO_* variables only"
+    return f"{name}"
+
+
+class SecretFreeTomlSource(TomlConfigSettingsSource):
+    """The TOML config file, refusing secrets (they belong in the environment or the keyring)."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        self.path = config_file_path()
+        try:
+            super().__init__(settings_cls, toml_file=self.path)
+        except (OSError, ValueError) as exc:
+            raise ConfigurationError(f"cannot read the config file {self.path}: {exc}") from exc
+        found = sorted(set(self.toml_data) & set(SECRET_FIELDS))
+        uri = self.toml_data.get("mongodb_uri")
+        if isinstance(uri, str) and uri_has_password(uri):
+            found.append("mongodb_uri (it holds a password)")
+        if found:
+            raise ConfigurationError(
+                f"the config file {self.path} holds secrets: {', '.join(found)}. Remove them and "
+                f"set them as {ENV_PREFIX}<NAME> environment variables or in the OS keyring "
+                f"(keyring set {KEYRING_SERVICE} <name>)"
+            )

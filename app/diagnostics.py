@@ -1,0 +1,68 @@
+"""What ``campaign-studio doctor`` checks: the settings in force, the data folder, the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import SecretStr
+
+from app.bootstrap import build_store, ensure_data_dir
+from app.config import AppSettings, config_file_path, keyring_status, mask_uri
+from app.domain.errors import AppError
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report: a name, whether it passed, and what was found or is wrong."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def settings_report(settings: AppSettings) -> list[tuple[str, str]]:
+    """Every setting with its value; secrets show only whether they are set."""
+    rows = []
+    for name in type(settings).model_fields:
+        value: Any = getattr(settings, name)
+        if name == "mongodb_uri":
+            shown = mask_uri(value.get_secret_value()) if value else "(not set: embedded SQLite)"
+        elif isinstance(value, SecretStr):
+            shown = "set (hidden)" if value.get_secret_value() else "(not set)"
+        elif value is None:
+            shown = "(not set)"
+        else:
+            shown = str(value)
+        rows.append((name, shown))
+    return rows
+
+
+async def diagnose(settings: AppSettings) -> list[Check]:
+    """Run every check; never raises for a problem it can describe."""
+    path = config_file_path()
+    checks = [
+        Check("config file", True, str(path) if path.exists() else f"{path} (absent: defaults)"),
+        Check("keyring", True, keyring_status()),
+    ]
+    try:
+        ensure_data_dir(settings.data_dir)
+        checks.append(Check("data folder", True, f"{settings.data_dir} (writable)"))
+    except AppError as exc:
+        checks.append(Check("data folder", False, exc.message))
+        return checks
+    checks.append(await _check_database(settings))
+    return checks
+
+
+async def _check_database(settings: AppSettings) -> Check:
+    store = build_store(settings)
+    try:
+        await store.open()
+        facts = await store.describe()
+    except AppError as exc:
+        return Check("database", False, exc.message)
+    finally:
+        await store.close()
+    healthy = facts.get("integrity", "ok") == "ok"
+    return Check("database", healthy, ", ".join(f"{key} {value}" for key, value in facts.items()))

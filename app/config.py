@@ -12,9 +12,9 @@ error that says where to put it instead.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 import keyring
 import keyring.errors
@@ -60,24 +60,20 @@ def config_file_path() -> Path:
     return platformdirs.user_config_path(APP_NAME, appauthor=False) / "config.toml"
 
 
-def uri_has_password(uri: str) -> bool:
-    try:
-        return bool(urlsplit(uri).password)
-    except ValueError:
-        return False
+_USERINFO = re.compile(r"(?P<head>^[a-z0-9+.-]+://[^:/@?#]*):(?P<password>[^@/?#]*)@", re.I)
+_SECRET_PARAM = re.compile(r"(?P<head>[?&][^=&]*password[^=&]*=)(?P<password>[^&#]*)", re.I)
 
 
 def mask_uri(uri: str) -> str:
-    """``uri`` with any password replaced by ``****``, safe to print."""
-    try:
-        parts = urlsplit(uri)
-    except ValueError:
-        return "<unparsable URI>"
-    if not parts.password:
-        return uri
-    userinfo, _, host = parts.netloc.rpartition("@")
-    user = userinfo.split(":", 1)[0]
-    return parts._replace(netloc=f"{user}:****@{host}").geturl()
+    """``uri`` with its password (and any ``...password=`` option) replaced by ``****``."""
+    masked = _USERINFO.sub(r"\g<head>:****@", uri)
+    return _SECRET_PARAM.sub(r"\g<head>****", masked)
+
+
+def uri_secrets(uri: str) -> list[str]:
+    """The passwords a URI carries, so that error texts quoting it can be scrubbed."""
+    found = [m.group("password") for m in (*_USERINFO.finditer(uri), *_SECRET_PARAM.finditer(uri))]
+    return [secret for secret in found if secret]
 
 
 class AppSettings(BaseSettings):
@@ -207,7 +203,7 @@ class SecretFreeTomlSource(TomlConfigSettingsSource):
             raise ConfigurationError(f"cannot read the config file {self.path}: {exc}") from exc
         found = sorted(set(self.toml_data) & set(SECRET_FIELDS))
         uri = self.toml_data.get("mongodb_uri")
-        if isinstance(uri, str) and uri_has_password(uri):
+        if isinstance(uri, str) and uri_secrets(uri):
             found.append("mongodb_uri (it holds a password)")
         if found:
             raise ConfigurationError(

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from app.domain.common import Record
-from app.domain.errors import InvalidInput
+from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.validation import describe
 
 R = TypeVar("R", bound=Record)
@@ -28,3 +28,30 @@ def checked(record: R, **update: Any) -> R:
 def document(record: Record) -> dict[str, Any]:
     """The record as a JSON-compatible dict, without computed fields."""
     return record.model_dump(mode="json", exclude=set(type(record).model_computed_fields))
+
+
+def short_id(record_id: str) -> str:
+    """The start of an id, enough to recognise it in a message."""
+    return record_id if len(record_id) <= 8 else f"{record_id[:8]}…"
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1] in "aeiou" else "a"
+
+
+def not_found(noun: str, record_id: str) -> NotFound:
+    """The error for a record that is missing or belongs to another tenant."""
+    return NotFound(f"{noun} {short_id(record_id)} not found")
+
+
+def stale(noun: str, record_id: str) -> Conflict:
+    """The error for an update based on a revision someone else has replaced."""
+    return Conflict(
+        f"{noun} {short_id(record_id)} was changed by someone else in the meantime; "
+        "reload it and try again"
+    )
+
+
+def id_taken(noun: str) -> Conflict:
+    """The error for inserting a record whose id exists."""
+    return Conflict(f"{_article(noun)} {noun} with this id already exists")

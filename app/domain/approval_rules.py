@@ -42,6 +42,9 @@ TRANSITIONS: dict[ApprovalAction, dict[ApprovalState, ApprovalState]] = {
     ApprovalAction.MARK_ADDRESSED: {ApprovalState.REJECTED: ApprovalState.NEEDS_REVIEW},
     ApprovalAction.INVALIDATE: dict.fromkeys(_ANY, ApprovalState.NEEDS_REVIEW),
     ApprovalAction.REREQUEST: dict.fromkeys(_ANY, ApprovalState.PENDING),
+    # A quorum change keeps the state; set_quorum() may then settle a round whose votes
+    # already reach the new quorum, exactly as a vote would.
+    ApprovalAction.SET_QUORUM: {state: state for state in _ANY},
 }
 """For each action, the states it may start from and the state it leads to."""
 
@@ -51,6 +54,7 @@ _TARGET = {
     ApprovalAction.MARK_ADDRESSED: ApprovalState.NEEDS_REVIEW,
     ApprovalAction.INVALIDATE: ApprovalState.NEEDS_REVIEW,
     ApprovalAction.REREQUEST: ApprovalState.PENDING,
+    ApprovalAction.SET_QUORUM: ApprovalState.PENDING,  # unused: a quorum change is never refused
 }
 
 
@@ -91,8 +95,10 @@ def _with_event(
         comment=comment,
         strategy_version=strategy_version,
     )
-    return approval.model_copy(
-        update={
+    # Validated again (model_copy would not), so ``at`` is normalised like every timestamp.
+    return Approval.model_validate(
+        {
+            **approval.__dict__,
             "state": to_state,
             "votes": votes,
             "strategy_version": strategy_version,

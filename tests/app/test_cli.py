@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,19 +37,28 @@ def test_doctor_names_an_unwritable_data_folder(
     assert "is not writable" in out
 
 
-def test_doctor_names_an_unreachable_mongodb_and_masks_its_password(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Port 9 (discard) on loopback: nothing listens, so the connection is refused at once.
-    monkeypatch.setenv(
-        "CAMPAIGN_STUDIO_MONGODB_URI",
-        "mongodb://ana:hunter2@127.0.0.1:9/?serverSelectionTimeoutMS=300",
+def test_doctor_names_an_unreachable_mongodb_and_masks_its_password(tmp_path: Path) -> None:
+    """Run as a real process: PyMongo may leave a socket for the garbage collector when a
+    client closes during server selection, which must not disturb the other tests."""
+    env = {
+        **os.environ,
+        # Port 9 (discard) on loopback: nothing listens, so connections are refused at once.
+        "CAMPAIGN_STUDIO_MONGODB_URI": (
+            "mongodb://ana:hunter2@127.0.0.1:9/?serverSelectionTimeoutMS=300"
+        ),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "--data-dir", str(tmp_path), "doctor"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
-    assert main(["--data-dir", str(tmp_path), "doctor"]) == 1
-    out = capsys.readouterr().out
-    assert "hunter2" not in out
-    assert "mongodb://ana:****@127.0.0.1:9/" in out
-    assert "BAD  database" in out
+    assert done.returncode == 1, done.stderr
+    assert "hunter2" not in done.stdout + done.stderr
+    assert "mongodb://ana:****@127.0.0.1:9/" in done.stdout
+    assert "BAD  database" in done.stdout
 
 
 def test_invalid_settings_exit_2_with_the_reason(

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pymongo.errors import ServerSelectionTimeoutError
 
-from app.adapters.mongo import MongoStore, mask_uri
+from app.adapters.mongo import MongoStore
+from app.config import mask_uri
 from app.domain import (
     ActivityEntry,
     Asset,
@@ -87,7 +88,7 @@ def test_mask_uri_hides_passwords() -> None:
     masked = mask_uri("mongodb://ana:s3cret@db.example:27017/?tlsCertificateKeyFilePassword=pw")
     assert "s3cret" not in masked
     assert "pw" not in masked.split("?", 1)[1]
-    assert masked.startswith("mongodb://ana:***@db.example")
+    assert masked.startswith("mongodb://ana:****@db.example")
 
 
 async def test_add_get_update_and_stale_update(store: MongoStore) -> None:

@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 
+from app.adapters.records import short_id
 from app.domain import Record
 from app.domain.common import to_timestamp
 from app.domain.errors import StorageError
@@ -33,11 +34,6 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return to_timestamp(value)
-
-
-def short_id(record_id: str) -> str:
-    """The start of an id, enough to recognise it in a message."""
-    return record_id if len(record_id) <= 8 else f"{record_id[:8]}…"
 
 
 class DocumentCodec(Generic[R]):

@@ -10,10 +10,10 @@ from typing import Any, Generic, TypeVar
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
-from app.adapters.mongo.codec import DocumentCodec, short_id
-from app.adapters.records import checked
+from app.adapters.mongo.codec import DocumentCodec
+from app.adapters.records import checked, id_taken, not_found, stale
 from app.domain import Record
-from app.domain.errors import Conflict, NotFound, StorageError
+from app.domain.errors import Conflict, StorageError
 
 R = TypeVar("R", bound=Record)
 
@@ -60,10 +60,6 @@ def _duplicate_is_id(details: Mapping[str, Any] | None) -> bool | None:
     return match.group(1) == "_id_" if match else None
 
 
-def _article(noun: str) -> str:
-    return "an" if noun[:1] in "aeiou" else "a"
-
-
 class MongoRepository(Generic[R]):
     """Get, add, add-many and optimistic update of one record type in one collection.
 
@@ -90,7 +86,7 @@ class MongoRepository(Generic[R]):
         """The record, or :class:`NotFound` (also for another tenant's record)."""
         record = await self._find_one({"_id": record_id, "tenant_id": tenant_id})
         if record is None:
-            raise NotFound(f"{self._noun} {short_id(record_id)} not found")
+            raise not_found(self._noun, record_id)
         return record
 
     async def add(self, record: R) -> R:
@@ -144,10 +140,8 @@ class MongoRepository(Generic[R]):
                 raise Conflict(message) from exc
             if result.matched_count == 0:
                 if await self._collection.count_documents(key, limit=1):
-                    raise Conflict(
-                        f"this {self._noun} was changed by someone else; reload and try again"
-                    )
-                raise NotFound(f"{self._noun} {short_id(record.id)} not found")
+                    raise stale(self._noun, record.id)
+                raise not_found(self._noun, record.id)
         return stored
 
     async def _find_one(self, query: Mapping[str, Any], *, sort: Sort | None = None) -> R | None:
@@ -189,11 +183,11 @@ class MongoRepository(Generic[R]):
         self, record: R, details: Mapping[str, Any] | None, *, on_insert: bool
     ) -> str:
         """Name what is taken: the record's id or its unique key."""
-        id_taken = _duplicate_is_id(details) if on_insert else False
-        if id_taken is None:
-            id_taken = self._taken is None or bool(
+        is_id = _duplicate_is_id(details) if on_insert else False
+        if is_id is None:
+            is_id = self._taken is None or bool(
                 await self._collection.count_documents({"_id": record.id}, limit=1)
             )
-        if id_taken or self._taken is None:
-            return f"{_article(self._noun)} {self._noun} with this id already exists"
+        if is_id or self._taken is None:
+            return id_taken(self._noun).message
         return self._taken(record)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pymongo import AsyncMongoClient, WriteConcern
@@ -25,6 +24,7 @@ from app.adapters.mongo.repositories import (
     MongoStrategyRepository,
     MongoWorkspaceRepository,
 )
+from app.config import mask_uri, uri_secrets
 from app.domain.errors import ConfigurationError, StorageError
 from app.ports.repositories import (
     ActivityRepository,
@@ -40,19 +40,21 @@ from app.ports.repositories import (
     WorkspaceRepository,
 )
 
-_USERINFO = re.compile(r"(?P<head>^[a-z0-9+.-]+://[^:/@?#]*):(?P<password>[^@/?#]*)@", re.I)
-_SECRET_PARAM = re.compile(r"(?P<head>[?&][^=&]*password[^=&]*=)(?P<password>[^&#]*)", re.I)
+_DEFAULT_OPTIONS: dict[str, Any] = {
+    "serverSelectionTimeoutMS": 5000,
+    "appname": "campaign-studio",
+}
 
 
-def mask_uri(uri: str) -> str:
-    """``uri`` with its password (and any ``...password=`` option) replaced by ``***``."""
-    masked = _USERINFO.sub(r"\g<head>:***@", uri)
-    return _SECRET_PARAM.sub(r"\g<head>***", masked)
-
-
-def _secrets_of(uri: str) -> list[str]:
-    found = [m.group("password") for m in (*_USERINFO.finditer(uri), *_SECRET_PARAM.finditer(uri))]
-    return [secret for secret in found if secret]
+def _client_options(uri: str) -> dict[str, Any]:
+    """The client's keyword options: ``tz_aware`` always (the codec relies on it), and defaults
+    for the options the URI does not set (keywords would override the URI's own values)."""
+    query = uri.partition("?")[2].lower()
+    options: dict[str, Any] = {"tz_aware": True}
+    for name, value in _DEFAULT_OPTIONS.items():
+        if f"{name.lower()}=" not in query:
+            options[name] = value
+    return options
 
 
 class MongoStore:
@@ -103,13 +105,11 @@ class MongoStore:
         """
         location = mask_uri(uri)
         try:
-            client: AsyncMongoClient[Document] = AsyncMongoClient(
-                uri, tz_aware=True, serverSelectionTimeoutMS=5000, appname="campaign-studio"
-            )
+            client: AsyncMongoClient[Document] = AsyncMongoClient(uri, **_client_options(uri))
         except (DriverConfigurationError, ValueError, TypeError) as exc:
             cause = describe_error(exc) if isinstance(exc, PyMongoError) else str(exc)
-            for secret in _secrets_of(uri):
-                cause = cause.replace(secret, "***")
+            for secret in uri_secrets(uri):
+                cause = cause.replace(secret, "****")
             raise ConfigurationError(f"the MongoDB URI {location} is unusable: {cause}") from None
         except PyMongoError as exc:
             raise StorageError(f"cannot create a MongoDB client: {describe_error(exc)}") from None

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
-from app.adapters.records import checked
+from app.adapters.records import checked, id_taken, not_found, stale
 from app.adapters.sqlite.database import SqliteDatabase
 from app.domain.common import Record
-from app.domain.errors import Conflict, NotFound
+from app.domain.errors import Conflict
 
 R = TypeVar("R", bound=Record)
 
@@ -53,7 +53,7 @@ class SqliteRepository(Generic[R]):
     async def get(self, tenant_id: str, record_id: str) -> R:
         rows = await self._select("id = ? AND tenant_id = ?", (record_id, tenant_id))
         if not rows:
-            raise NotFound(f"{self.label} {record_id} not found")
+            raise not_found(self.label, record_id)
         return rows[0]
 
     async def add(self, record: R) -> R:
@@ -112,16 +112,13 @@ class SqliteRepository(Generic[R]):
             f"SELECT 1 FROM {self.table} WHERE id = ? AND tenant_id = ?", (old.id, old.tenant_id)
         ).fetchone()
         if exists is None:
-            raise NotFound(f"{self.label} {old.id} not found")
-        raise Conflict(
-            f"{self.label} {old.id} was changed by someone else in the meantime; "
-            "reload it and try again"
-        )
+            raise not_found(self.label, old.id)
+        raise stale(self.label, old.id)
 
     def _conflict(self, exc: sqlite3.IntegrityError) -> Conflict:
         text = str(exc)
         if f"{self.table}.id" in text:
-            return Conflict(f"a {self.label} with this id already exists")
+            return id_taken(self.label)
         return Conflict(self.duplicate_message or f"this {self.label} already exists")
 
     async def _select(

@@ -25,6 +25,7 @@ T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 REFUSALS = (InvalidInput, InvalidTransition)
 
 users = st.sampled_from(USERS)
+who = st.sampled_from(["any", "fresh", "again"])
 # One in four is blank: refusals are exercised without starving the success paths.
 texts = st.sampled_from(
     ["", "   ", "off brand", " fixed the tone ", "see notes", "too long", "wrong audience", "ok"]
@@ -59,7 +60,8 @@ class ApprovalMachine(RuleBasedStateMachine):
 
     @initialize(
         scope=st.sampled_from(ApprovalScope),
-        required=st.integers(min_value=1, max_value=3),
+        # mostly a quorum above one, so a round can hold votes without being approved yet
+        required=st.sampled_from([1, 2, 2, 3]),
         strategy_approved=st.booleans(),
     )
     def start(self, scope: ApprovalScope, required: int, strategy_approved: bool) -> None:
@@ -87,6 +89,15 @@ class ApprovalMachine(RuleBasedStateMachine):
         self.clock += timedelta(seconds=1)
         return self.clock
 
+    def _steer(self, user: str, who: str) -> str:
+        """``user``, or (if there is one) an approver who has not / has already voted."""
+        voted = [u for u in USERS if self.current.has_voted(u)]
+        if who == "fresh":
+            return next((u for u in USERS if u not in voted), user)
+        if who == "again" and voted:
+            return voted[-1]
+        return user
+
     def _apply(
         self,
         action: ApprovalAction,
@@ -103,13 +114,16 @@ class ApprovalMachine(RuleBasedStateMachine):
         before = self.current
         snapshot = before.model_dump()
         when = self._tick()
+        refused: Exception | None = None
         try:
             after = call(before, when)
         except REFUSALS as exc:
-            assert refusals, f"{action} was refused ({exc}) but the rules allow it"
-            assert type(exc) in refusals, f"{action}: {type(exc).__name__} not in {refusals}"
-            if isinstance(exc, InvalidTransition):
-                assert exc.from_state == before.state.value
+            refused = exc
+        if refused is not None:
+            assert refusals, f"{action} was refused ({refused}) but the rules allow it"
+            assert type(refused) in refusals, f"{action}: {refused!r} not one of {refusals}"
+            if isinstance(refused, InvalidTransition):
+                assert refused.from_state == before.state.value
             # a refused call changes nothing
             assert before.model_dump() == snapshot
             assert self.approval is before
@@ -142,9 +156,15 @@ class ApprovalMachine(RuleBasedStateMachine):
     def strategy_approval_changes(self, flag: bool) -> None:
         self.strategy_approved = flag
 
-    @rule(user=users, version=versions, comment=st.sampled_from([None, "", " nice "]))
-    def approve(self, user: str, version: int, comment: str | None) -> None:
+    @rule(
+        user=users,
+        who=who,
+        version=versions,
+        comment=st.sampled_from([None, "", " nice "]),
+    )
+    def approve(self, user: str, who: str, version: int, comment: str | None) -> None:
         a = self.current
+        user = self._steer(user, who)
         refusals: set[type[Exception]] = set()
         if a.state not in (S.PENDING, S.NEEDS_REVIEW):
             refusals.add(InvalidTransition)
@@ -173,9 +193,10 @@ class ApprovalMachine(RuleBasedStateMachine):
             expect_version=version,
         )
 
-    @rule(user=users, reason=texts, version=versions)
-    def reject(self, user: str, reason: str, version: int) -> None:
+    @rule(user=users, who=who, reason=texts, version=versions)
+    def reject(self, user: str, who: str, reason: str, version: int) -> None:
         a = self.current
+        user = self._steer(user, who)
         refusals: set[type[Exception]] = set()
         if a.state not in (S.PENDING, S.NEEDS_REVIEW):
             refusals.add(InvalidTransition)
@@ -317,7 +338,9 @@ class ApprovalMachine(RuleBasedStateMachine):
             assert len(self.current.timeline) == self.successes
             times = [event.at for event in self.current.timeline]
             assert times == sorted(times)
-            for previous, event in zip(self.current.timeline, self.current.timeline[1:], strict=False):
+            for previous, event in zip(
+                self.current.timeline, self.current.timeline[1:], strict=False
+            ):
                 assert event.from_state is previous.to_state
 
 

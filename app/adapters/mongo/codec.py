@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 
-from app.adapters.records import short_id
+from app.adapters.records import document, short_id
 from app.domain import Record
 from app.domain.common import to_timestamp
 from app.domain.errors import StorageError
@@ -73,7 +73,7 @@ class DocumentCodec(Generic[R]):
         Returns:
             A document with ``_id``, the JSON fields, native timestamps and derived fields.
         """
-        data = record.model_dump(mode="json", exclude=set(type(record).model_computed_fields))
+        data = document(record)
         doc: dict[str, Any] = {"_id": record.id, **data, "revision": revision}
         for name in self.datetime_fields:
             value = getattr(record, name)

@@ -37,6 +37,7 @@ EXPECTED: dict[tuple[ApprovalState, ApprovalAction], ApprovalState] = {
 # The state each action aims for, which a refusal names as its ``to_state``.
 AIM = {A.APPROVE: S.APPROVED, A.REJECT: S.REJECTED, A.MARK_ADDRESSED: S.NEEDS_REVIEW}
 
+
 def make(
     scope: ApprovalScope = ApprovalScope.STRATEGY,
     state: ApprovalState = S.PENDING,
@@ -131,9 +132,13 @@ def _call(action: ApprovalAction, approval: Approval) -> Approval:
         return rules.invalidate(
             approval, actor_id="system", at=at(1), reason="strategy v2", strategy_version=2
         )
-    assert action is A.REREQUEST
-    return rules.rerequest(
-        approval, actor_id="system", at=at(1), reason="strategy v2", strategy_version=2
+    if action is A.REREQUEST:
+        return rules.rerequest(
+            approval, actor_id="system", at=at(1), reason="strategy v2", strategy_version=2
+        )
+    assert action is A.SET_QUORUM
+    return rules.set_quorum(
+        approval, actor_id="admin", at=at(1), required=2, strategy_approved=True
     )
 
 
@@ -142,7 +147,6 @@ def _call(action: ApprovalAction, approval: Approval) -> Approval:
     [
         pytest.param(state, action, id=f"{state}-{action}")
         for state, action in itertools.product(ApprovalState, ApprovalAction)
-        if action is not A.SET_QUORUM
     ],
 )
 def test_functions_follow_the_table(state: ApprovalState, action: ApprovalAction) -> None:

@@ -60,6 +60,7 @@ _TARGET = {
 
 def next_state(state: ApprovalState, action: ApprovalAction) -> ApprovalState:
     """The state ``action`` leads to from ``state``; :class:`InvalidTransition` if refused."""
+    state, action = ApprovalState(state), ApprovalAction(action)
     target = TRANSITIONS[action].get(state)
     if target is None:
         raise InvalidTransition(state.value, _TARGET[action].value, _why_refused(state, action))

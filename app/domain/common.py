@@ -42,9 +42,13 @@ Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_l
 
 
 class Model(BaseModel):
-    """Base of every domain model: validated on assignment, unknown fields refused."""
+    """Base of every domain model: immutable, unknown fields refused.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=False)
+    A change is a new, validated object (``app.adapters.records.checked``, the pure functions of
+    the rules modules), so a refused change can never leave a half-changed model behind.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class FrozenModel(BaseModel):

@@ -28,6 +28,7 @@ TRANSITIONS: dict[RenderStatus, frozenset[RenderStatus]] = {
 
 def check_transition(current: RenderStatus, target: RenderStatus) -> RenderStatus:
     """Return ``target`` if a job may go there from ``current``, else raise InvalidTransition."""
+    current, target = RenderStatus(current), RenderStatus(target)
     if target not in TRANSITIONS[current]:
         reason = "the job is finished" if current.terminal else "not a step of the job lifecycle"
         if current in (RenderStatus.FAILED, RenderStatus.CANCELLED):
@@ -51,7 +52,7 @@ def backoff_seconds(
     """
     if retry < 1:
         raise ValueError("retry numbers start at 1")
-    ceiling = min(cap, base * 2 ** (retry - 1))
+    ceiling = min(cap, base * 2 ** min(retry - 1, 64))  # bounded: no float overflow
     jittered = (rng or random.SystemRandom()).uniform(ceiling / 2, ceiling)
     return max(jittered, retry_after or 0.0)
 

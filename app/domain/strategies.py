@@ -48,7 +48,9 @@ class StrategyDraft(Model):
         """The share of :data:`REQUIRED_FIELDS` that are filled, and which are missing."""
         missing = [name for name in REQUIRED_FIELDS if not _filled(getattr(self, name))]
         filled = len(REQUIRED_FIELDS) - len(missing)
-        return Completion(percent=round(100 * filled / len(REQUIRED_FIELDS)), missing=missing)
+        # Half up (12.5 → 13), not Python's round-half-to-even.
+        percent = (200 * filled + len(REQUIRED_FIELDS)) // (2 * len(REQUIRED_FIELDS))
+        return Completion(percent=percent, missing=missing)
 
 
 def _filled(value: object) -> bool:

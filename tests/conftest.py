@@ -66,3 +66,12 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     real MongoDB server when ``CAMPAIGN_STUDIO_TEST_MONGODB_URI`` is set (skipped otherwise)."""
     async for opened in open_store(request.param, tmp_path):
         yield opened
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if os.environ.get(MONGODB_URI_ENV):
+        return "store contract: sqlite, mongo-fake, mongo-real (CAMPAIGN_STUDIO_TEST_MONGODB_URI)"
+    return (
+        f"store contract: sqlite, mongo-fake; mongo-real is SKIPPED (set {MONGODB_URI_ENV} "
+        "to run the same suite against a real MongoDB server)"
+    )

@@ -201,29 +201,34 @@ def invalidate(
     approval: Approval, *, actor_id: str, at: datetime, reason: str, strategy_version: int | None
 ) -> Approval:
     """The cascade: any state → needs_review, votes cleared, bound to ``strategy_version``."""
-    return _with_event(
-        approval,
-        action=ApprovalAction.INVALIDATE,
-        to_state=next_state(approval.state, ApprovalAction.INVALIDATE),
-        actor_id=actor_id,
-        at=at,
-        comment=_require_text(reason, "the reason for the invalidation"),
-        votes=(),
-        strategy_version=strategy_version,
-    )
+    return _reset(approval, ApprovalAction.INVALIDATE, actor_id, at, strategy_version,
+                  _require_text(reason, "the reason for the invalidation"))
 
 
 def rerequest(
     approval: Approval, *, actor_id: str, at: datetime, reason: str, strategy_version: int
 ) -> Approval:
     """A new strategy version asks for approval again: any state → pending for that version."""
+    return _reset(approval, ApprovalAction.REREQUEST, actor_id, at, strategy_version,
+                  _require_text(reason, "the reason for the new request"))
+
+
+def _reset(
+    approval: Approval,
+    action: ApprovalAction,
+    actor_id: str,
+    at: datetime,
+    strategy_version: int | None,
+    reason: str,
+) -> Approval:
+    """A new review round started by the system: the votes of the old one are cleared."""
     return _with_event(
         approval,
-        action=ApprovalAction.REREQUEST,
-        to_state=next_state(approval.state, ApprovalAction.REREQUEST),
+        action=action,
+        to_state=next_state(approval.state, action),
         actor_id=actor_id,
         at=at,
-        comment=_require_text(reason, "the reason for the new request"),
+        comment=reason,
         votes=(),
         strategy_version=strategy_version,
     )

@@ -201,16 +201,28 @@ def invalidate(
     approval: Approval, *, actor_id: str, at: datetime, reason: str, strategy_version: int | None
 ) -> Approval:
     """The cascade: any state → needs_review, votes cleared, bound to ``strategy_version``."""
-    return _reset(approval, ApprovalAction.INVALIDATE, actor_id, at, strategy_version,
-                  _require_text(reason, "the reason for the invalidation"))
+    return _reset(
+        approval,
+        ApprovalAction.INVALIDATE,
+        actor_id,
+        at,
+        strategy_version,
+        _require_text(reason, "the reason for the invalidation"),
+    )
 
 
 def rerequest(
     approval: Approval, *, actor_id: str, at: datetime, reason: str, strategy_version: int
 ) -> Approval:
     """A new strategy version asks for approval again: any state → pending for that version."""
-    return _reset(approval, ApprovalAction.REREQUEST, actor_id, at, strategy_version,
-                  _require_text(reason, "the reason for the new request"))
+    return _reset(
+        approval,
+        ApprovalAction.REREQUEST,
+        actor_id,
+        at,
+        strategy_version,
+        _require_text(reason, "the reason for the new request"),
+    )
 
 
 def _reset(

@@ -1,0 +1,78 @@
+"""The blob store port: where media bytes live (a local folder or an S3-compatible bucket).
+
+Bytes enter in two steps so that nothing half-written is ever visible and nothing is stored
+twice: :meth:`BlobStore.stage` streams the source into a private staging file while hashing it
+(one pass), then :meth:`BlobStore.commit` moves that file to its content-addressed key — or
+:meth:`BlobStore.discard` drops it (a duplicate, or input that turned out to be bad).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class StagedBlob:
+    """Bytes copied into staging: their SHA-256, size, first bytes, and the private file."""
+
+    sha256: str
+    size: int
+    head: bytes
+    path: Path
+
+
+class BlobStore(Protocol):
+    """Keys are relative, slash-separated paths of ``[A-Za-z0-9._-]`` parts (no ``..``)."""
+
+    kind: str
+
+    async def stage(self, source: Path, *, max_bytes: int) -> StagedBlob:
+        """Copy ``source`` into staging while hashing it.
+
+        Raises:
+            InvalidInput: ``source`` is missing, not a file, empty or larger than ``max_bytes``.
+        """
+        ...
+
+    async def stage_stream(self, chunks: AsyncIterator[bytes], *, max_bytes: int) -> StagedBlob:
+        """Like :meth:`stage` for bytes that arrive in chunks (a provider's download)."""
+        ...
+
+    async def commit(self, staged: StagedBlob, key: str, *, content_type: str) -> None:
+        """Store the staged bytes under ``key`` (atomically; a no-op if ``key`` exists)."""
+        ...
+
+    async def discard(self, staged: StagedBlob) -> None:
+        """Drop a staged file that will not be committed."""
+        ...
+
+    async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> None:
+        """Store a small object (a thumbnail) atomically."""
+        ...
+
+    async def read_bytes(self, key: str) -> bytes:
+        """A small object's bytes; :class:`NotFound` if absent."""
+        ...
+
+    async def download(self, key: str, destination: Path) -> None:
+        """Stream an object into ``destination`` (written atomically)."""
+        ...
+
+    async def exists(self, key: str) -> bool: ...
+
+    async def delete(self, key: str) -> None:
+        """Remove ``key``; nothing happens if it is absent."""
+        ...
+
+    async def url(self, key: str) -> str:
+        """A URL a viewer can open: a ``file:`` URL, a presigned GET or the public base URL."""
+        ...
+
+    async def describe(self) -> dict[str, Any]:
+        """Facts for ``campaign-studio doctor``; raises :class:`StorageError` if unusable."""
+        ...
+
+    async def close(self) -> None: ...

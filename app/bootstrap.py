@@ -10,20 +10,33 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.adapters.media import LocalMediaInspector
 from app.adapters.mongo import MongoStore
 from app.adapters.sqlite import DATABASE_FILENAME, SqliteStore
+from app.adapters.storage import LocalBlobStore, R2BlobStore
 from app.config import AppSettings
 from app.domain.errors import ConfigurationError
+from app.ports.blob_store import BlobStore
 from app.ports.clock import Clock, SystemClock
 from app.ports.repositories import Store
+from app.services.access import AccessControl
+from app.services.activity_log import ActivityLog
+from app.services.storage_service import StorageService
+
+MEDIA_FOLDER = "media"
+STAGING_FOLDER = "staging"
 
 
 @dataclass
 class Core:
-    """The open service core: settings, the store and (as they land) the services."""
+    """The open service core: settings, adapters and the services of ``core-api.md``."""
 
     settings: AppSettings
     store: Store
+    blobs: BlobStore
+    access: AccessControl
+    activity: ActivityLog
+    storage: StorageService
     clock: Clock = field(default_factory=SystemClock)
 
 
@@ -48,6 +61,61 @@ def build_store(settings: AppSettings) -> Store:
     return SqliteStore(settings.data_dir / DATABASE_FILENAME)
 
 
+def build_blob_store(settings: AppSettings) -> BlobStore:
+    """The local media folder, or the R2 bucket when ``blob_store = "r2"``."""
+    if settings.blob_store == "local":
+        return LocalBlobStore(settings.data_dir / MEDIA_FOLDER)
+    required = {
+        "r2_endpoint_url": settings.r2_endpoint_url,
+        "r2_bucket": settings.r2_bucket,
+        "r2_access_key_id": settings.r2_access_key_id,
+        "r2_secret_access_key": settings.r2_secret_access_key,
+    }
+    missing = [name for name, value in required.items() if not value]
+    if missing:
+        raise ConfigurationError(
+            "blob_store is r2 but these settings are missing: " + ", ".join(missing)
+        )
+    key_id, secret = settings.r2_access_key_id, settings.r2_secret_access_key
+    if key_id is None or secret is None:  # already reported above; narrows the types
+        raise ConfigurationError("the R2 credentials are missing")
+    return R2BlobStore(
+        endpoint_url=str(settings.r2_endpoint_url),
+        bucket=str(settings.r2_bucket),
+        access_key_id=key_id.get_secret_value(),
+        secret_access_key=secret.get_secret_value(),
+        staging_dir=settings.data_dir / STAGING_FOLDER,
+        public_base_url=settings.r2_public_base_url,
+        presign_expiry_seconds=settings.r2_presign_expiry_seconds,
+    )
+
+
+def build_core(settings: AppSettings, store: Store, blobs: BlobStore) -> Core:
+    """Wire the services over opened adapters."""
+    clock = SystemClock()
+    access = AccessControl(store.members, clock, stored_roles=settings.uses_mongodb)
+    activity = ActivityLog(store.activity, clock)
+    storage = StorageService(
+        assets=store.assets,
+        creatives=store.creatives,
+        blobs=blobs,
+        media=LocalMediaInspector(),
+        access=access,
+        activity=activity,
+        clock=clock,
+        max_upload_bytes=settings.upload_max_bytes,
+    )
+    return Core(
+        settings=settings,
+        store=store,
+        blobs=blobs,
+        access=access,
+        activity=activity,
+        storage=storage,
+        clock=clock,
+    )
+
+
 @asynccontextmanager
 async def open_core(settings: AppSettings | None = None) -> AsyncIterator[Core]:
     """Open the core on ``settings`` (default: ``AppSettings()``) and close it on exit.
@@ -58,9 +126,13 @@ async def open_core(settings: AppSettings | None = None) -> AsyncIterator[Core]:
     """
     settings = settings or AppSettings()
     ensure_data_dir(settings.data_dir)
+    blobs = build_blob_store(settings)
     store = build_store(settings)
     try:
         await store.open()
-        yield Core(settings=settings, store=store)
+        yield build_core(settings, store, blobs)
     finally:
-        await store.close()
+        try:
+            await store.close()
+        finally:
+            await blobs.close()

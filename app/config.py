@@ -103,6 +103,10 @@ class AppSettings(BaseSettings):
     r2_access_key_id: SecretStr | None = None
     r2_secret_access_key: SecretStr | None = None
     r2_public_base_url: str | None = None
+    r2_presign_expiry_seconds: int = Field(3600, ge=60, le=7 * 24 * 3600)
+    upload_max_bytes: int = Field(
+        4 * 1024**3, ge=1, description="largest file the asset library accepts (default 4 GiB)"
+    )
     replicate_api_token: SecretStr | None = None
     replicate_base_url: str = "https://api.replicate.com/v1"
     replicate_webhook_secret: SecretStr | None = None

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from app.bootstrap import build_store, ensure_data_dir
+from app.bootstrap import build_blob_store, build_store, ensure_data_dir
 from app.config import AppSettings, config_file_path, keyring_status, mask_uri
 from app.domain.errors import AppError
 
@@ -52,7 +52,22 @@ async def diagnose(settings: AppSettings) -> list[Check]:
         checks.append(Check("data folder", False, exc.message))
         return checks
     checks.append(await _check_database(settings))
+    checks.append(await _check_media_store(settings))
     return checks
+
+
+async def _check_media_store(settings: AppSettings) -> Check:
+    try:
+        blobs = build_blob_store(settings)
+    except AppError as exc:
+        return Check("media store", False, exc.message)
+    try:
+        facts = await blobs.describe()
+    except AppError as exc:
+        return Check("media store", False, exc.message)
+    finally:
+        await blobs.close()
+    return Check("media store", True, ", ".join(f"{key} {value}" for key, value in facts.items()))
 
 
 async def _check_database(settings: AppSettings) -> Check:

@@ -10,12 +10,18 @@ from app.domain.common import FrozenModel, Id, NonEmptyStr, Record, Timestamp, u
 from app.domain.enums import AssetSource, AssetType
 
 MAX_TAG_LENGTH = 64
+MAX_CATEGORY_LENGTH = 64
 MAX_PAGE_SIZE = 500
 
 
 def normalise_tag(tag: str) -> str:
     """A tag as stored: trimmed, lower case, inner white space folded to one space."""
     return " ".join(tag.split()).lower()
+
+
+def normalise_category(category: str) -> str:
+    """A category as stored: trimmed, inner white space folded; its case is kept."""
+    return " ".join(category.split())
 
 
 class Asset(Record):
@@ -28,6 +34,7 @@ class Asset(Record):
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     storage_key: NonEmptyStr
     thumbnail_key: str | None = None
+    poster_key: str | None = None
     tags: tuple[str, ...] = ()
     category: str | None = None
     archived: bool = False
@@ -46,11 +53,12 @@ class AssetQuery(FrozenModel):
 
     tenant (the actor's) → not archived (unless ``include_archived``) → type in ``types`` → tags
     contain all of ``tags`` → filename contains ``filename`` (case-insensitive, literal text) →
-    newest upload first → ``limit``/``offset``.
+    newest upload first → ``limit``/``offset``. ``category``, when given, must match exactly.
     """
 
     types: frozenset[AssetType] | None = None
     tags: frozenset[str] | None = None
+    category: str | None = None
     filename: str | None = None
     include_archived: bool = False
     limit: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = 50
@@ -64,10 +72,10 @@ class AssetQuery(FrozenModel):
         tags = frozenset(normalise_tag(tag) for tag in value)
         return frozenset(tag for tag in tags if tag) or None
 
-    @field_validator("filename", mode="after")
+    @field_validator("filename", "category", mode="after")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
-        return value.strip() or None if value is not None else None
+        return " ".join(value.split()) or None if value is not None else None
 
 
 class AssetPage(FrozenModel):

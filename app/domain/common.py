@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
+import secrets
+import threading
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -17,10 +19,25 @@ from pydantic import (
     field_validator,
 )
 
+_id_lock = threading.Lock()
+_id_last = [0, 0]  # the millisecond and the sequence number of the last id made
+
 
 def new_id() -> str:
-    """A fresh record id: 32 lower-case hex characters, unique across tenants."""
-    return uuid.uuid4().hex
+    """A fresh record id: 32 lower-case hex characters, unique across tenants.
+
+    Like a UUIDv7: 12 hex digits of Unix milliseconds, a 4-digit sequence that rises within a
+    millisecond, then 16 random digits. Ids made later in a process sort after earlier ones, so
+    "newest first" stays stable for records made in the same millisecond.
+    """
+    millis = time.time_ns() // 1_000_000
+    with _id_lock:
+        if millis <= _id_last[0]:
+            millis, sequence = _id_last[0], _id_last[1] + 1
+        else:
+            sequence = secrets.randbelow(0x8000)
+        _id_last[:] = [millis, sequence]
+    return f"{millis:012x}{sequence & 0xFFFF:04x}{secrets.token_hex(8)}"
 
 
 def to_timestamp(value: datetime) -> datetime:

@@ -89,6 +89,10 @@ class CreativeRepository(Repository[Creative], Protocol):
         """The campaign's creatives, oldest first."""
         ...
 
+    async def list_using_asset(self, tenant_id: str, asset_id: str) -> list[Creative]:
+        """The creatives whose ``asset_ids`` include ``asset_id``, oldest first."""
+        ...
+
 
 class PostRepository(Repository[Post], Protocol):
     async def list_for_campaign(self, tenant_id: str, campaign_id: str) -> list[Post]:
@@ -138,6 +142,10 @@ class AssetRepository(Repository[Asset], Protocol):
         ...
 
     async def find_by_sha256(self, tenant_id: str, sha256: str) -> Asset | None: ...
+
+    async def categories(self, tenant_id: str) -> dict[str, int]:
+        """Each category in use by the tenant's unarchived assets, with its count, by name."""
+        ...
 
 
 class ActivityRepository(Repository[ActivityEntry], Protocol):

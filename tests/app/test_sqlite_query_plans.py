@@ -68,7 +68,10 @@ async def test_every_read_uses_an_index(
         ),
     ):
         await store.assets.search("acme", query)
+    await store.assets.search("acme", AssetQuery(category="Brand", filename="x"))
     await store.assets.find_by_sha256("acme", "0" * 64)
+    await store.assets.categories("acme")
+    await store.creatives.list_using_asset("acme", "a1")
     await store.campaigns.list("acme")
     await store.members.list("acme")
     await store.members.find("acme", "ana")

@@ -170,3 +170,18 @@ async def test_the_same_content_is_one_asset_per_tenant(
     await store.assets.add(
         factories.asset("globex", name="copy.png").model_copy(update={"sha256": hero.sha256})
     )
+
+
+async def test_category_filter_and_counts(store: Store, library: dict[str, Asset]) -> None:
+    await store.assets.update(library["hero"].model_copy(update={"category": "Key visuals"}))
+    await store.assets.update(library["percent"].model_copy(update={"category": "Key visuals"}))
+    await store.assets.update(library["logo"].model_copy(update={"category": "Brand"}))
+    await store.assets.update(library["old"].model_copy(update={"category": "Brand"}))  # archived
+    assert await _names(store, category="Key visuals") == ["100%_off.png", "Hero-Banner.PNG"]
+    assert await _names(store, category="key visuals") == []  # exact match
+    assert await _names(store, category="Brand", include_archived=True) == [
+        "hero-2019.png",
+        "logo.svg",
+    ]
+    assert await store.assets.categories("acme") == {"Brand": 1, "Key visuals": 2}
+    assert await store.assets.categories("globex") == {}

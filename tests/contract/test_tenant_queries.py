@@ -117,3 +117,15 @@ async def test_activity_newest_first_with_limit_and_campaign(store: Store) -> No
     assert [e.at for e in newest] == [at(10), at(4), at(3)]
     assert newest[0].id == other.id
     assert len(await store.activity.list("acme", campaign_id="c1")) == 5
+
+
+async def test_creatives_using_an_asset(store: Store) -> None:
+    first = await store.creatives.add(factories.creative(created_at=at(0), asset_ids=("a1",)))
+    second = await store.creatives.add(factories.creative(created_at=at(1), asset_ids=("a1", "a2")))
+    await store.creatives.add(factories.creative("globex", asset_ids=("a1",)))
+    using = store.creatives.list_using_asset
+    assert [c.id for c in await using("acme", "a1")] == [first.id, second.id]
+    assert [c.id for c in await using("acme", "a2")] == [second.id]
+    await store.creatives.update(second.model_copy(update={"asset_ids": ("a2",)}))
+    assert [c.id for c in await using("acme", "a1")] == [first.id]
+    assert await using("acme", "a3") == []

@@ -10,7 +10,7 @@ maintained fake (``mongomock-motor`` mimics Motor's API, not PyMongo's), so this
 - collection: ``find_one``, ``find`` (a cursor with ``sort``/``skip``/``limit``,
   ``await cursor.to_list(None)`` and ``async for``), ``insert_one``, ``insert_many``,
   ``replace_one``, ``update_one``, ``find_one_and_update``, ``count_documents``, ``delete_many``,
-  ``create_index``, ``create_indexes``.
+  ``create_index``, ``create_indexes``, ``aggregate`` (awaited; ``to_list`` on the result).
 
 Every mongomock call runs on ONE worker thread (``ThreadPoolExecutor(max_workers=1)``) through
 ``loop.run_in_executor``, so calls are serialised the way a single server would serialise them and
@@ -160,6 +160,24 @@ class AsyncMockCollection:
 
     async def index_information(self) -> dict[str, Any]:
         return dict(await self._call("index_information"))
+
+    async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> ResultCursor:
+        """Like PyMongo's async ``aggregate``: awaited, it returns a cursor of the results."""
+
+        def run() -> list[Any]:
+            return list(self._resolve().aggregate(list(pipeline)))
+
+        return ResultCursor(await self.database.client._worker.run(run))
+
+
+class ResultCursor:
+    """The already computed documents of an aggregation, behind ``to_list``."""
+
+    def __init__(self, documents: list[Any]) -> None:
+        self._documents = documents
+
+    async def to_list(self, length: int | None = None) -> list[Any]:
+        return self._documents if length is None else self._documents[:length]
 
 
 class Cursor:

@@ -63,6 +63,13 @@ INDEXES: dict[str, list[IndexModel]] = {
             ("uploaded_at", DESC),
         ),
         _index("tenant_tags_uploaded", TENANT, ("tags", ASC), ("uploaded_at", DESC)),
+        _index(
+            "tenant_archived_category_uploaded",
+            TENANT,
+            ("archived", ASC),
+            ("category", ASC),
+            ("uploaded_at", DESC),
+        ),
     ],
     "activity": [
         _index("tenant_at", TENANT, ("at", DESC)),

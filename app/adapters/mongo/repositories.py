@@ -134,6 +134,11 @@ class MongoCreativeRepository(MongoRepository[Creative]):
             query["stale"] = True
         return await self._find_all(query, sort=OLDEST_FIRST)
 
+    async def list_using_asset(self, tenant_id: str, asset_id: str) -> list[Creative]:
+        """The creatives that use the asset, oldest first."""
+        query = {"tenant_id": tenant_id, "asset_ids": asset_id}
+        return await self._find_all(query, sort=OLDEST_FIRST)
+
 
 def _post_at_utc(post: Post) -> datetime:
     return as_utc(post.at.astimezone(UTC))
@@ -251,6 +256,8 @@ class MongoAssetRepository(MongoRepository[Asset]):
             mongo_query["archived"] = False
         if query.types:
             mongo_query["type"] = {"$in": sorted(kind.value for kind in query.types)}
+        if query.category is not None:
+            mongo_query["category"] = query.category
         if query.tags:
             mongo_query["tags"] = {"$all": sorted(query.tags)}
         if query.filename:
@@ -269,6 +276,17 @@ class MongoAssetRepository(MongoRepository[Asset]):
     async def find_by_sha256(self, tenant_id: str, sha256: str) -> Asset | None:
         """The tenant's asset with this content, or None."""
         return await self._find_one({"tenant_id": tenant_id, "sha256": sha256})
+
+    async def categories(self, tenant_id: str) -> dict[str, int]:
+        """The categories of the tenant's unarchived assets with their counts."""
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"tenant_id": tenant_id, "archived": False, "category": {"$ne": None}}},
+            {"$group": {"_id": "$category", "count": {"$sum": 1}}},
+        ]
+        with storage_errors("count the asset categories"):
+            cursor = await self._collection.aggregate(pipeline)
+            rows = await cursor.to_list(None)
+        return {str(row["_id"]): int(row["count"]) for row in sorted(rows, key=lambda r: r["_id"])}
 
 
 class MongoActivityRepository(MongoRepository[ActivityEntry]):

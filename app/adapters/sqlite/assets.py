@@ -22,6 +22,7 @@ class SqliteAssetRepository(SqliteRepository[Asset]):
             "archived": int(record.archived),
             "uploaded_at": micros(record.uploaded_at),
             "sha256": record.sha256,
+            "category": record.category,
         }
 
     def after_write(self, connection: sqlite3.Connection, record: Asset, *, inserted: bool) -> None:
@@ -34,6 +35,17 @@ class SqliteAssetRepository(SqliteRepository[Asset]):
 
     async def find_by_sha256(self, tenant_id: str, sha256: str) -> Asset | None:
         return await self._find_one("tenant_id = ? AND sha256 = ?", (tenant_id, sha256))
+
+    async def categories(self, tenant_id: str) -> dict[str, int]:
+        def run(connection: sqlite3.Connection) -> dict[str, int]:
+            rows = connection.execute(
+                "SELECT category, COUNT(*) FROM assets WHERE tenant_id = ? AND archived = 0 "
+                "AND category IS NOT NULL GROUP BY category ORDER BY category",
+                (tenant_id,),
+            )
+            return {str(name): int(count) for name, count in rows}
+
+        return await self._db.read(run)
 
     async def search(self, tenant_id: str, query: AssetQuery) -> AssetPage:
         where, params = _filters(tenant_id, query)
@@ -66,6 +78,9 @@ def _filters(tenant_id: str, query: AssetQuery) -> tuple[str, list[Any]]:
         types = sorted(kind.value for kind in query.types)
         clauses.append(f"type IN ({', '.join('?' for _ in types)})")
         params.extend(types)
+    if query.category is not None:
+        clauses.append("category = ?")
+        params.append(query.category)
     if query.tags:
         tags = sorted(query.tags)
         clauses.append(

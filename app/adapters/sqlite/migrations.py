@@ -41,6 +41,15 @@ CREATE TABLE creatives ({_RECORD}, campaign_id TEXT NOT NULL, stale INTEGER NOT 
     created_at INTEGER NOT NULL);
 CREATE INDEX creatives_list ON creatives (tenant_id, campaign_id, stale, created_at, id);
 
+-- Which creatives use which library asset (usage tracking), kept in step with creatives.doc.
+CREATE TABLE creative_assets (
+    tenant_id TEXT NOT NULL,
+    asset_id TEXT NOT NULL,
+    creative_id TEXT NOT NULL REFERENCES creatives (id) ON DELETE CASCADE,
+    PRIMARY KEY (tenant_id, asset_id, creative_id)
+) WITHOUT ROWID;
+CREATE INDEX creative_assets_creative ON creative_assets (creative_id);
+
 CREATE TABLE posts ({_RECORD}, campaign_id TEXT NOT NULL, at_utc INTEGER NOT NULL);
 CREATE INDEX posts_list ON posts (tenant_id, campaign_id, at_utc, id);
 
@@ -57,7 +66,8 @@ CREATE INDEX render_jobs_claim ON render_jobs (status, available_at, created_at,
 CREATE INDEX render_jobs_provider ON render_jobs (provider, provider_job_id);
 
 CREATE TABLE assets ({_RECORD}, type TEXT NOT NULL, filename_lc TEXT NOT NULL,
-    archived INTEGER NOT NULL, uploaded_at INTEGER NOT NULL, sha256 TEXT NOT NULL);
+    archived INTEGER NOT NULL, uploaded_at INTEGER NOT NULL, sha256 TEXT NOT NULL,
+    category TEXT);
 CREATE UNIQUE INDEX assets_content ON assets (tenant_id, sha256);
 -- The search indexes carry filename_lc (and type) so that filters run on the index alone and
 -- only the rows of the requested page are read from the table.
@@ -67,6 +77,8 @@ CREATE INDEX assets_all ON assets (tenant_id, uploaded_at DESC, id DESC, archive
     filename_lc);
 CREATE INDEX assets_type ON assets (tenant_id, archived, type, uploaded_at DESC, id DESC,
     filename_lc);
+CREATE INDEX assets_category ON assets (tenant_id, archived, category, uploaded_at DESC, id DESC,
+    type, filename_lc);
 
 CREATE TABLE asset_tags (
     tenant_id TEXT NOT NULL,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from app.adapters.sqlite.repository import SqliteRepository, micros
@@ -113,6 +114,24 @@ class SqliteCreativeRepository(SqliteRepository[Creative]):
     ) -> list[Creative]:
         where = "tenant_id = ? AND campaign_id = ?" + (" AND stale = 1" if stale_only else "")
         return await self._select(where, (tenant_id, campaign_id), order="created_at, id")
+
+    async def list_using_asset(self, tenant_id: str, asset_id: str) -> list[Creative]:
+        return await self._select(
+            "tenant_id = ? AND id IN (SELECT creative_id FROM creative_assets "
+            "WHERE tenant_id = ? AND asset_id = ?)",
+            (tenant_id, tenant_id, asset_id),
+            order="created_at, id",
+        )
+
+    def after_write(
+        self, connection: sqlite3.Connection, record: Creative, *, inserted: bool
+    ) -> None:
+        if not inserted:
+            connection.execute("DELETE FROM creative_assets WHERE creative_id = ?", (record.id,))
+        connection.executemany(
+            "INSERT INTO creative_assets (tenant_id, asset_id, creative_id) VALUES (?, ?, ?)",
+            [(record.tenant_id, asset_id, record.id) for asset_id in set(record.asset_ids)],
+        )
 
 
 class SqlitePostRepository(SqliteRepository[Post]):

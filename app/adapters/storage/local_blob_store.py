@@ -1,0 +1,219 @@
+"""A blob store in a local folder: each key is a file below the root.
+
+Staging files live in ``root/.staging`` (same file system), so committing is one atomic rename.
+Every key is checked twice: by :func:`check_key`, and by resolving the target path and requiring
+it to lie inside the resolved root, which also refuses symlinks that point out of the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from app.adapters.storage.keys import check_key
+from app.adapters.storage.staging import CHUNK_SIZE, Staging
+from app.domain.errors import InvalidInput, NotFound, StorageError
+from app.ports.blob_store import StagedBlob
+
+STAGING_DIRNAME = ".staging"
+_MISSING = (FileNotFoundError, NotADirectoryError, IsADirectoryError)
+
+
+class LocalBlobStore:
+    """The :class:`~app.ports.blob_store.BlobStore` kept in a folder on this computer.
+
+    Args:
+        root: The store's folder; created on first write.
+    """
+
+    kind = "local"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._staging = Staging(root / STAGING_DIRNAME)
+
+    async def stage(self, source: Path, *, max_bytes: int) -> StagedBlob:
+        """Copy ``source`` into ``root/.staging`` while hashing it (see :class:`Staging`)."""
+        return await self._staging.stage(source, max_bytes=max_bytes)
+
+    async def stage_stream(self, chunks: AsyncIterator[bytes], *, max_bytes: int) -> StagedBlob:
+        """Copy streamed bytes into ``root/.staging`` while hashing them."""
+        return await self._staging.stage_stream(chunks, max_bytes=max_bytes)
+
+    async def commit(self, staged: StagedBlob, key: str, *, content_type: str) -> None:
+        """Rename the staged file to ``key``; if ``key`` already exists, drop the staged file.
+
+        The staged file is gone afterwards whether this succeeds or raises.
+
+        Raises:
+            InvalidInput: ``key`` is invalid, or ``staged`` is not from this store.
+            StorageError: The rename failed.
+        """
+        source = self._staging.owned_path(staged)
+        await asyncio.to_thread(self._commit, source, key)
+
+    async def discard(self, staged: StagedBlob) -> None:
+        """Remove a staged file that will not be committed."""
+        await self._staging.discard(staged)
+
+    async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> None:
+        """Write ``data`` to ``key`` atomically (temporary file, fsync, rename)."""
+        await asyncio.to_thread(self._put_bytes, key, data)
+
+    async def read_bytes(self, key: str) -> bytes:
+        """The bytes stored under ``key``.
+
+        Raises:
+            NotFound: Nothing is stored under ``key``.
+        """
+        return await asyncio.to_thread(self._read_bytes, key)
+
+    async def download(self, key: str, destination: Path) -> None:
+        """Copy the object to ``destination`` atomically, 1 MiB at a time.
+
+        Raises:
+            NotFound: Nothing is stored under ``key``.
+        """
+        await asyncio.to_thread(self._download, key, destination)
+
+    async def exists(self, key: str) -> bool:
+        """Whether a file is stored under ``key``."""
+        return await asyncio.to_thread(lambda: self._target(key).is_file())
+
+    async def delete(self, key: str) -> None:
+        """Remove ``key``; nothing happens if it is absent."""
+        await asyncio.to_thread(self._delete, key)
+
+    async def url(self, key: str) -> str:
+        """A ``file:`` URL of the object's file."""
+        return await asyncio.to_thread(lambda: self._target(key).as_uri())
+
+    async def describe(self) -> dict[str, Any]:
+        """Kind, folder and free space, after checking that the folder is writable.
+
+        Raises:
+            StorageError: The folder cannot be created or written.
+        """
+        return await asyncio.to_thread(self._describe)
+
+    async def close(self) -> None:
+        """Nothing to release: every call opens and closes its own files."""
+
+    # ------------------------------------------------------------------ worker-thread side
+
+    def _target(self, key: str) -> Path:
+        check_key(key)
+        try:
+            root = self.root.resolve()
+            target = (root / key).resolve()
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
+            raise InvalidInput(f"invalid storage key {key!r}: {exc}") from exc
+        if not target.is_relative_to(root) or target == root:
+            raise InvalidInput(f"invalid storage key {key!r}: it leads outside the store folder")
+        if target.relative_to(root).parts[0] == STAGING_DIRNAME:
+            raise InvalidInput(f"invalid storage key {key!r}: {STAGING_DIRNAME} is reserved")
+        return target
+
+    def _commit(self, source: Path, key: str) -> None:
+        try:
+            target = self._target(key)
+            if target.is_file():
+                return  # content-addressed: the same bytes are already there
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+            _fsync_folder(target.parent)
+        except OSError as exc:
+            raise StorageError(f"cannot store {key!r} in {self.root}: {exc}") from exc
+        finally:
+            with contextlib.suppress(OSError):
+                source.unlink(missing_ok=True)
+
+    def _put_bytes(self, key: str, data: bytes) -> None:
+        target = self._target(key)
+        _write_atomically(target, self._staging.folder, lambda out: out.write(data))
+
+    def _read_bytes(self, key: str) -> bytes:
+        target = self._target(key)
+        try:
+            return target.read_bytes()
+        except _MISSING:
+            raise NotFound(f"nothing is stored under {key!r}") from None
+        except OSError as exc:
+            raise StorageError(f"cannot read {key!r} from {self.root}: {exc}") from exc
+
+    def _download(self, key: str, destination: Path) -> None:
+        source = self._target(key)
+        try:
+            reader = source.open("rb")
+        except _MISSING:
+            raise NotFound(f"nothing is stored under {key!r}") from None
+        except OSError as exc:
+            raise StorageError(f"cannot read {key!r} from {self.root}: {exc}") from exc
+        with reader:
+            folder = destination.parent
+            _write_atomically(
+                destination, folder, lambda out: shutil.copyfileobj(reader, out, CHUNK_SIZE)
+            )
+
+    def _delete(self, key: str) -> None:
+        target = self._target(key)
+        if target.is_dir():
+            return  # a folder of other keys, not an object
+        try:
+            target.unlink(missing_ok=True)
+        except NotADirectoryError:
+            return
+        except OSError as exc:
+            raise StorageError(f"cannot delete {key!r} from {self.root}: {exc}") from exc
+
+    def _describe(self) -> dict[str, Any]:
+        try:
+            root = self.root.resolve()
+            self._staging.folder.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(dir=self._staging.folder, prefix="probe-")
+            os.close(fd)
+            os.unlink(probe)
+            usage = shutil.disk_usage(root)
+        except OSError as exc:
+            raise StorageError(f"the media folder {self.root} is not writable: {exc}") from exc
+        return {"kind": self.kind, "folder": str(root), "free_bytes": usage.free, "writable": True}
+
+
+def _write_atomically(target: Path, temp_folder: Path, write: Callable[[BinaryIO], Any]) -> None:
+    """Write through a temporary file in ``temp_folder`` (same file system), fsync, rename."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp_folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=temp_folder, prefix=".part-")
+    except OSError as exc:
+        raise StorageError(f"cannot write {target}: {exc}") from exc
+    try:
+        with os.fdopen(fd, "wb") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(name, target)
+        _fsync_folder(target.parent)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        if isinstance(exc, OSError):
+            raise StorageError(f"cannot write {target}: {exc}") from exc
+        raise
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename durable. Only POSIX can open a folder for fsync; elsewhere this is skipped."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,212 @@
+"""The staging folder both blob stores copy incoming bytes into before they commit them.
+
+Staging reads the source once: each 1 MiB chunk feeds SHA-256 and the staging file, and the first
+4096 bytes are kept as ``head`` (enough to sniff a media type). All file work runs in a worker
+thread. Whatever goes wrong, the half-written staging file is removed before the error leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import BinaryIO
+
+from app.domain.errors import InvalidInput, StorageError
+from app.ports.blob_store import StagedBlob
+
+CHUNK_SIZE = 1024 * 1024
+HEAD_SIZE = 4096
+_MB = 1024 * 1024
+
+
+class Staging:
+    """Private files holding bytes on their way into a blob store.
+
+    Args:
+        folder: Where staging files live; created on first use. For a local store it must be on
+            the store's file system so that committing is a rename.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    async def stage(self, source: Path, *, max_bytes: int) -> StagedBlob:
+        """Copy ``source`` into a staging file while hashing it.
+
+        Raises:
+            InvalidInput: ``source`` is missing, not a file, empty or larger than ``max_bytes``.
+            StorageError: Reading or writing failed.
+        """
+        return await asyncio.to_thread(self._stage_file, source, max_bytes)
+
+    async def stage_stream(self, chunks: AsyncIterator[bytes], *, max_bytes: int) -> StagedBlob:
+        """Copy bytes arriving in ``chunks`` into a staging file while hashing them.
+
+        Chunks are batched into about 1 MiB before each write, which runs in a worker thread.
+
+        Raises:
+            InvalidInput: The stream is empty or grows beyond ``max_bytes``.
+            StorageError: Writing failed.
+        """
+        handle, path = await asyncio.to_thread(self._open_temp)
+        writer = _Writer(handle)
+        batch: list[bytes] = []
+        batched = 0
+        try:
+            async for chunk in chunks:
+                if not chunk:
+                    continue
+                if writer.size + batched + len(chunk) > max_bytes:
+                    raise InvalidInput(f"the download is larger than the {_mb(max_bytes)} limit")
+                batch.append(bytes(chunk))
+                batched += len(chunk)
+                if batched >= CHUNK_SIZE:
+                    await asyncio.to_thread(writer.write_all, batch)
+                    batch, batched = [], 0
+            await asyncio.to_thread(writer.write_all, batch)
+            if writer.size == 0:
+                raise InvalidInput("the download is empty")
+            await asyncio.to_thread(writer.finish)
+        except BaseException:
+            await _remove_on_error(handle, path)
+            await _close_iterator(chunks)
+            raise
+        return writer.staged(path)
+
+    async def discard(self, staged: StagedBlob) -> None:
+        """Remove a staging file; nothing happens if it is already gone.
+
+        Raises:
+            InvalidInput: ``staged`` does not live in this staging folder.
+        """
+        path = self.owned_path(staged)
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+
+    def owned_path(self, staged: StagedBlob) -> Path:
+        """The staging file of ``staged``, refusing a path outside this folder.
+
+        Raises:
+            InvalidInput: ``staged.path`` is not directly inside the staging folder.
+        """
+        # Both sides are absolute (mkstemp returns an absolute name when given an absolute
+        # folder); comparing unresolved paths keeps this free of file system calls.
+        folder = Path(os.path.abspath(self.folder))
+        path = Path(os.path.abspath(staged.path))
+        if path.parent != folder:
+            raise InvalidInput(f"{staged.path} is not a staged file of this store")
+        return path
+
+    def _open_temp(self) -> tuple[BinaryIO, Path]:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=os.path.abspath(self.folder), prefix="stage-")
+        except OSError as exc:
+            raise StorageError(f"cannot create a staging file in {self.folder}: {exc}") from exc
+        return os.fdopen(fd, "wb"), Path(name)
+
+    def _stage_file(self, source: Path, max_bytes: int) -> StagedBlob:
+        _check_source(source, max_bytes)
+        handle, path = self._open_temp()
+        writer = _Writer(handle)
+        try:
+            with source.open("rb") as reader:
+                while chunk := reader.read(CHUNK_SIZE):
+                    if writer.size + len(chunk) > max_bytes:  # the file grew while we read it
+                        raise InvalidInput(f"{source} is larger than the {_mb(max_bytes)} limit")
+                    writer.write_all([chunk])
+            if writer.size == 0:
+                raise InvalidInput(f"{source} is empty")
+            writer.finish()
+        except BaseException as exc:
+            _close_and_remove(handle, path)
+            if isinstance(exc, FileNotFoundError) and exc.filename == str(source):
+                raise InvalidInput(f"{source} does not exist") from None  # removed meanwhile
+            if isinstance(exc, OSError):
+                raise StorageError(f"cannot copy {source} into staging: {exc}") from exc
+            raise
+        return writer.staged(path)
+
+
+class _Writer:
+    """Hashes, counts and writes chunks; only one thread uses it at a time."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.head = b""
+
+    def write_all(self, chunks: list[bytes]) -> None:
+        try:
+            for chunk in chunks:
+                self.digest.update(chunk)
+                if len(self.head) < HEAD_SIZE:
+                    self.head += chunk[: HEAD_SIZE - len(self.head)]
+                self.handle.write(chunk)
+                self.size += len(chunk)
+        except OSError as exc:
+            raise StorageError(f"cannot write the staging file: {exc}") from exc
+
+    def finish(self) -> None:
+        try:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            self.handle.close()
+        except OSError as exc:
+            raise StorageError(f"cannot write the staging file: {exc}") from exc
+
+    def staged(self, path: Path) -> StagedBlob:
+        return StagedBlob(sha256=self.digest.hexdigest(), size=self.size, head=self.head, path=path)
+
+
+def _check_source(source: Path, max_bytes: int) -> None:
+    try:
+        info = source.stat()
+    except FileNotFoundError:
+        raise InvalidInput(f"{source} does not exist") from None
+    except OSError as exc:
+        raise StorageError(f"cannot read {source}: {exc}") from exc
+    if not source.is_file():
+        raise InvalidInput(f"{source} is not a file")
+    if info.st_size == 0:
+        raise InvalidInput(f"{source} is empty")
+    if info.st_size > max_bytes:
+        raise InvalidInput(f"{source} is larger than the {_mb(max_bytes)} limit")
+
+
+def _close_and_remove(handle: BinaryIO, path: Path) -> None:
+    """Close and delete a staging file; safe to call twice."""
+    with contextlib.suppress(OSError):
+        handle.close()
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+async def _remove_on_error(handle: BinaryIO, path: Path) -> None:
+    try:
+        await asyncio.to_thread(_close_and_remove, handle, path)
+    except asyncio.CancelledError:
+        # Cancelled again while cleaning up: finish here (one close and one unlink) so that no
+        # staging file outlives the error.
+        _close_and_remove(handle, path)
+        raise
+
+
+async def _close_iterator(chunks: AsyncIterator[bytes]) -> None:
+    """Close an async generator we stopped reading early, so its own cleanup runs now."""
+    aclose = getattr(chunks, "aclose", None)
+    if aclose is not None:
+        with contextlib.suppress(Exception):
+            await aclose()
+
+
+def _mb(max_bytes: int) -> str:
+    megabytes = max_bytes / _MB
+    if megabytes >= 1:
+        return f"{megabytes:,.1f}".removesuffix(".0") + " MB"
+    return f"{megabytes:.2g} MB"

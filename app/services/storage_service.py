@@ -1,0 +1,426 @@
+"""StorageService: the asset library — upload, search, tag, categorise, archive, reuse."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import re
+from collections.abc import AsyncIterator, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from app.domain import Actor, Asset, AssetPage, AssetQuery, AssetSource, Role
+from app.domain.assets import (
+    MAX_CATEGORY_LENGTH,
+    MAX_TAG_LENGTH,
+    normalise_category,
+    normalise_tag,
+)
+from app.domain.errors import Conflict, InvalidInput
+from app.domain.validation import describe
+from app.ports.blob_store import BlobStore, StagedBlob
+from app.ports.clock import Clock
+from app.ports.media import MediaInfo, MediaInspector
+from app.ports.repositories import AssetRepository, CreativeRepository
+from app.services.access import AccessControl
+from app.services.activity_log import ActivityLog
+from app.services.concurrency import mutate
+
+MAX_TAGS = 50
+_SAFE_FOLDER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class ArchiveResult(BaseModel):
+    """An archived asset and the creatives that still use it (archiving is allowed anyway)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    asset: Asset
+    used_by: list[str]
+
+    @property
+    def in_use(self) -> bool:
+        return bool(self.used_by)
+
+
+def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """Tags normalised (trimmed, lower case), unique, in first-seen order; bad ones refused."""
+    if isinstance(tags, str):
+        tags = (tags,)
+    cleaned: dict[str, None] = {}
+    for raw in tags:
+        if not isinstance(raw, str):
+            raise InvalidInput(f"a tag must be text, not {raw!r}")
+        tag = normalise_tag(raw)
+        if not tag:
+            raise InvalidInput("a tag must not be empty")
+        if len(tag) > MAX_TAG_LENGTH:
+            raise InvalidInput(
+                f"the tag {tag[:20]!r}… is {len(tag)} characters long; at most "
+                f"{MAX_TAG_LENGTH} are allowed"
+            )
+        cleaned[tag] = None
+    return tuple(cleaned)
+
+
+def clean_category(category: str | None) -> str | None:
+    """A category normalised, or None; one that is too long is refused."""
+    if category is None:
+        return None
+    name = normalise_category(category)
+    if len(name) > MAX_CATEGORY_LENGTH:
+        raise InvalidInput(f"a category has at most {MAX_CATEGORY_LENGTH} characters")
+    return name or None
+
+
+def _merged(tags: tuple[str, ...], more: Iterable[str]) -> tuple[str, ...]:
+    result = tuple(dict.fromkeys((*tags, *more)))
+    if len(result) > MAX_TAGS:
+        raise InvalidInput(f"an asset has at most {MAX_TAGS} tags")
+    return result
+
+
+class StorageService:
+    """The asset library of the seed's "Storage Service (Enhanced)".
+
+    Bytes live in a :class:`BlobStore` under content-addressed keys; records in the asset
+    repository. Upload streams the file once (hashing while copying), deduplicates per tenant,
+    detects the type from the content, and makes a thumbnail off the event loop; a file that turns
+    out to be bad leaves neither a blob nor a record behind.
+    """
+
+    def __init__(
+        self,
+        *,
+        assets: AssetRepository,
+        creatives: CreativeRepository,
+        blobs: BlobStore,
+        media: MediaInspector,
+        access: AccessControl,
+        activity: ActivityLog,
+        clock: Clock,
+        max_upload_bytes: int,
+    ) -> None:
+        self._assets = assets
+        self._creatives = creatives
+        self._blobs = blobs
+        self._media = media
+        self._access = access
+        self._activity = activity
+        self._clock = clock
+        self._max_upload_bytes = max_upload_bytes
+
+    # ------------------------------------------------------------------ adding assets
+
+    async def upload(
+        self,
+        actor: Actor,
+        path: str | Path,
+        *,
+        tags: Iterable[str] = (),
+        category: str | None = None,
+    ) -> Asset:
+        """Put a file into the library; the same bytes again return the existing asset.
+
+        Args:
+            actor: an editor (or higher) of the workspace.
+            path: the file to upload (read, never modified).
+            tags: tags to give it (merged into the existing asset's when it is a duplicate).
+            category: a category for it, if any.
+
+        Raises:
+            InvalidInput: missing, empty, oversize, unreadable or unknown file, or a bad tag.
+        """
+        await self._access.require(actor, Role.EDITOR, "upload to the library")
+        wanted_tags, wanted_category = clean_tags(tags), clean_category(category)
+        source = Path(path)
+        staged = await self._blobs.stage(source, max_bytes=self._max_upload_bytes)
+        return await self._store(
+            actor, staged, source.name, wanted_tags, wanted_category, AssetSource.UPLOAD, None
+        )
+
+    async def ingest(
+        self,
+        actor: Actor,
+        source: Path | AsyncIterator[bytes],
+        *,
+        filename: str,
+        render_job_id: str,
+        tags: Iterable[str] = (),
+        category: str | None = None,
+    ) -> Asset:
+        """Add a render's output (a file or a stream of chunks) as an asset linked to its job."""
+        await self._access.require(actor, Role.EDITOR, "add render results to the library")
+        wanted_tags, wanted_category = clean_tags(tags), clean_category(category)
+        if isinstance(source, Path):
+            staged = await self._blobs.stage(source, max_bytes=self._max_upload_bytes)
+        else:
+            staged = await self._blobs.stage_stream(source, max_bytes=self._max_upload_bytes)
+        return await self._store(
+            actor, staged, filename, wanted_tags, wanted_category, AssetSource.RENDER, render_job_id
+        )
+
+    async def _store(
+        self,
+        actor: Actor,
+        staged: StagedBlob,
+        filename: str,
+        tags: tuple[str, ...],
+        category: str | None,
+        source: AssetSource,
+        render_job_id: str | None,
+    ) -> Asset:
+        asset: Asset | None = None
+        try:
+            existing = await self._assets.find_by_sha256(actor.tenant_id, staged.sha256)
+            if existing is not None:
+                await self._blobs.discard(staged)
+                return await self._reuse(actor, existing, tags, category)
+            info = await self._media.inspect(staged.path, head=staged.head, filename=filename)
+            asset = self._new_asset(
+                actor, staged, filename, info, tags, category, source, render_job_id
+            )
+            await self._put_pictures(asset, info)
+            await self._blobs.commit(staged, asset.storage_key, content_type=info.content_type)
+            stored = await self._assets.add(asset)
+        except Conflict:
+            # Someone stored the same bytes a moment ago; their blobs are ours (same keys).
+            await self._blobs.discard(staged)
+            winner = await self._assets.find_by_sha256(actor.tenant_id, staged.sha256)
+            if winner is None:
+                raise
+            return await self._reuse(actor, winner, tags, category)
+        except BaseException:
+            await self._blobs.discard(staged)
+            if asset is not None:
+                await self._remove_orphans(asset)
+            raise
+        await self._activity.record(
+            actor,
+            "asset.added",
+            object_type="asset",
+            object_id=stored.id,
+            filename=stored.filename,
+            source=stored.source.value,
+        )
+        return stored
+
+    def _new_asset(
+        self,
+        actor: Actor,
+        staged: StagedBlob,
+        filename: str,
+        info: MediaInfo,
+        tags: tuple[str, ...],
+        category: str | None,
+        source: AssetSource,
+        render_job_id: str | None,
+    ) -> Asset:
+        folder = _tenant_folder(actor.tenant_id)
+        sha = staged.sha256
+        extension = mimetypes.guess_extension(info.content_type) or ".bin"
+        now = self._clock.now()
+        try:
+            return Asset(
+                tenant_id=actor.tenant_id,
+                type=info.type,
+                filename=filename,
+                content_type=info.content_type,
+                size=staged.size,
+                sha256=sha,
+                storage_key=f"assets/{folder}/{sha[:2]}/{sha}{extension}",
+                thumbnail_key=f"thumbnails/{folder}/{sha}.png" if info.thumbnail else None,
+                poster_key=f"posters/{folder}/{sha}.png" if info.poster else None,
+                tags=tags,
+                category=category,
+                uploaded_at=now,
+                created_at=now,
+                updated_at=now,
+                uploaded_by=actor.user_id,
+                width=info.width,
+                height=info.height,
+                duration_seconds=info.duration_seconds,
+                source=source,
+                render_job_id=render_job_id,
+            )
+        except ValidationError as exc:
+            raise InvalidInput(f"{filename}: {describe(exc)}") from None
+
+    async def _put_pictures(self, asset: Asset, info: MediaInfo) -> None:
+        if asset.thumbnail_key and info.thumbnail:
+            await self._blobs.put_bytes(
+                asset.thumbnail_key, info.thumbnail, content_type="image/png"
+            )
+        if asset.poster_key and info.poster:
+            await self._blobs.put_bytes(asset.poster_key, info.poster, content_type="image/png")
+
+    async def _remove_orphans(self, asset: Asset) -> None:
+        """Delete the blobs of an asset that could not be stored, unless a concurrent upload
+        of the same bytes stored them under the same keys."""
+        if await self._assets.find_by_sha256(asset.tenant_id, asset.sha256) is not None:
+            return
+        for key in (asset.storage_key, asset.thumbnail_key, asset.poster_key):
+            if key:
+                await self._blobs.delete(key)
+
+    async def _reuse(
+        self, actor: Actor, existing: Asset, tags: tuple[str, ...], category: str | None
+    ) -> Asset:
+        """The same bytes again: merge the tags, keep or set the category, bring it back from
+        the archive."""
+
+        def change(asset: Asset) -> Asset:
+            merged = _merged(asset.tags, tags)
+            wanted_category = asset.category or category
+            if merged == asset.tags and wanted_category == asset.category and not asset.archived:
+                return asset
+            return asset.model_copy(
+                update={
+                    "tags": merged,
+                    "category": wanted_category,
+                    "archived": False,
+                    "archived_at": None,
+                    "updated_at": self._clock.now(),
+                }
+            )
+
+        reused = await mutate(self._assets, actor.tenant_id, existing.id, change)
+        await self._activity.record(
+            actor,
+            "asset.reused",
+            object_type="asset",
+            object_id=reused.id,
+            filename=reused.filename,
+        )
+        return reused
+
+    # ------------------------------------------------------------------ finding assets
+
+    async def search(self, actor: Actor, query: AssetQuery | Mapping[str, Any]) -> AssetPage:
+        """The actor's library filtered in the seed's order (see :class:`AssetQuery`).
+
+        Raises:
+            InvalidInput: the query is malformed (negative offset, limit outside 1–500, ...).
+        """
+        await self._access.require(actor, Role.VIEWER, "search the library")
+        if not isinstance(query, AssetQuery):
+            try:
+                query = AssetQuery.model_validate(dict(query))
+            except ValidationError as exc:
+                raise InvalidInput(f"invalid search: {describe(exc)}") from None
+        return await self._assets.search(actor.tenant_id, query)
+
+    async def get(self, actor: Actor, asset_id: str) -> Asset:
+        await self._access.require(actor, Role.VIEWER, "open assets")
+        return await self._assets.get(actor.tenant_id, asset_id)
+
+    async def categories(self, actor: Actor) -> dict[str, int]:
+        """The categories in use with their asset counts, by name."""
+        await self._access.require(actor, Role.VIEWER, "list categories")
+        return await self._assets.categories(actor.tenant_id)
+
+    async def usage(self, actor: Actor, asset_id: str) -> list[str]:
+        """The ids of the creatives that use the asset, oldest first."""
+        await self._access.require(actor, Role.VIEWER, "see where assets are used")
+        await self._assets.get(actor.tenant_id, asset_id)
+        creatives = await self._creatives.list_using_asset(actor.tenant_id, asset_id)
+        return [creative.id for creative in creatives]
+
+    async def url(self, actor: Actor, asset_id: str) -> str:
+        """A URL to view the asset's file (a file: URL, a presigned URL or a public URL)."""
+        asset = await self.get(actor, asset_id)
+        return await self._blobs.url(asset.storage_key)
+
+    async def thumbnail(self, actor: Actor, asset_id: str) -> bytes | None:
+        """The asset's 256 px PNG thumbnail, or None for files that have none."""
+        asset = await self.get(actor, asset_id)
+        if asset.thumbnail_key is None:
+            return None
+        return await self._blobs.read_bytes(asset.thumbnail_key)
+
+    # ------------------------------------------------------------------ changing assets
+
+    async def tag(
+        self,
+        actor: Actor,
+        asset_id: str,
+        *,
+        add: Iterable[str] = (),
+        remove: Iterable[str] = (),
+    ) -> Asset:
+        """Add and remove tags (normalised; removing an absent tag is not an error)."""
+        await self._access.require(actor, Role.EDITOR, "tag assets")
+        added, removed = clean_tags(add), set(clean_tags(remove))
+
+        def change(asset: Asset) -> Asset:
+            tags = tuple(tag for tag in _merged(asset.tags, added) if tag not in removed)
+            if tags == asset.tags:
+                return asset
+            return asset.model_copy(update={"tags": tags, "updated_at": self._clock.now()})
+
+        tagged = await mutate(self._assets, actor.tenant_id, asset_id, change)
+        await self._activity.record(
+            actor,
+            "asset.tagged",
+            object_type="asset",
+            object_id=asset_id,
+            added=list(added),
+            removed=sorted(removed),
+        )
+        return tagged
+
+    async def set_category(self, actor: Actor, asset_id: str, category: str | None) -> Asset:
+        """File the asset under ``category`` (None or blank: no category)."""
+        await self._access.require(actor, Role.EDITOR, "categorise assets")
+        wanted = clean_category(category)
+
+        def change(asset: Asset) -> Asset:
+            if asset.category == wanted:
+                return asset
+            return asset.model_copy(update={"category": wanted, "updated_at": self._clock.now()})
+
+        changed = await mutate(self._assets, actor.tenant_id, asset_id, change)
+        await self._activity.record(
+            actor, "asset.categorised", object_type="asset", object_id=asset_id, category=wanted
+        )
+        return changed
+
+    async def archive(self, actor: Actor, asset_id: str) -> ArchiveResult:
+        """Hide the asset from default searches. Allowed while creatives use it; the result
+        lists them (``used_by``) so the user can be told."""
+        await self._access.require(actor, Role.EDITOR, "archive assets")
+        archived = await self._set_archived(actor, asset_id, archived=True)
+        used_by = await self._creatives.list_using_asset(actor.tenant_id, asset_id)
+        return ArchiveResult(asset=archived, used_by=[creative.id for creative in used_by])
+
+    async def unarchive(self, actor: Actor, asset_id: str) -> Asset:
+        """Bring an archived asset back into default searches."""
+        await self._access.require(actor, Role.EDITOR, "restore archived assets")
+        return await self._set_archived(actor, asset_id, archived=False)
+
+    async def _set_archived(self, actor: Actor, asset_id: str, *, archived: bool) -> Asset:
+        def change(asset: Asset) -> Asset:
+            if asset.archived == archived:
+                return asset
+            now = self._clock.now()
+            return asset.model_copy(
+                update={
+                    "archived": archived,
+                    "archived_at": now if archived else None,
+                    "updated_at": now,
+                }
+            )
+
+        changed = await mutate(self._assets, actor.tenant_id, asset_id, change)
+        action = "asset.archived" if archived else "asset.unarchived"
+        await self._activity.record(actor, action, object_type="asset", object_id=asset_id)
+        return changed
+
+
+def _tenant_folder(tenant_id: str) -> str:
+    """The tenant's folder name in storage keys: the id itself when it is a safe name."""
+    if _SAFE_FOLDER.fullmatch(tenant_id):
+        return tenant_id
+    return "t" + hashlib.sha256(tenant_id.encode()).hexdigest()[:24]

@@ -116,6 +116,8 @@ class AppSettings(BaseSettings):
     fal_queue_base_url: str = "https://queue.fal.run"
     poe_api_key: SecretStr | None = None
     poe_base_url: str = "https://api.poe.com/v1"
+    poe_model: str = Field("Claude-Sonnet-4.5", min_length=1, description="a Poe bot name")
+    ai_timeout_seconds: float = Field(20.0, gt=0, le=300)
     webhook_relay: bool = False
     webhook_host: str = "127.0.0.1"
     webhook_port: int = Field(0, ge=0, le=65535)

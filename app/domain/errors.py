@@ -63,3 +63,18 @@ class StorageError(AppError):
 
 class ConfigurationError(AppError):
     """The settings are unusable (a secret in the config file, a bad URI, ...)."""
+
+
+class ProviderError(AppError):
+    """An external service (render provider, AI model) failed or refused.
+
+    ``retryable`` says whether trying again later may help (timeouts, 5xx, 429); ``retry_after``
+    is the wait the service asked for, in seconds, when it said.
+    """
+
+    def __init__(
+        self, message: str, *, retryable: bool = False, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after

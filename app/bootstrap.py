@@ -10,6 +10,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.adapters.export import FolderBundleWriter
+from app.adapters.llm import PoeLanguageModel
 from app.adapters.media import LocalMediaInspector
 from app.adapters.mongo import MongoStore
 from app.adapters.sqlite import DATABASE_FILENAME, SqliteStore
@@ -18,13 +20,23 @@ from app.config import AppSettings
 from app.domain.errors import ConfigurationError
 from app.ports.blob_store import BlobStore
 from app.ports.clock import Clock, SystemClock
+from app.ports.llm import LanguageModel
 from app.ports.repositories import Store
 from app.services.access import AccessControl
 from app.services.activity_log import ActivityLog
+from app.services.approval_service import ApprovalService
+from app.services.campaign_state import CampaignState
+from app.services.campaigns_service import CampaignsService
+from app.services.creatives_service import CreativesService
+from app.services.prompting_engine_service import PromptingEngineService
+from app.services.publisher import Publisher
 from app.services.storage_service import StorageService
+from app.services.strategy_service import StrategyService
+from app.services.task_runner import TaskRunner
 
 MEDIA_FOLDER = "media"
 STAGING_FOLDER = "staging"
+EXPORTS_FOLDER = "exports"
 
 
 @dataclass
@@ -37,6 +49,13 @@ class Core:
     access: AccessControl
     activity: ActivityLog
     storage: StorageService
+    campaigns: CampaignsService
+    strategies: StrategyService
+    approvals: ApprovalService
+    creatives: CreativesService
+    prompting: PromptingEngineService
+    tasks: TaskRunner
+    language_model: LanguageModel | None = None
     clock: Clock = field(default_factory=SystemClock)
 
 
@@ -90,9 +109,21 @@ def build_blob_store(settings: AppSettings) -> BlobStore:
     )
 
 
+def build_language_model(settings: AppSettings) -> LanguageModel | None:
+    """Poe when ``poe_api_key`` is set; otherwise no AI model (the rules work offline)."""
+    if settings.poe_api_key is None:
+        return None
+    return PoeLanguageModel(
+        api_key=settings.poe_api_key.get_secret_value(),
+        base_url=settings.poe_base_url,
+        model=settings.poe_model,
+    )
+
+
 def build_core(settings: AppSettings, store: Store, blobs: BlobStore) -> Core:
     """Wire the services over opened adapters."""
     clock = SystemClock()
+    tasks = TaskRunner()
     access = AccessControl(store.members, clock, stored_roles=settings.uses_mongodb)
     activity = ActivityLog(store.activity, clock)
     storage = StorageService(
@@ -105,6 +136,52 @@ def build_core(settings: AppSettings, store: Store, blobs: BlobStore) -> Core:
         clock=clock,
         max_upload_bytes=settings.upload_max_bytes,
     )
+    state = CampaignState(store, clock)
+    approvals = ApprovalService(
+        approvals=store.approvals, state=state, access=access, activity=activity, clock=clock
+    )
+    strategies = StrategyService(
+        strategies=store.strategies,
+        creatives=store.creatives,
+        approvals=approvals,
+        state=state,
+        access=access,
+        activity=activity,
+        clock=clock,
+    )
+    creatives = CreativesService(
+        creatives=store.creatives,
+        strategies=store.strategies,
+        storage=storage,
+        approvals=approvals,
+        state=state,
+        access=access,
+        activity=activity,
+        clock=clock,
+    )
+    publisher = Publisher(
+        assets=store.assets,
+        blobs=blobs,
+        writer=FolderBundleWriter(settings.data_dir / EXPORTS_FOLDER),
+    )
+    campaigns = CampaignsService(
+        store=store,
+        approvals=approvals,
+        state=state,
+        publisher=publisher,
+        access=access,
+        activity=activity,
+        clock=clock,
+    )
+    model = build_language_model(settings)
+    prompting = PromptingEngineService(
+        state=state,
+        access=access,
+        clock=clock,
+        tasks=tasks,
+        model=model,
+        ai_timeout=settings.ai_timeout_seconds,
+    )
     return Core(
         settings=settings,
         store=store,
@@ -112,6 +189,13 @@ def build_core(settings: AppSettings, store: Store, blobs: BlobStore) -> Core:
         access=access,
         activity=activity,
         storage=storage,
+        campaigns=campaigns,
+        strategies=strategies,
+        approvals=approvals,
+        creatives=creatives,
+        prompting=prompting,
+        tasks=tasks,
+        language_model=model,
         clock=clock,
     )
 
@@ -128,10 +212,16 @@ async def open_core(settings: AppSettings | None = None) -> AsyncIterator[Core]:
     ensure_data_dir(settings.data_dir)
     blobs = build_blob_store(settings)
     store = build_store(settings)
+    core: Core | None = None
     try:
         await store.open()
-        yield build_core(settings, store, blobs)
+        core = build_core(settings, store, blobs)
+        yield core
     finally:
+        if core is not None:
+            await core.tasks.close()
+            if core.language_model is not None:
+                await core.language_model.close()
         try:
             await store.close()
         finally:

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from app.bootstrap import open_core
 from app.config import CONFIG_FILE_ENV, AppSettings
+from app.demo import run_demo
 from app.diagnostics import diagnose, settings_report
 from app.domain.errors import AppError
 from app.domain.validation import describe
@@ -27,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser(
         "doctor", help="check the settings, the data folder and the database; say what is wrong"
+    )
+    commands.add_parser(
+        "demo", help="run the seed's campaign-creation and strategy-update flows end to end"
     )
     return parser
 
@@ -67,7 +72,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AppError as exc:
         print(f"campaign-studio: {exc.message}", file=sys.stderr)
         return 2
+    if args.command == "demo":
+        return asyncio.run(_demo(settings))
     return asyncio.run(_doctor(settings))
+
+
+async def _demo(settings: AppSettings) -> int:
+    # The demo always runs on the embedded default, in its own workspace.
+    embedded = settings.model_copy(update={"mongodb_uri": None, "blob_store": "local"})
+    print(f"Campaign Studio demo — embedded data in {embedded.data_dir}\n")
+    try:
+        async with open_core(embedded) as core:
+            await run_demo(core, print)
+    except AppError as exc:
+        print(f"\ndemo failed: {exc.message}", file=sys.stderr)
+        return 1
+    print("\nDemo finished: both seed flows worked.")
+    return 0
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ class Campaign(Record):
     status: CampaignStatus = CampaignStatus.DRAFT
     created_by: Id
     published_at: Timestamp | None = None
+    published_strategy_version: int | None = None
+    bundle_path: str | None = None
 
     @model_validator(mode="after")
     def _window(self) -> Self:

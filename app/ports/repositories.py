@@ -93,6 +93,13 @@ class CreativeRepository(Repository[Creative], Protocol):
         """The creatives whose ``asset_ids`` include ``asset_id``, oldest first."""
         ...
 
+    async def mark_stale(
+        self, tenant_id: str, campaign_id: str, strategy_version: int, at: datetime
+    ) -> int:
+        """Mark every fresh creative made from ``strategy_version`` stale, in one write
+        (each changed record's revision goes up); returns how many changed."""
+        ...
+
 
 class PostRepository(Repository[Post], Protocol):
     async def list_for_campaign(self, tenant_id: str, campaign_id: str) -> list[Post]:

@@ -162,6 +162,21 @@ class StorageService:
             actor, staged, filename, wanted_tags, wanted_category, AssetSource.RENDER, render_job_id
         )
 
+    async def store_text(
+        self, actor: Actor, text: str, *, filename: str, tags: Iterable[str] = ()
+    ) -> Asset:
+        """Keep a piece of copy in the library as a UTF-8 text asset (deduplicated like any)."""
+        await self._access.require(actor, Role.EDITOR, "add copy to the library")
+        wanted_tags = clean_tags(tags)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield text.encode("utf-8")
+
+        staged = await self._blobs.stage_stream(chunks(), max_bytes=self._max_upload_bytes)
+        return await self._store(
+            actor, staged, filename, wanted_tags, None, AssetSource.UPLOAD, None
+        )
+
     async def _store(
         self,
         actor: Actor,

@@ -129,3 +129,23 @@ async def test_creatives_using_an_asset(store: Store) -> None:
     await store.creatives.update(second.model_copy(update={"asset_ids": ("a2",)}))
     assert [c.id for c in await using("acme", "a1")] == [first.id]
     assert await using("acme", "a3") == []
+
+
+async def test_marking_a_versions_creatives_stale_in_one_write(store: Store) -> None:
+    old = [
+        await store.creatives.add(factories.creative(created_at=at(n), strategy_version=1))
+        for n in range(3)
+    ]
+    fresh = await store.creatives.add(factories.creative(strategy_version=2))
+    other_campaign = await store.creatives.add(factories.creative(campaign_id="c2"))
+    theirs = await store.creatives.add(factories.creative("globex", strategy_version=1))
+    assert await store.creatives.mark_stale("acme", "c1", 1, at(99)) == 3
+    for creative in old:
+        stored = await store.creatives.get("acme", creative.id)
+        assert (stored.stale, stored.revision, stored.updated_at) == (True, 2, at(99))
+    assert not (await store.creatives.get("acme", fresh.id)).stale
+    assert not (await store.creatives.get("acme", other_campaign.id)).stale
+    assert not (await store.creatives.get("globex", theirs.id)).stale
+    assert await store.creatives.mark_stale("acme", "c1", 1, at(100)) == 0
+    with pytest.raises(Conflict):  # a writer holding the pre-cascade revision must re-read
+        await store.creatives.update(old[0].model_copy(update={"title": "Late edit"}))

@@ -9,7 +9,8 @@ maintained fake (``mongomock-motor`` mimics Motor's API, not PyMongo's), so this
   ``await client.drop_database(name)``, ``await client.close()``;
 - collection: ``find_one``, ``find`` (a cursor with ``sort``/``skip``/``limit``,
   ``await cursor.to_list(None)`` and ``async for``), ``insert_one``, ``insert_many``,
-  ``replace_one``, ``update_one``, ``find_one_and_update``, ``count_documents``, ``delete_many``,
+  ``replace_one``, ``update_one``, ``update_many``, ``find_one_and_update``,
+  ``count_documents``, ``delete_many``,
   ``create_index``, ``create_indexes``, ``aggregate`` (awaited; ``to_list`` on the result).
 
 Every mongomock call runs on ONE worker thread (``ThreadPoolExecutor(max_workers=1)``) through
@@ -142,6 +143,9 @@ class AsyncMockCollection:
 
     async def update_one(self, *args: Any, **kwargs: Any) -> Any:
         return await self._call("update_one", *args, **kwargs)
+
+    async def update_many(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._call("update_many", *args, **kwargs)
 
     async def find_one_and_update(self, *args: Any, **kwargs: Any) -> Any:
         return await self._call("find_one_and_update", *args, **kwargs)

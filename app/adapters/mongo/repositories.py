@@ -134,6 +134,21 @@ class MongoCreativeRepository(MongoRepository[Creative]):
             query["stale"] = True
         return await self._find_all(query, sort=OLDEST_FIRST)
 
+    async def mark_stale(
+        self, tenant_id: str, campaign_id: str, strategy_version: int, at: datetime
+    ) -> int:
+        """Mark the fresh creatives of ``strategy_version`` stale in one ``update_many``."""
+        query = {
+            "tenant_id": tenant_id,
+            "campaign_id": campaign_id,
+            "strategy_version": strategy_version,
+            "stale": False,
+        }
+        update = {"$set": {"stale": True, "updated_at": as_utc(at)}, "$inc": {"revision": 1}}
+        with storage_errors("mark the creatives stale"):
+            result = await self._collection.update_many(query, update)
+        return int(result.modified_count)
+
     async def list_using_asset(self, tenant_id: str, asset_id: str) -> list[Creative]:
         """The creatives that use the asset, oldest first."""
         query = {"tenant_id": tenant_id, "asset_ids": asset_id}

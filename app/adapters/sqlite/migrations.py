@@ -38,7 +38,7 @@ CREATE TABLE approvals ({_RECORD}, campaign_id TEXT NOT NULL, scope TEXT NOT NUL
 CREATE UNIQUE INDEX approvals_scope ON approvals (tenant_id, campaign_id, scope);
 
 CREATE TABLE creatives ({_RECORD}, campaign_id TEXT NOT NULL, stale INTEGER NOT NULL,
-    created_at INTEGER NOT NULL);
+    created_at INTEGER NOT NULL, strategy_version INTEGER NOT NULL);
 CREATE INDEX creatives_list ON creatives (tenant_id, campaign_id, stale, created_at, id);
 
 -- Which creatives use which library asset (usage tracking), kept in step with creatives.doc.

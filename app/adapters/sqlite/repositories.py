@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from typing import Any
 
-from app.adapters.sqlite.repository import SqliteRepository, micros
+from app.adapters.sqlite.repository import SqliteRepository, json_time, micros
 from app.domain import (
     ActivityEntry,
     AdPlan,
@@ -107,7 +108,23 @@ class SqliteCreativeRepository(SqliteRepository[Creative]):
             "campaign_id": record.campaign_id,
             "stale": int(record.stale),
             "created_at": micros(record.created_at),
+            "strategy_version": record.strategy_version,
         }
+
+    async def mark_stale(
+        self, tenant_id: str, campaign_id: str, strategy_version: int, at: datetime
+    ) -> int:
+        # json_set keeps the JSON document (the source of truth) in step with the columns;
+        # on the right-hand side, revision is still the old value.
+        def run(connection: sqlite3.Connection) -> int:
+            return connection.execute(
+                "UPDATE creatives SET stale = 1, revision = revision + 1, doc = json_set(doc, "
+                "'$.stale', json('true'), '$.revision', revision + 1, '$.updated_at', ?) "
+                "WHERE tenant_id = ? AND campaign_id = ? AND strategy_version = ? AND stale = 0",
+                (json_time(at), tenant_id, campaign_id, strategy_version),
+            ).rowcount
+
+        return await self._db.write(run)
 
     async def list_for_campaign(
         self, tenant_id: str, campaign_id: str, *, stale_only: bool = False

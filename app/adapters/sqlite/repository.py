@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
+from pydantic_core import to_json
+
 from app.adapters.records import checked, id_taken, not_found, stale
 from app.adapters.sqlite.database import SqliteDatabase
-from app.domain.common import Record
+from app.domain.common import Record, to_timestamp
 from app.domain.errors import Conflict
 
 R = TypeVar("R", bound=Record)
@@ -21,6 +23,11 @@ def micros(value: datetime) -> int:
     """A time as integer microseconds since the epoch, UTC: how columns store it."""
     delta = value.astimezone(UTC) - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def json_time(value: datetime) -> str:
+    """A time as the JSON documents hold it (pydantic's serialisation of a Timestamp)."""
+    return to_json(to_timestamp(value)).decode().strip('"')
 
 
 def dump(record: Record) -> str:

@@ -1,0 +1,270 @@
+"""ApprovalService: votes, quorum, rejection, feedback and the strategy cascade."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.domain import Actor, Approval, ApprovalScope, ApprovalState, Role
+from app.domain import approval_rules as rules
+from app.domain.errors import InvalidTransition
+from app.domain.guidance import approved_for
+from app.ports.clock import Clock
+from app.ports.repositories import ApprovalRepository
+from app.services.access import AccessControl
+from app.services.activity_log import ActivityLog
+from app.services.campaign_state import CampaignState, parse_enum
+from app.services.concurrency import mutate
+
+DEPENDENT_SCOPES = (ApprovalScope.CONTENT, ApprovalScope.SCHEDULE, ApprovalScope.ADS)
+
+
+class ApprovalService:
+    """One approval per campaign and scope (strategy, content, schedule, ads).
+
+    Every change goes through the pure rules of :mod:`app.domain.approval_rules` and is saved
+    optimistically: concurrent votes are re-applied on the fresh record, never lost.
+    """
+
+    def __init__(
+        self,
+        *,
+        approvals: ApprovalRepository,
+        state: CampaignState,
+        access: AccessControl,
+        activity: ActivityLog,
+        clock: Clock,
+    ) -> None:
+        self._approvals = approvals
+        self._state = state
+        self._access = access
+        self._activity = activity
+        self._clock = clock
+
+    async def get_approvals(self, actor: Actor, campaign_id: str) -> dict[ApprovalScope, Approval]:
+        """The campaign's four approvals, in scope order."""
+        await self._access.require(actor, Role.VIEWER, "see approvals")
+        await self._state.campaign(actor.tenant_id, campaign_id)
+        return await self._state.approvals(actor.tenant_id, campaign_id)
+
+    async def approve(
+        self,
+        actor: Actor,
+        campaign_id: str,
+        scope: ApprovalScope | str,
+        *,
+        comment: str | None = None,
+    ) -> Approval:
+        """Vote to approve; the scope is approved once the votes reach its quorum.
+
+        Raises:
+            InvalidTransition: the scope is not awaiting approval, the campaign has no
+                strategy, or (content, schedule, ads) the strategy is not approved yet.
+            InvalidInput: the approver already voted in this round.
+        """
+        await self._access.require(actor, Role.APPROVER, "approve")
+        scope = parse_enum(ApprovalScope, scope, "approval scope")
+        version = await self._require_version(actor, campaign_id, scope)
+        strategy_ok = await self._strategy_approved(actor, campaign_id, version)
+        return await self._apply(
+            actor,
+            campaign_id,
+            scope,
+            "approval.voted",
+            lambda a: rules.approve(
+                a,
+                user_id=actor.user_id,
+                at=self._clock.now(),
+                strategy_version=version,
+                strategy_approved=strategy_ok,
+                comment=comment,
+            ),
+        )
+
+    async def reject(
+        self, actor: Actor, campaign_id: str, scope: ApprovalScope | str, *, reason: str
+    ) -> Approval:
+        """Reject the scope; the reason must not be empty."""
+        await self._access.require(actor, Role.APPROVER, "reject")
+        scope = parse_enum(ApprovalScope, scope, "approval scope")
+        version = await self._require_version(actor, campaign_id, scope)
+        return await self._apply(
+            actor,
+            campaign_id,
+            scope,
+            "approval.rejected",
+            lambda a: rules.reject(
+                a,
+                user_id=actor.user_id,
+                at=self._clock.now(),
+                reason=reason,
+                strategy_version=version,
+            ),
+        )
+
+    async def mark_addressed(
+        self, actor: Actor, campaign_id: str, scope: ApprovalScope | str, *, note: str
+    ) -> Approval:
+        """An editor says a rejection's feedback is addressed: rejected → needs_review."""
+        await self._access.require(actor, Role.EDITOR, "mark feedback as addressed")
+        scope = parse_enum(ApprovalScope, scope, "approval scope")
+        return await self._apply(
+            actor,
+            campaign_id,
+            scope,
+            "approval.addressed",
+            lambda a: rules.mark_addressed(
+                a, user_id=actor.user_id, at=self._clock.now(), note=note
+            ),
+        )
+
+    async def set_quorum(
+        self, actor: Actor, campaign_id: str, scope: ApprovalScope | str, required: int
+    ) -> Approval:
+        """How many approve votes the scope needs (admins only)."""
+        await self._access.require(actor, Role.ADMIN, "change a quorum")
+        scope = parse_enum(ApprovalScope, scope, "approval scope")
+        version = await self._state.active_version(actor.tenant_id, campaign_id)
+        strategy_ok = await self._strategy_approved(actor, campaign_id, version)
+        return await self._apply(
+            actor,
+            campaign_id,
+            scope,
+            "approval.quorum_set",
+            lambda a: rules.set_quorum(
+                a,
+                actor_id=actor.user_id,
+                at=self._clock.now(),
+                required=required,
+                strategy_approved=strategy_ok,
+            ),
+        )
+
+    async def invalidate_dependents(
+        self, actor: Actor, campaign_id: str, *, reason: str
+    ) -> dict[ApprovalScope, Approval]:
+        """Send content, schedule and ads back to needs_review (votes cleared)."""
+        await self._access.require(actor, Role.EDITOR, "invalidate approvals")
+        await self._state.campaign(actor.tenant_id, campaign_id)
+        version = await self._state.active_version(actor.tenant_id, campaign_id)
+        changed = {}
+        for scope in DEPENDENT_SCOPES:
+            changed[scope] = await self._apply(
+                actor,
+                campaign_id,
+                scope,
+                "approval.invalidated",
+                lambda a: rules.invalidate(
+                    a,
+                    actor_id=actor.user_id,
+                    at=self._clock.now(),
+                    reason=reason,
+                    strategy_version=version,
+                ),
+                refresh=False,
+            )
+        await self._state.refresh_status(actor, campaign_id)
+        return changed
+
+    async def invalidate_scope(
+        self, actor: Actor, campaign_id: str, scope: ApprovalScope, *, reason: str
+    ) -> Approval:
+        """Send one scope back to needs_review because what it approved changed (called by
+        the services that change content, the schedule or the ads)."""
+        version = await self._state.active_version(actor.tenant_id, campaign_id)
+        return await self._apply(
+            actor,
+            campaign_id,
+            scope,
+            "approval.invalidated",
+            lambda a: rules.invalidate(
+                a,
+                actor_id=actor.user_id,
+                at=self._clock.now(),
+                reason=reason,
+                strategy_version=version,
+            ),
+        )
+
+    async def rerequest_all(self, actor: Actor, campaign_id: str, version: int) -> None:
+        """The cascade of a new strategy version ``version``: the strategy approval back to
+        pending for it, content, schedule and ads to needs_review."""
+        reason = f"strategy version {version} replaces the previous one"
+        await self._apply(
+            actor,
+            campaign_id,
+            ApprovalScope.STRATEGY,
+            "approval.rerequested",
+            lambda a: rules.rerequest(
+                a,
+                actor_id=actor.user_id,
+                at=self._clock.now(),
+                reason=reason,
+                strategy_version=version,
+            ),
+            refresh=False,
+        )
+        for scope in DEPENDENT_SCOPES:
+            await self._apply(
+                actor,
+                campaign_id,
+                scope,
+                "approval.invalidated",
+                lambda a: rules.invalidate(
+                    a,
+                    actor_id=actor.user_id,
+                    at=self._clock.now(),
+                    reason=reason,
+                    strategy_version=version,
+                ),
+                refresh=False,
+            )
+        await self._state.refresh_status(actor, campaign_id)
+
+    async def _apply(
+        self,
+        actor: Actor,
+        campaign_id: str,
+        scope: ApprovalScope,
+        action: str,
+        rule: Callable[[Approval], Approval],
+        *,
+        refresh: bool = True,
+    ) -> Approval:
+        current = await self._find(actor, campaign_id, scope)
+        changed = await mutate(self._approvals, actor.tenant_id, current.id, rule)
+        last = changed.timeline[-1] if changed.timeline else None
+        await self._activity.record(
+            actor,
+            action,
+            object_type="approval",
+            object_id=changed.id,
+            campaign_id=campaign_id,
+            scope=scope.value,
+            from_state=last.from_state.value if last else None,
+            to_state=changed.state.value,
+            comment=last.comment if last else None,
+        )
+        if refresh:
+            await self._state.refresh_status(actor, campaign_id)
+        return changed
+
+    async def _find(self, actor: Actor, campaign_id: str, scope: ApprovalScope) -> Approval:
+        approvals = await self._state.approvals(actor.tenant_id, campaign_id)
+        if scope not in approvals:
+            await self._state.campaign(actor.tenant_id, campaign_id)  # NotFound if foreign
+        return approvals[scope]
+
+    async def _require_version(self, actor: Actor, campaign_id: str, scope: ApprovalScope) -> int:
+        version = await self._state.active_version(actor.tenant_id, campaign_id)
+        if version is None:
+            current = await self._find(actor, campaign_id, scope)
+            raise InvalidTransition(
+                current.state.value,
+                ApprovalState.APPROVED.value,
+                "the campaign has no strategy to review yet",
+            )
+        return version
+
+    async def _strategy_approved(self, actor: Actor, campaign_id: str, version: int | None) -> bool:
+        approvals = await self._state.approvals(actor.tenant_id, campaign_id)
+        return approved_for(approvals.get(ApprovalScope.STRATEGY), version)

@@ -1,0 +1,44 @@
+"""The schedule as iCalendar (RFC 5545): one event per post, for any calendar app."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+
+from icalendar import Calendar, Event
+
+from app.domain import Campaign, Creative, Post
+
+POST_DURATION = timedelta(minutes=15)
+
+
+def render_calendar(
+    campaign: Campaign,
+    posts: Sequence[Post],
+    creatives: Mapping[str, Creative],
+    *,
+    generated_at: datetime,
+) -> str:
+    """The posts of ``campaign`` as an iCalendar document (UTF-8 text, CRLF line ends)."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Campaign Studio//Schedule//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"{campaign.name} — schedule")
+    for post in posts:
+        creative = creatives.get(post.creative_id)
+        title = creative.title if creative else "post"
+        event = Event()
+        event.add("uid", f"{post.id}@campaign-studio")
+        event.add("dtstamp", generated_at)
+        # In UTC: a fixed offset has no VTIMEZONE that calendar apps would understand.
+        start = post.at.astimezone(UTC)
+        event.add("dtstart", start)
+        event.add("dtend", start + POST_DURATION)
+        event.add("summary", f"[{post.channel}] {title}")
+        if creative is not None and creative.body:
+            event.add("description", creative.body)
+        event.add("categories", [post.channel])
+        calendar.add_component(event)
+    text: str = calendar.to_ical().decode("utf-8")
+    return text

@@ -1,0 +1,423 @@
+"""CampaignsService: campaigns, their schedule and ad plans, the calendar, and publishing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from app.domain import (
+    Actor,
+    AdPlan,
+    Approval,
+    ApprovalScope,
+    ApprovalState,
+    Campaign,
+    CampaignStatus,
+    Post,
+    Role,
+)
+from app.domain.errors import InvalidInput, PublishBlocked
+from app.domain.guidance import find_blockers
+from app.domain.validation import describe
+from app.ports.clock import Clock
+from app.ports.repositories import Store
+from app.services.access import AccessControl
+from app.services.activity_log import ActivityLog
+from app.services.approval_service import ApprovalService
+from app.services.calendar_export import render_calendar
+from app.services.campaign_state import CampaignState
+from app.services.concurrency import mutate
+from app.services.publisher import Publisher
+
+
+def _validated(model: type[BaseModel], what: str, fields: Mapping[str, Any]) -> Any:
+    try:
+        return model.model_validate(dict(fields))
+    except ValidationError as exc:
+        raise InvalidInput(f"invalid {what}: {describe(exc)}") from None
+
+
+class CampaignsService:
+    """Campaigns from creation to publication.
+
+    Creating a campaign initialises its four approvals as pending; its status then follows
+    them (draft → in_review → ready → published). Changing the schedule or the ads after they
+    were approved sends that approval back to needs_review.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        approvals: ApprovalService,
+        state: CampaignState,
+        publisher: Publisher,
+        access: AccessControl,
+        activity: ActivityLog,
+        clock: Clock,
+    ) -> None:
+        self._store = store
+        self._approvals = approvals
+        self._state = state
+        self._publisher = publisher
+        self._access = access
+        self._activity = activity
+        self._clock = clock
+
+    async def create_campaign(
+        self,
+        actor: Actor,
+        name: str,
+        *,
+        description: str = "",
+        channels: Iterable[str] = (),
+        start: date | None = None,
+        end: date | None = None,
+    ) -> Campaign:
+        """A new draft campaign with its strategy, content, schedule and ads approvals."""
+        await self._access.require(actor, Role.EDITOR, "create campaigns")
+        now = self._clock.now()
+        campaign: Campaign = _validated(
+            Campaign,
+            "campaign",
+            {
+                "tenant_id": actor.tenant_id,
+                "name": name,
+                "description": description,
+                "channels": tuple(dict.fromkeys(channels))
+                if not isinstance(channels, str)
+                else (channels,),
+                "start": start,
+                "end": end,
+                "created_by": actor.user_id,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        approvals = [
+            Approval(
+                tenant_id=actor.tenant_id,
+                campaign_id=campaign.id,
+                scope=scope,
+                created_at=now,
+                updated_at=now,
+            )
+            for scope in ApprovalScope
+        ]
+        # Approvals first: a campaign is never visible without its four approvals.
+        await self._store.approvals.add_many(approvals)
+        stored = await self._store.campaigns.add(campaign)
+        await self._activity.record(
+            actor,
+            "campaign.created",
+            object_type="campaign",
+            object_id=stored.id,
+            campaign_id=stored.id,
+            name=stored.name,
+        )
+        return stored
+
+    async def get_campaign(self, actor: Actor, campaign_id: str) -> Campaign:
+        await self._access.require(actor, Role.VIEWER, "see campaigns")
+        return await self._store.campaigns.get(actor.tenant_id, campaign_id)
+
+    async def list_campaigns(self, actor: Actor) -> list[Campaign]:
+        """The workspace's campaigns, newest first (one cheap query)."""
+        await self._access.require(actor, Role.VIEWER, "see campaigns")
+        return await self._store.campaigns.list(actor.tenant_id)
+
+    # ------------------------------------------------------------------ schedule
+
+    async def schedule_post(
+        self, actor: Actor, campaign_id: str, *, creative_id: str, channel: str, at: datetime
+    ) -> Post:
+        """Schedule a creative of this campaign on a channel at a time zone-aware moment inside
+        the campaign window (the window's dates are read in the post's own time zone)."""
+        await self._access.require(actor, Role.EDITOR, "schedule posts")
+        campaign = await self._state.campaign(actor.tenant_id, campaign_id)
+        creative = await self._store.creatives.get(actor.tenant_id, creative_id)
+        if creative.campaign_id != campaign.id:
+            raise InvalidInput(f"{creative.title!r} belongs to another campaign")
+        if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
+            raise InvalidInput("the post time needs a time zone (e.g. 2026-03-02T09:00+01:00)")
+        self._check_in_window(campaign, at.date(), f"the post time {at.isoformat()}")
+        now = self._clock.now()
+        post: Post = _validated(
+            Post,
+            "post",
+            {
+                "tenant_id": actor.tenant_id,
+                "campaign_id": campaign.id,
+                "creative_id": creative.id,
+                "channel": channel,
+                "at": at,
+                "created_by": actor.user_id,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        if campaign.channels and post.channel not in campaign.channels:
+            raise InvalidInput(
+                f"{post.channel!r} is not a channel of this campaign "
+                f"({', '.join(campaign.channels)})"
+            )
+        stored = await self._store.posts.add(post)
+        await self._changed(
+            actor,
+            campaign.id,
+            ApprovalScope.SCHEDULE,
+            "post.scheduled",
+            "post",
+            stored.id,
+            f"a post was scheduled for {stored.channel}",
+        )
+        return stored
+
+    async def update_post(
+        self,
+        actor: Actor,
+        post_id: str,
+        *,
+        creative_id: str | None = None,
+        channel: str | None = None,
+        at: datetime | None = None,
+    ) -> Post:
+        """Move a post, or give it another creative or channel (same rules as scheduling)."""
+        await self._access.require(actor, Role.EDITOR, "change posts")
+        post = await self._store.posts.get(actor.tenant_id, post_id)
+        campaign = await self._state.campaign(actor.tenant_id, post.campaign_id)
+        changes: dict[str, Any] = {}
+        if creative_id is not None:
+            creative = await self._store.creatives.get(actor.tenant_id, creative_id)
+            if creative.campaign_id != campaign.id:
+                raise InvalidInput(f"{creative.title!r} belongs to another campaign")
+            changes["creative_id"] = creative.id
+        if at is not None:
+            if not isinstance(at, datetime) or at.utcoffset() is None:
+                raise InvalidInput("the post time needs a time zone")
+            self._check_in_window(campaign, at.date(), f"the post time {at.isoformat()}")
+            changes["at"] = at
+        if channel is not None:
+            changes["channel"] = channel
+        if not changes:
+            return post
+        candidate: Post = _validated(Post, "post", {**post.__dict__, **changes})
+        if campaign.channels and candidate.channel not in campaign.channels:
+            raise InvalidInput(f"{candidate.channel!r} is not a channel of this campaign")
+
+        def change(current: Post) -> Post:
+            return current.model_copy(
+                update={**changes, "channel": candidate.channel, "updated_at": self._clock.now()}
+            )
+
+        updated = await mutate(self._store.posts, actor.tenant_id, post_id, change)
+        await self._changed(
+            actor,
+            campaign.id,
+            ApprovalScope.SCHEDULE,
+            "post.changed",
+            "post",
+            post_id,
+            "a post was changed",
+        )
+        return updated
+
+    async def list_posts(self, actor: Actor, campaign_id: str) -> list[Post]:
+        """The campaign's posts in time order."""
+        await self._access.require(actor, Role.VIEWER, "see the schedule")
+        await self._state.campaign(actor.tenant_id, campaign_id)
+        return await self._store.posts.list_for_campaign(actor.tenant_id, campaign_id)
+
+    async def export_calendar(self, actor: Actor, campaign_id: str) -> str:
+        """The schedule as an iCalendar document."""
+        await self._access.require(actor, Role.VIEWER, "export the schedule")
+        snapshot = await self._state.snapshot(actor.tenant_id, campaign_id)
+        creatives = {creative.id: creative for creative in snapshot.creatives}
+        return render_calendar(
+            snapshot.campaign, snapshot.posts, creatives, generated_at=self._clock.now()
+        )
+
+    # ------------------------------------------------------------------ ads
+
+    async def create_ad_plan(
+        self,
+        actor: Actor,
+        campaign_id: str,
+        *,
+        name: str,
+        channel: str,
+        budget: Mapping[str, Any] | Any,
+        audience: str = "",
+        creative_ids: Iterable[str] = (),
+        start: date | None = None,
+        end: date | None = None,
+    ) -> AdPlan:
+        """A paid placement of some of the campaign's creatives."""
+        await self._access.require(actor, Role.EDITOR, "plan ads")
+        campaign = await self._state.campaign(actor.tenant_id, campaign_id)
+        ids = tuple(dict.fromkeys(creative_ids))
+        for creative_id in ids:
+            creative = await self._store.creatives.get(actor.tenant_id, creative_id)
+            if creative.campaign_id != campaign.id:
+                raise InvalidInput(f"{creative.title!r} belongs to another campaign")
+        for day, what in ((start, "the ad plan's start"), (end, "the ad plan's end")):
+            if day is not None:
+                self._check_in_window(campaign, day, f"{what} {day}")
+        now = self._clock.now()
+        plan: AdPlan = _validated(
+            AdPlan,
+            "ad plan",
+            {
+                "tenant_id": actor.tenant_id,
+                "campaign_id": campaign.id,
+                "name": name,
+                "channel": channel,
+                "budget": budget,
+                "audience": audience,
+                "creative_ids": ids,
+                "start": start,
+                "end": end,
+                "created_by": actor.user_id,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        stored = await self._store.ad_plans.add(plan)
+        await self._changed(
+            actor,
+            campaign.id,
+            ApprovalScope.ADS,
+            "ad_plan.created",
+            "ad plan",
+            stored.id,
+            f"the ad plan {stored.name!r} was added",
+        )
+        return stored
+
+    async def update_ad_plan(
+        self,
+        actor: Actor,
+        plan_id: str,
+        *,
+        creative_ids: Iterable[str] | None = None,
+        budget: Mapping[str, Any] | Any | None = None,
+        audience: str | None = None,
+    ) -> AdPlan:
+        """Change an ad plan's creatives, budget or audience."""
+        await self._access.require(actor, Role.EDITOR, "change ad plans")
+        plan = await self._store.ad_plans.get(actor.tenant_id, plan_id)
+        changes: dict[str, Any] = {}
+        if creative_ids is not None:
+            ids = tuple(dict.fromkeys(creative_ids))
+            for creative_id in ids:
+                creative = await self._store.creatives.get(actor.tenant_id, creative_id)
+                if creative.campaign_id != plan.campaign_id:
+                    raise InvalidInput(f"{creative.title!r} belongs to another campaign")
+            changes["creative_ids"] = ids
+        if budget is not None:
+            changes["budget"] = budget
+        if audience is not None:
+            changes["audience"] = audience
+        if not changes:
+            return plan
+        candidate: AdPlan = _validated(AdPlan, "ad plan", {**plan.__dict__, **changes})
+
+        def change(current: AdPlan) -> AdPlan:
+            return current.model_copy(
+                update={
+                    "creative_ids": candidate.creative_ids,
+                    "budget": candidate.budget,
+                    "audience": candidate.audience,
+                    "updated_at": self._clock.now(),
+                }
+            )
+
+        updated = await mutate(self._store.ad_plans, actor.tenant_id, plan_id, change)
+        await self._changed(
+            actor,
+            plan.campaign_id,
+            ApprovalScope.ADS,
+            "ad_plan.changed",
+            "ad plan",
+            plan_id,
+            f"the ad plan {plan.name!r} changed",
+        )
+        return updated
+
+    async def list_ad_plans(self, actor: Actor, campaign_id: str) -> list[AdPlan]:
+        await self._access.require(actor, Role.VIEWER, "see ad plans")
+        await self._state.campaign(actor.tenant_id, campaign_id)
+        return await self._store.ad_plans.list_for_campaign(actor.tenant_id, campaign_id)
+
+    # ------------------------------------------------------------------ publishing
+
+    async def publish(self, actor: Actor, campaign_id: str) -> Campaign:
+        """Publish: write the bundle (manifest, assets, calendar) and mark the campaign
+        published.
+
+        Raises:
+            PublishBlocked: something blocks it; ``blockers`` lists every reason (the same list
+                the prompting engine shows).
+        """
+        await self._access.require(actor, Role.EDITOR, "publish campaigns")
+        snapshot = await self._state.snapshot(actor.tenant_id, campaign_id)
+        blockers = find_blockers(snapshot)
+        if blockers:
+            raise PublishBlocked([blocker.message for blocker in blockers])
+        now = self._clock.now()
+        bundle = await self._publisher.write_bundle(actor, snapshot, published_at=now)
+        version = snapshot.version
+
+        def change(campaign: Campaign) -> Campaign:
+            if campaign.published_at and campaign.published_strategy_version == version:
+                raise PublishBlocked([f"strategy version {version} is already published"])
+            return campaign.model_copy(
+                update={
+                    "status": CampaignStatus.PUBLISHED,
+                    "published_at": now,
+                    "published_strategy_version": version,
+                    "bundle_path": str(bundle),
+                    "updated_at": now,
+                }
+            )
+
+        published = await mutate(self._store.campaigns, actor.tenant_id, campaign_id, change)
+        await self._activity.record(
+            actor,
+            "campaign.published",
+            object_type="campaign",
+            object_id=campaign_id,
+            campaign_id=campaign_id,
+            strategy_version=version,
+            bundle=str(bundle),
+        )
+        return published
+
+    # ------------------------------------------------------------------ helpers
+
+    @staticmethod
+    def _check_in_window(campaign: Campaign, day: date, what: str) -> None:
+        if campaign.start and day < campaign.start:
+            raise InvalidInput(f"{what} is before the campaign starts ({campaign.start})")
+        if campaign.end and day > campaign.end:
+            raise InvalidInput(f"{what} is after the campaign ends ({campaign.end})")
+
+    async def _changed(
+        self,
+        actor: Actor,
+        campaign_id: str,
+        scope: ApprovalScope,
+        action: str,
+        object_type: str,
+        object_id: str,
+        reason: str,
+    ) -> None:
+        await self._activity.record(
+            actor, action, object_type=object_type, object_id=object_id, campaign_id=campaign_id
+        )
+        approvals = await self._state.approvals(actor.tenant_id, campaign_id)
+        if approvals[scope].state is ApprovalState.APPROVED:
+            await self._approvals.invalidate_scope(actor, campaign_id, scope, reason=reason)

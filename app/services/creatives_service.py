@@ -1,0 +1,174 @@
+"""CreativesService: copy, images and videos, linked to the strategy version they serve."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import ValidationError
+
+from app.domain import (
+    Actor,
+    ApprovalScope,
+    ApprovalState,
+    Creative,
+    CreativeKind,
+    Role,
+    Strategy,
+)
+from app.domain.errors import InvalidInput
+from app.domain.validation import describe
+from app.ports.clock import Clock
+from app.ports.repositories import CreativeRepository, StrategyRepository
+from app.services.access import AccessControl
+from app.services.activity_log import ActivityLog
+from app.services.approval_service import ApprovalService
+from app.services.campaign_state import CampaignState
+from app.services.concurrency import mutate
+from app.services.storage_service import StorageService
+
+MAX_BODY = 20_000
+
+
+def _slug(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "creative"
+
+
+class CreativesService:
+    """Creatives of a campaign. Text creatives keep their copy as a text asset in the library
+    (the seed's "upload to R2"); a creative reuses library assets through ``attach_asset``.
+
+    New or changed content of a campaign whose content was approved sends the content approval
+    back to needs_review: approvers see what they approve.
+    """
+
+    def __init__(
+        self,
+        *,
+        creatives: CreativeRepository,
+        strategies: StrategyRepository,
+        storage: StorageService,
+        approvals: ApprovalService,
+        state: CampaignState,
+        access: AccessControl,
+        activity: ActivityLog,
+        clock: Clock,
+    ) -> None:
+        self._creatives = creatives
+        self._strategies = strategies
+        self._storage = storage
+        self._approvals = approvals
+        self._state = state
+        self._access = access
+        self._activity = activity
+        self._clock = clock
+
+    async def create_text_creative(
+        self,
+        actor: Actor,
+        campaign_id: str,
+        *,
+        title: str,
+        body: str,
+        channel: str | None = None,
+    ) -> Creative:
+        """Copy for a channel, made from the active strategy version; its text is stored in the
+        asset library and attached as the creative's output."""
+        await self._access.require(actor, Role.EDITOR, "create content")
+        body = (body or "").strip()
+        if not body:
+            raise InvalidInput("the copy must not be empty")
+        if len(body) > MAX_BODY:
+            raise InvalidInput(f"the copy is {len(body)} characters long; at most {MAX_BODY}")
+        strategy = await self._active_strategy(actor, campaign_id)
+        now = self._clock.now()
+        creative = self._build(
+            tenant_id=actor.tenant_id,
+            campaign_id=campaign_id,
+            kind=CreativeKind.TEXT,
+            title=title,
+            body=body,
+            channel=channel,
+            strategy_id=strategy.id,
+            strategy_version=strategy.version,
+            created_by=actor.user_id,
+            created_at=now,
+            updated_at=now,
+        )
+        text_asset = await self._storage.store_text(
+            actor, body, filename=f"{_slug(creative.title)}.txt", tags=("copy",)
+        )
+        stored = await self._creatives.add(
+            creative.model_copy(update={"asset_ids": (text_asset.id,)})
+        )
+        await self._changed(actor, stored, "creative.created")
+        return stored
+
+    async def attach_asset(self, actor: Actor, creative_id: str, asset_id: str) -> Creative:
+        """Reuse a library asset in the creative (usage is tracked for the library)."""
+        await self._access.require(actor, Role.EDITOR, "attach assets")
+        asset = await self._storage.get(actor, asset_id)
+        if asset.archived:
+            raise InvalidInput(f"{asset.filename} is archived: restore it before reusing it")
+
+        def change(creative: Creative) -> Creative:
+            if asset.id in creative.asset_ids:
+                return creative
+            return creative.model_copy(
+                update={
+                    "asset_ids": (*creative.asset_ids, asset.id),
+                    "updated_at": self._clock.now(),
+                }
+            )
+
+        attached = await mutate(self._creatives, actor.tenant_id, creative_id, change)
+        await self._changed(actor, attached, "creative.asset_attached", asset_id=asset.id)
+        return attached
+
+    async def get_creative(self, actor: Actor, creative_id: str) -> Creative:
+        await self._access.require(actor, Role.VIEWER, "see content")
+        return await self._creatives.get(actor.tenant_id, creative_id)
+
+    async def list_creatives(
+        self, actor: Actor, campaign_id: str, *, stale_only: bool = False
+    ) -> list[Creative]:
+        """The campaign's creatives, oldest first (only the stale ones if asked)."""
+        await self._access.require(actor, Role.VIEWER, "see content")
+        await self._state.campaign(actor.tenant_id, campaign_id)
+        return await self._creatives.list_for_campaign(
+            actor.tenant_id, campaign_id, stale_only=stale_only
+        )
+
+    async def _active_strategy(self, actor: Actor, campaign_id: str) -> Strategy:
+        await self._state.campaign(actor.tenant_id, campaign_id)
+        strategy = await self._strategies.find_active(actor.tenant_id, campaign_id)
+        if strategy is None:
+            raise InvalidInput("write the campaign's strategy before creating content")
+        return strategy
+
+    def _build(self, **fields: object) -> Creative:
+        try:
+            return Creative.model_validate(fields)
+        except ValidationError as exc:
+            raise InvalidInput(f"invalid creative: {describe(exc)}") from None
+
+    async def _changed(
+        self, actor: Actor, creative: Creative, action: str, **details: object
+    ) -> None:
+        await self._activity.record(
+            actor,
+            action,
+            object_type="creative",
+            object_id=creative.id,
+            campaign_id=creative.campaign_id,
+            title=creative.title,
+            **details,
+        )
+        approvals = await self._state.approvals(actor.tenant_id, creative.campaign_id)
+        content = approvals.get(ApprovalScope.CONTENT)
+        if content is not None and content.state is ApprovalState.APPROVED:
+            await self._approvals.invalidate_scope(
+                actor,
+                creative.campaign_id,
+                ApprovalScope.CONTENT,
+                reason=f"content changed: {creative.title!r}",
+            )

@@ -1,0 +1,136 @@
+"""The publish bundle: what a published campaign hands to the channels' people and tools."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from app.domain import Actor, Asset
+from app.domain.guidance import CampaignSnapshot
+from app.ports.blob_store import BlobStore
+from app.ports.bundle import BundleFile, BundleWriter
+from app.ports.repositories import AssetRepository
+from app.services.calendar_export import render_calendar
+
+MANIFEST_VERSION = 1
+
+
+def _file_name(asset: Asset) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", asset.filename).strip("-.") or "file"
+    return f"{asset.id[:12]}-{stem}"[:120]
+
+
+class Publisher:
+    """Builds the manifest, gathers the files and writes the bundle through a BundleWriter."""
+
+    def __init__(self, *, assets: AssetRepository, blobs: BlobStore, writer: BundleWriter) -> None:
+        self._assets = assets
+        self._blobs = blobs
+        self._writer = writer
+
+    async def write_bundle(
+        self, actor: Actor, snapshot: CampaignSnapshot, *, published_at: datetime
+    ) -> Path:
+        """Write the bundle of ``snapshot``; returns its folder."""
+        campaign = snapshot.campaign
+        creatives = {creative.id: creative for creative in snapshot.creatives}
+        used = [post.creative_id for post in snapshot.posts]
+        used += [cid for plan in snapshot.ad_plans for cid in plan.creative_ids]
+        asset_ids = list(
+            dict.fromkeys(
+                asset_id for cid in dict.fromkeys(used) for asset_id in creatives[cid].asset_ids
+            )
+        )
+        assets = [await self._assets.get(actor.tenant_id, asset_id) for asset_id in asset_ids]
+        files = {asset.id: _file_name(asset) for asset in assets}
+        manifest = self._manifest(actor, snapshot, assets, files, published_at)
+        calendar = render_calendar(campaign, snapshot.posts, creatives, generated_at=published_at)
+        name = f"{campaign.name}-v{snapshot.version}-{published_at:%Y%m%dT%H%M%SZ}"
+        return await self._writer.write(
+            name,
+            manifest=manifest,
+            calendar=calendar,
+            files=[BundleFile(name=files[a.id], key=a.storage_key) for a in assets],
+            blobs=self._blobs,
+        )
+
+    @staticmethod
+    def _manifest(
+        actor: Actor,
+        snapshot: CampaignSnapshot,
+        assets: list[Asset],
+        files: dict[str, str],
+        published_at: datetime,
+    ) -> dict[str, Any]:
+        campaign, strategy = snapshot.campaign, snapshot.strategy
+        return {
+            "manifest_version": MANIFEST_VERSION,
+            "published_at": published_at.isoformat(),
+            "published_by": actor.user_id,
+            "campaign": campaign.model_dump(
+                mode="json", include={"id", "name", "description", "channels", "start", "end"}
+            ),
+            "strategy": strategy.model_dump(mode="json", include={"id", "version", "draft"})
+            if strategy
+            else None,
+            "approvals": {
+                scope.value: {
+                    "state": approval.state.value,
+                    "strategy_version": approval.strategy_version,
+                    "approved_by": [vote.user_id for vote in approval.votes],
+                    "required_approvals": approval.required_approvals,
+                }
+                for scope, approval in snapshot.approvals.items()
+            },
+            "creatives": [
+                creative.model_dump(
+                    mode="json",
+                    include={
+                        "id",
+                        "kind",
+                        "title",
+                        "body",
+                        "channel",
+                        "strategy_version",
+                        "asset_ids",
+                    },
+                )
+                for creative in snapshot.creatives
+                if not creative.stale
+            ],
+            "posts": [
+                post.model_dump(mode="json", include={"id", "creative_id", "channel", "at"})
+                for post in snapshot.posts
+            ],
+            "ad_plans": [
+                plan.model_dump(
+                    mode="json",
+                    include={
+                        "id",
+                        "name",
+                        "channel",
+                        "budget",
+                        "audience",
+                        "creative_ids",
+                        "start",
+                        "end",
+                    },
+                )
+                for plan in snapshot.ad_plans
+            ],
+            "assets": [
+                {
+                    "id": asset.id,
+                    "file": f"assets/{files[asset.id]}",
+                    "filename": asset.filename,
+                    "type": asset.type.value,
+                    "content_type": asset.content_type,
+                    "size": asset.size,
+                    "sha256": asset.sha256,
+                }
+                for asset in assets
+            ],
+            "calendar": "schedule.ics",
+        }

@@ -7,7 +7,12 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from app.bootstrap import build_blob_store, build_store, ensure_data_dir
+from app.bootstrap import (
+    build_blob_store,
+    build_language_model,
+    build_store,
+    ensure_data_dir,
+)
 from app.config import AppSettings, config_file_path, keyring_status, mask_uri
 from app.domain.errors import AppError
 
@@ -53,7 +58,27 @@ async def diagnose(settings: AppSettings) -> list[Check]:
         return checks
     checks.append(await _check_database(settings))
     checks.append(await _check_media_store(settings))
+    checks.append(await _check_language_model(settings))
     return checks
+
+
+async def _check_language_model(settings: AppSettings) -> Check:
+    try:
+        model = build_language_model(settings)
+    except AppError as exc:
+        return Check("AI model", False, exc.message)
+    if model is None:
+        return Check(
+            "AI model",
+            True,
+            "no poe_api_key: AI suggestions are off (the guidance rules work offline)",
+        )
+    try:
+        return Check("AI model", True, await model.check())
+    except AppError as exc:
+        return Check("AI model", False, exc.message)
+    finally:
+        await model.close()
 
 
 async def _check_media_store(settings: AppSettings) -> Check:

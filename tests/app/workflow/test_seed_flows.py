@@ -1,0 +1,79 @@
+"""The seed's two data flows — campaign creation, strategy update — end to end on each store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.bootstrap import Core
+from app.cli import main
+from app.demo import run_demo
+from app.domain import ApprovalState, CampaignStatus, StrategyStatus
+from tests.app.workflow.conftest import ANA
+
+
+async def test_both_seed_flows_run_end_to_end(core: Core) -> None:
+    lines: list[str] = []
+    published = await run_demo(core, lines.append)
+    tenant = published.tenant_id
+    actor = ANA.model_copy(update={"tenant_id": tenant})
+    assert published.status is CampaignStatus.PUBLISHED
+    assert published.published_strategy_version == 2
+    history = await core.strategies.history(actor, published.id)
+    assert [(s.version, s.status) for s in history] == [
+        (1, StrategyStatus.INVALIDATED),
+        (2, StrategyStatus.ACTIVE),
+    ]
+    assert history[0].superseded_by == history[1].id
+    approvals = await core.approvals.get_approvals(actor, published.id)
+    assert {(a.state, a.strategy_version) for a in approvals.values()} == {
+        (ApprovalState.APPROVED, 2)
+    }
+    timeline = [(e.from_state.value, e.to_state.value) for e in approvals["content"].timeline]  # type: ignore[index]
+    assert timeline == [
+        ("pending", "approved"),
+        ("approved", "needs_review"),
+        ("needs_review", "approved"),
+    ]
+    creatives = await core.creatives.list_creatives(actor, published.id)
+    assert [c.stale for c in creatives] == [True, True, False, False]
+    bundles = sorted((Path(core.settings.data_dir) / "exports").iterdir())
+    assert [b.name.split("-v")[1][:1] for b in bundles] == ["1", "2"]
+    manifest = json.loads((Path(str(published.bundle_path)) / "manifest.json").read_text())
+    assert manifest["strategy"]["version"] == 2
+    assert {a["state"] for a in manifest["approvals"].values()} == {"approved"}
+    for entry in manifest["assets"]:
+        assert (Path(str(published.bundle_path)) / entry["file"]).stat().st_size == entry["size"]
+    assert any(line.startswith("11. evaluated: score 100/100, 0 blockers") for line in lines)
+    activity = await core.store.activity.list(tenant, limit=500)
+    actions = {entry.action for entry in activity}
+    assert {
+        "campaign.created",
+        "strategy.saved",
+        "strategy.invalidated",
+        "approval.voted",
+        "approval.rerequested",
+        "approval.invalidated",
+        "creative.created",
+        "post.scheduled",
+        "post.changed",
+        "ad_plan.created",
+        "campaign.published",
+        "asset.added",
+    } <= actions
+
+
+def test_the_demo_command_prints_each_step_and_the_final_states(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--data-dir", str(tmp_path), "demo"]) == 0
+    out = capsys.readouterr().out
+    assert "== Data flow: campaign creation" in out
+    assert "== Data flow: strategy update" in out
+    assert "2. strategy v1 invalidated: superseded by version 2" in out
+    assert "content   needs_review  strategy v2" in out
+    final = out.split("Final approval states:")[1]
+    assert final.count("approved      strategy v2") == 4
+    assert "Demo finished: both seed flows worked." in out

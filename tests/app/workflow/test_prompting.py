@@ -4,6 +4,8 @@ AI suggestions from a local server speaking Poe's protocol that never hold the r
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -176,3 +178,42 @@ async def test_model_errors_leave_the_rules_intact(
     assert evaluation.suggestions_pending  # not cached: the next evaluation asks again
     poe.script(Behaviour(reply="- Try again later"))
     assert await ai_core.prompting.suggest(ANA, campaign.id) == ["Try again later"]
+
+
+async def test_doctor_checks_the_poe_key(poe: FakePoeServer, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "CAMPAIGN_STUDIO_POE_API_KEY": FAKE_POE_API_KEY,
+        "CAMPAIGN_STUDIO_POE_BASE_URL": poe.base_url,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app.cli",
+        "--data-dir",
+        str(tmp_path),
+        "doctor",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    text = out.decode()
+    assert process.returncode == 0, err.decode()
+    assert "ok   AI model     Poe reachable, model Claude-Sonnet-4.5 available" in text
+    assert FAKE_POE_API_KEY not in text
+    poe.script("503")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app.cli",
+        "--data-dir",
+        str(tmp_path),
+        "doctor",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 1
+    assert "BAD  AI model" in out.decode()

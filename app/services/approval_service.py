@@ -146,22 +146,10 @@ class ApprovalService:
         await self._access.require(actor, Role.EDITOR, "invalidate approvals")
         await self._state.campaign(actor.tenant_id, campaign_id)
         version = await self._state.active_version(actor.tenant_id, campaign_id)
-        changed = {}
-        for scope in DEPENDENT_SCOPES:
-            changed[scope] = await self._apply(
-                actor,
-                campaign_id,
-                scope,
-                "approval.invalidated",
-                lambda a: rules.invalidate(
-                    a,
-                    actor_id=actor.user_id,
-                    at=self._clock.now(),
-                    reason=reason,
-                    strategy_version=version,
-                ),
-                refresh=False,
-            )
+        changed = {
+            scope: await self._invalidate(actor, campaign_id, scope, reason, version)
+            for scope in DEPENDENT_SCOPES
+        }
         await self._state.refresh_status(actor, campaign_id)
         return changed
 
@@ -171,19 +159,9 @@ class ApprovalService:
         """Send one scope back to needs_review because what it approved changed (called by
         the services that change content, the schedule or the ads)."""
         version = await self._state.active_version(actor.tenant_id, campaign_id)
-        return await self._apply(
-            actor,
-            campaign_id,
-            scope,
-            "approval.invalidated",
-            lambda a: rules.invalidate(
-                a,
-                actor_id=actor.user_id,
-                at=self._clock.now(),
-                reason=reason,
-                strategy_version=version,
-            ),
-        )
+        changed = await self._invalidate(actor, campaign_id, scope, reason, version)
+        await self._state.refresh_status(actor, campaign_id)
+        return changed
 
     async def rerequest_all(self, actor: Actor, campaign_id: str, version: int) -> None:
         """The cascade of a new strategy version ``version``: the strategy approval back to
@@ -204,21 +182,31 @@ class ApprovalService:
             refresh=False,
         )
         for scope in DEPENDENT_SCOPES:
-            await self._apply(
-                actor,
-                campaign_id,
-                scope,
-                "approval.invalidated",
-                lambda a: rules.invalidate(
-                    a,
-                    actor_id=actor.user_id,
-                    at=self._clock.now(),
-                    reason=reason,
-                    strategy_version=version,
-                ),
-                refresh=False,
-            )
+            await self._invalidate(actor, campaign_id, scope, reason, version)
         await self._state.refresh_status(actor, campaign_id)
+
+    async def _invalidate(
+        self,
+        actor: Actor,
+        campaign_id: str,
+        scope: ApprovalScope,
+        reason: str,
+        version: int | None,
+    ) -> Approval:
+        return await self._apply(
+            actor,
+            campaign_id,
+            scope,
+            "approval.invalidated",
+            lambda a: rules.invalidate(
+                a,
+                actor_id=actor.user_id,
+                at=self._clock.now(),
+                reason=reason,
+                strategy_version=version,
+            ),
+            refresh=False,
+        )
 
     async def _apply(
         self,

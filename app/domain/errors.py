@@ -78,3 +78,12 @@ class ProviderError(AppError):
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
+
+
+class WebhookRejected(AppError):
+    """A webhook delivery that must not be believed; ``status`` is the HTTP status to answer
+    (401 bad or missing signature or stale timestamp, 400 malformed, 413 too large)."""
+
+    def __init__(self, message: str, *, status: int = 401) -> None:
+        super().__init__(message)
+        self.status = status

@@ -118,6 +118,11 @@ class AppSettings(BaseSettings):
     poe_base_url: str = "https://api.poe.com/v1"
     poe_model: str = Field("Claude-Sonnet-4.5", min_length=1, description="a Poe bot name")
     ai_timeout_seconds: float = Field(20.0, gt=0, le=300)
+    default_image_provider: str = "local-image"
+    default_video_provider: str = "local-video"
+    replicate_model: str = "black-forest-labs/flux-schnell"
+    render_lease_seconds: float = Field(30.0, ge=2, le=600)
+    render_output_max_bytes: int = Field(2 * 1024**3, ge=1)
     webhook_relay: bool = False
     webhook_host: str = "127.0.0.1"
     webhook_port: int = Field(0, ge=0, le=65535)

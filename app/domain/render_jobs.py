@@ -46,8 +46,14 @@ class RenderJob(Record):
     result_url: str | None = None
     asset_id: Id | None = None
     created_by: Id
+    strategy_id: Id | None = None
+    strategy_version: int | None = None
+    """The strategy version the render was made for (its output belongs to that version)."""
     available_at: Timestamp = Field(default_factory=utc_now)
     lease_owner: str | None = None
     lease_expires_at: Timestamp | None = None
     submitted_at: Timestamp | None = None
     finished_at: Timestamp | None = None
+    submissions: Annotated[int, Field(ge=0)] = 0
+    seen_deliveries: tuple[str, ...] = ()
+    """The ids of the webhook deliveries already applied (the newest ones), for exactly-once."""

@@ -63,7 +63,7 @@ class ApprovalService:
         """
         await self._access.require(actor, Role.APPROVER, "approve")
         scope = parse_enum(ApprovalScope, scope, "approval scope")
-        version = await self._require_version(actor, campaign_id, scope)
+        version = await self._require_version(actor, campaign_id, scope, ApprovalState.APPROVED)
         strategy_ok = await self._strategy_approved(actor, campaign_id, version)
         return await self._apply(
             actor,
@@ -86,7 +86,7 @@ class ApprovalService:
         """Reject the scope; the reason must not be empty."""
         await self._access.require(actor, Role.APPROVER, "reject")
         scope = parse_enum(ApprovalScope, scope, "approval scope")
-        version = await self._require_version(actor, campaign_id, scope)
+        version = await self._require_version(actor, campaign_id, scope, ApprovalState.REJECTED)
         return await self._apply(
             actor,
             campaign_id,
@@ -242,14 +242,14 @@ class ApprovalService:
             await self._state.campaign(actor.tenant_id, campaign_id)  # NotFound if foreign
         return approvals[scope]
 
-    async def _require_version(self, actor: Actor, campaign_id: str, scope: ApprovalScope) -> int:
+    async def _require_version(
+        self, actor: Actor, campaign_id: str, scope: ApprovalScope, target: ApprovalState
+    ) -> int:
         version = await self._state.active_version(actor.tenant_id, campaign_id)
         if version is None:
             current = await self._find(actor, campaign_id, scope)
             raise InvalidTransition(
-                current.state.value,
-                ApprovalState.APPROVED.value,
-                "the campaign has no strategy to review yet",
+                current.state.value, target.value, "the campaign has no strategy to review yet"
             )
         return version
 

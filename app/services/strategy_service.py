@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.domain import Actor, Role, Strategy, StrategyDraft, StrategyStatus
+from app.domain import Actor, ApprovalScope, Role, Strategy, StrategyDraft, StrategyStatus
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.validation import describe
 from app.ports.clock import Clock
@@ -157,10 +157,11 @@ class StrategyService:
         return strategy
 
     async def _settle(self, actor: Actor, campaign_id: str) -> None:
-        """Invalidate every active version below the newest and cascade for each.
+        """Invalidate every active version below the newest, then re-request the approvals for
+        the newest unless that was done already.
 
         Idempotent, so a cascade cut short (a crash, a lost connection) is finished by the
-        next update.
+        next update, and a version saved after a withdrawn one re-requests approvals too.
         """
         history = await self._strategies.list_for_campaign(actor.tenant_id, campaign_id)
         newest = history[-1]
@@ -168,7 +169,9 @@ class StrategyService:
             if old.status is StrategyStatus.ACTIVE:
                 reason = f"superseded by version {newest.version}"
                 await self._invalidate(actor, old, reason, superseded_by=newest.id)
-                await self._approvals.rerequest_all(actor, campaign_id, newest.version)
+        approvals = await self._state.approvals(actor.tenant_id, campaign_id)
+        if approvals[ApprovalScope.STRATEGY].strategy_version != newest.version:
+            await self._approvals.rerequest_all(actor, campaign_id, newest.version)
 
     async def _invalidate(
         self, actor: Actor, strategy: Strategy, reason: str, *, superseded_by: str | None

@@ -43,6 +43,12 @@ class TaskRunner:
         if not task.cancelled() and task.exception() is not None:
             log.error("background task %s failed", name, exc_info=task.exception())
 
+    def cancel(self, name: str) -> None:
+        """Cancel task ``name`` if it runs."""
+        task = self._tasks.get(name)
+        if task is not None:
+            task.cancel()
+
     @property
     def running(self) -> list[str]:
         return sorted(self._tasks)

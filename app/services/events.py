@@ -1,0 +1,62 @@
+"""The core's event stream: what changed, for the UI, notifications and waiting callers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.domain import RenderJob
+
+QUEUE_SIZE = 1000
+
+
+class EventKind(StrEnum):
+    JOB_CHANGED = "job_changed"
+    JOB_FINISHED = "job_finished"  # published
+    JOB_FAILED = "job_failed"
+    JOB_CANCELLED = "job_cancelled"
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """A render job changed (``kind`` says how); ``job`` is its new state."""
+
+    kind: EventKind
+    job: RenderJob
+
+
+class EventBus:
+    """In-process publish/subscribe. Each subscriber has its own bounded queue; a subscriber
+    that falls more than :data:`QUEUE_SIZE` events behind loses the oldest ones (a UI reloads
+    on the next event), so a slow reader never holds the core up."""
+
+    def __init__(self) -> None:
+        self._queues: set[asyncio.Queue[JobEvent]] = set()
+
+    def publish(self, event: JobEvent) -> None:
+        for queue in self._queues:
+            if queue.full():
+                queue.get_nowait()
+            queue.put_nowait(event)
+
+    @asynccontextmanager
+    async def subscribe(self) -> AsyncIterator[asyncio.Queue[JobEvent]]:
+        """``async with bus.subscribe() as events: event = await events.get()``."""
+        queue: asyncio.Queue[JobEvent] = asyncio.Queue(QUEUE_SIZE)
+        self._queues.add(queue)
+        try:
+            yield queue
+        finally:
+            self._queues.discard(queue)
+
+    def publish_job(self, job: RenderJob) -> None:
+        """Publish the event that fits the job's status."""
+        kind = {
+            "published": EventKind.JOB_FINISHED,
+            "failed": EventKind.JOB_FAILED,
+            "cancelled": EventKind.JOB_CANCELLED,
+        }.get(job.status.value, EventKind.JOB_CHANGED)
+        self.publish(JobEvent(kind, job))

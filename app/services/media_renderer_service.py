@@ -1,0 +1,272 @@
+"""MediaRendererService: the render queue as users see it — queue, follow, cancel, retry, wait."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from app.domain import Actor, CreativeKind, RenderJob, RenderStatus, Role
+from app.domain.errors import AppError, InvalidInput, InvalidTransition, ProviderError
+from app.domain.render_rules import append_logs
+from app.ports.clock import Clock
+from app.ports.repositories import CreativeRepository, RenderJobRepository, StrategyRepository
+from app.services.access import AccessControl
+from app.services.activity_log import ActivityLog
+from app.services.campaign_state import parse_enum
+from app.services.events import EventBus
+from app.services.render_engine import RenderEngine
+from app.services.render_worker import RenderWorker
+
+MAX_PROMPT = 4000
+MAX_PARAMS_BYTES = 16_384
+
+
+class WaitTimeout(AppError):
+    """``wait_for`` gave up before the job finished."""
+
+
+class MediaRendererService:
+    """Render jobs: queued → running → published | failed | cancelled.
+
+    The queue lives in the database, so it survives restarts and is shared by every
+    workstation; a :class:`RenderWorker` (in this process or another) does the work.
+    """
+
+    def __init__(
+        self,
+        *,
+        jobs: RenderJobRepository,
+        creatives: CreativeRepository,
+        strategies: StrategyRepository,
+        engine: RenderEngine,
+        events: EventBus,
+        default_providers: Mapping[CreativeKind, str],
+        access: AccessControl,
+        activity: ActivityLog,
+        clock: Clock,
+        worker: RenderWorker | None = None,
+    ) -> None:
+        self._jobs = jobs
+        self._creatives = creatives
+        self._strategies = strategies
+        self._engine = engine
+        self._events = events
+        self._defaults = default_providers
+        self._access = access
+        self._activity = activity
+        self._clock = clock
+        self.worker = worker
+
+    @property
+    def events(self) -> EventBus:
+        """The stream of job events (changed, finished, failed, cancelled)."""
+        return self._events
+
+    @property
+    def providers(self) -> list[str]:
+        return sorted(self._engine.providers)
+
+    async def queue_render(
+        self,
+        actor: Actor,
+        creative_id: str,
+        *,
+        kind: CreativeKind | str,
+        prompt: str,
+        provider: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> RenderJob:
+        """Queue a render of ``creative_id``; the default provider of ``kind`` if none given."""
+        await self._access.require(actor, Role.EDITOR, "request renders")
+        kind = parse_enum(CreativeKind, kind, "render kind")
+        if kind is CreativeKind.TEXT:
+            raise InvalidInput("text is written, not rendered: choose image or video")
+        prompt = (prompt or "").strip()
+        if not prompt:
+            raise InvalidInput("the prompt must not be empty")
+        if len(prompt) > MAX_PROMPT:
+            raise InvalidInput(f"the prompt has {len(prompt)} characters; at most {MAX_PROMPT}")
+        name = provider or self._defaults[kind]
+        chosen = self._engine.providers.get(name)
+        if chosen is None:
+            raise InvalidInput(f"unknown provider {name!r}; available: {', '.join(self.providers)}")
+        if not chosen.can_render(kind):
+            raise InvalidInput(f"{name} cannot render {kind.value}")
+        clean = _params(params)
+        creative = await self._creatives.get(actor.tenant_id, creative_id)
+        strategy = await self._strategies.find_active(actor.tenant_id, creative.campaign_id)
+        now = self._clock.now()
+        job = await self._jobs.add(
+            RenderJob(
+                tenant_id=actor.tenant_id,
+                campaign_id=creative.campaign_id,
+                creative_id=creative.id,
+                kind=kind,
+                prompt=prompt,
+                provider=name,
+                params=clean,
+                created_by=actor.user_id,
+                strategy_id=strategy.id if strategy else None,
+                strategy_version=strategy.version if strategy else None,
+                created_at=now,
+                updated_at=now,
+                available_at=now,
+                logs=(f"queued for {name}",),
+            )
+        )
+        await self._activity.record(
+            actor,
+            "render.queued",
+            object_type="render job",
+            object_id=job.id,
+            campaign_id=job.campaign_id,
+            provider=name,
+            kind=kind.value,
+        )
+        self._events.publish_job(job)
+        if self.worker is not None:
+            self.worker.wake()
+        return job
+
+    async def get_job(self, actor: Actor, job_id: str) -> RenderJob:
+        await self._access.require(actor, Role.VIEWER, "see render jobs")
+        return await self._jobs.get(actor.tenant_id, job_id)
+
+    async def list_jobs(
+        self,
+        actor: Actor,
+        *,
+        campaign_id: str | None = None,
+        statuses: Iterable[RenderStatus | str] | None = None,
+    ) -> list[RenderJob]:
+        """The workspace's jobs, newest first, optionally of one campaign and some statuses."""
+        await self._access.require(actor, Role.VIEWER, "see render jobs")
+        parsed = (
+            None
+            if statuses is None
+            else [parse_enum(RenderStatus, status, "render status") for status in statuses]
+        )
+        return await self._jobs.list(actor.tenant_id, campaign_id=campaign_id, statuses=parsed)
+
+    async def cancel(self, actor: Actor, job_id: str) -> RenderJob:
+        """Cancel: a queued job at once; a running one at the provider first.
+
+        Raises:
+            InvalidTransition: the job has already finished.
+            ProviderError: the provider refused to cancel (the job keeps running).
+        """
+        await self._access.require(actor, Role.EDITOR, "cancel renders")
+        job = await self._jobs.get(actor.tenant_id, job_id)
+        if job.status.terminal:
+            raise InvalidTransition(
+                job.status.value, RenderStatus.CANCELLED.value, "the job has already finished"
+            )
+        if job.status is RenderStatus.RUNNING and job.provider_job_id:
+            await self._engine.providers[job.provider].cancel(job.provider_job_id)
+        cancelled = await self._engine.finish(
+            job, RenderStatus.CANCELLED, error=None, log_line=f"cancelled by {actor.user_id}"
+        )
+        await self._activity.record(
+            actor,
+            "render.cancelled",
+            object_type="render job",
+            object_id=job.id,
+            campaign_id=job.campaign_id,
+        )
+        return cancelled
+
+    async def retry(self, actor: Actor, job_id: str) -> RenderJob:
+        """Queue a failed or cancelled job again (a fresh set of retries)."""
+        await self._access.require(actor, Role.EDITOR, "retry renders")
+        job = await self._jobs.get(actor.tenant_id, job_id)
+        if job.status not in (RenderStatus.FAILED, RenderStatus.CANCELLED):
+            raise InvalidTransition(
+                job.status.value,
+                RenderStatus.QUEUED.value,
+                "only a failed or cancelled job can be retried",
+            )
+
+        def change(current: RenderJob) -> RenderJob:
+            if current.status not in (RenderStatus.FAILED, RenderStatus.CANCELLED):
+                raise InvalidTransition(
+                    current.status.value,
+                    RenderStatus.QUEUED.value,
+                    "only a failed or cancelled job can be retried",
+                )
+            now = self._clock.now()
+            return current.model_copy(
+                update={
+                    "status": RenderStatus.QUEUED,
+                    "retries": 0,
+                    "error": None,
+                    "provider_job_id": None,
+                    "finished_at": None,
+                    "available_at": now,
+                    "lease_owner": None,
+                    "lease_expires_at": None,
+                    "updated_at": now,
+                    "logs": append_logs(current.logs, f"retried by {actor.user_id}"),
+                }
+            )
+
+        from app.services.concurrency import mutate
+
+        queued = await mutate(self._jobs, actor.tenant_id, job_id, change)
+        await self._activity.record(
+            actor,
+            "render.retried",
+            object_type="render job",
+            object_id=job.id,
+            campaign_id=job.campaign_id,
+        )
+        self._events.publish_job(queued)
+        if self.worker is not None:
+            self.worker.wake()
+        return queued
+
+    async def wait_for(self, actor: Actor, job_id: str, *, timeout: float) -> RenderJob:
+        """Return the job once it is published, failed or cancelled (whichever worker, in
+        whichever process, finishes it).
+
+        Raises:
+            WaitTimeout: it did not finish within ``timeout`` seconds.
+        """
+        await self._access.require(actor, Role.VIEWER, "see render jobs")
+        try:
+            async with asyncio.timeout(timeout), self._events.subscribe() as events:
+                while True:
+                    job = await self._jobs.get(actor.tenant_id, job_id)
+                    if job.status.terminal:
+                        return job
+                    # Events from this process wake us at once; a job finished elsewhere is
+                    # seen by the next read.
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(1.0):
+                            while (await events.get()).job.id != job_id:
+                                pass
+        except TimeoutError:
+            raise WaitTimeout(
+                f"render job {job_id[:8]}… is still "
+                f"{(await self._jobs.get(actor.tenant_id, job_id)).status.value} "
+                f"after {timeout:g} s"
+            ) from None
+
+
+def _params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping):
+        raise InvalidInput("render parameters must be a mapping of names to values")
+    try:
+        encoded = json.dumps(dict(params))
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"render parameters must be plain JSON values: {exc}") from None
+    if len(encoded) > MAX_PARAMS_BYTES:
+        raise InvalidInput(f"render parameters are too large (at most {MAX_PARAMS_BYTES} bytes)")
+    return dict(json.loads(encoded))
+
+
+__all__ = ["MediaRendererService", "ProviderError", "WaitTimeout"]

@@ -1,0 +1,268 @@
+"""What happens to a render job once a provider has it: status, progress, retries, results.
+
+The poll loop of the worker and the webhook relay both hand provider news to
+:meth:`RenderEngine.apply`, which changes the job optimistically (a concurrent change is
+re-read and re-applied) and publishes the result exactly once: the output is stored through the
+library's ingest path (the same bytes are one asset, whoever stores them), and only then does
+the job become published, in one conditional write that only one caller can win.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from app.domain import (
+    Actor,
+    Asset,
+    Creative,
+    CreativeOutput,
+    RenderJob,
+    RenderStatus,
+    Role,
+)
+from app.domain.errors import AppError, ProviderError
+from app.domain.render_jobs import RenderProgress
+from app.domain.render_rules import append_logs, backoff_seconds, check_transition
+from app.ports.clock import Clock
+from app.ports.render_provider import ProviderState, ProviderStatus, RenderProvider
+from app.ports.repositories import (
+    CreativeRepository,
+    RenderJobRepository,
+    StrategyRepository,
+)
+from app.services.concurrency import mutate
+from app.services.events import EventBus
+from app.services.storage_service import StorageService
+
+log = logging.getLogger(__name__)
+
+MAX_SEEN_DELIVERIES = 50
+_EXTENSIONS = {"image": ".png", "video": ".mp4"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What :meth:`RenderEngine.apply` decided: the job now, and whether it is finished."""
+
+    job: RenderJob
+    finished: bool
+
+
+class RenderEngine:
+    """Applies provider statuses to jobs; owns retries, progress, ETA and result publishing."""
+
+    def __init__(
+        self,
+        *,
+        jobs: RenderJobRepository,
+        creatives: CreativeRepository,
+        strategies: StrategyRepository,
+        storage: StorageService,
+        providers: Mapping[str, RenderProvider],
+        events: EventBus,
+        clock: Clock,
+        output_max_bytes: int,
+    ) -> None:
+        self._jobs = jobs
+        self._creatives = creatives
+        self._strategies = strategies
+        self._storage = storage
+        self.providers = providers
+        self._events = events
+        self._clock = clock
+        self._output_max_bytes = output_max_bytes
+
+    async def update(self, job: RenderJob, **changes: object) -> RenderJob:
+        """Apply ``changes`` to the stored job unless it has been finished meanwhile."""
+
+        def change(current: RenderJob) -> RenderJob:
+            if current.status.terminal:
+                return current
+            status = changes.get("status")
+            if isinstance(status, RenderStatus) and status is not current.status:
+                check_transition(current.status, status)
+            return current.model_copy(update={**changes, "updated_at": self._clock.now()})
+
+        updated = await mutate(self._jobs, job.tenant_id, job.id, change)
+        if updated.revision != job.revision:
+            self._events.publish_job(updated)
+        return updated
+
+    async def apply(
+        self, job: RenderJob, status: ProviderStatus, *, delivery_id: str | None = None
+    ) -> Outcome:
+        """Bring ``job`` up to date with ``status`` from a poll or a verified webhook."""
+        if job.status.terminal:
+            return Outcome(job, True)
+        if delivery_id is not None:
+            job = await self._remember(job, delivery_id)
+        if status.state is ProviderState.SUCCEEDED:
+            return await self._publish(job, status)
+        if status.state is ProviderState.FAILED:
+            error = status.error or "the provider reported a failure"
+            failure = ProviderError(error, retryable=not status.permanent)
+            return Outcome(await self.fail_or_retry(job, failure), True)
+        if status.state is ProviderState.CANCELLED:
+            return Outcome(
+                await self.finish(job, RenderStatus.CANCELLED, error="cancelled at the provider"),
+                True,
+            )
+        return Outcome(await self._progress(job, status), False)
+
+    async def _remember(self, job: RenderJob, delivery_id: str) -> RenderJob:
+        seen = (*job.seen_deliveries, delivery_id)[-MAX_SEEN_DELIVERIES:]
+        return await self.update(job, seen_deliveries=seen)
+
+    async def _progress(self, job: RenderJob, status: ProviderStatus) -> RenderJob:
+        fraction = status.progress if status.progress is not None else job.progress.fraction
+        fraction = max(job.progress.fraction, min(1.0, fraction))
+        progress = RenderProgress(
+            fraction=fraction, step=status.step, total_steps=status.total_steps
+        )
+        logs = append_logs(job.logs, *status.logs[len(_common_prefix(job.logs, status.logs)) :])
+        if progress == job.progress and logs == job.logs:
+            return job
+        return await self.update(
+            job, progress=progress, logs=logs, eta_seconds=self._eta(job, fraction)
+        )
+
+    def _eta(self, job: RenderJob, fraction: float) -> float | None:
+        """Seconds left, from the rate observed since submission."""
+        if job.submitted_at is None or fraction <= 0:
+            return None
+        elapsed = (self._clock.now() - job.submitted_at).total_seconds()
+        return round(max(0.0, elapsed * (1 - fraction) / fraction), 1)
+
+    async def fail_or_retry(self, job: RenderJob, error: ProviderError) -> RenderJob:
+        """Queue the job again after a backoff, or fail it for good (permanent error, or
+        retries exhausted); the error is recorded either way."""
+        line = f"{'retryable' if error.retryable else 'permanent'} error: {error.message}"
+        if not error.retryable or job.retries >= job.max_retries:
+            reason = (
+                error.message
+                if not error.retryable
+                else (f"{error.message} (gave up after {job.retries} retries)")
+            )
+            return await self.finish(job, RenderStatus.FAILED, error=reason, log_line=line)
+        retry = job.retries + 1
+        wait = backoff_seconds(retry, retry_after=error.retry_after)
+        return await self.update(
+            job,
+            status=RenderStatus.QUEUED,
+            retries=retry,
+            error=error.message,
+            provider_job_id=None,
+            lease_owner=None,
+            lease_expires_at=None,
+            available_at=self._clock.now() + timedelta(seconds=wait),
+            logs=append_logs(job.logs, line, f"retry {retry} of {job.max_retries} in {wait:.1f} s"),
+        )
+
+    async def finish(
+        self,
+        job: RenderJob,
+        status: RenderStatus,
+        *,
+        error: str | None = None,
+        log_line: str | None = None,
+        **changes: object,
+    ) -> RenderJob:
+        """End the job in ``status`` (once: a finished job stays as it is)."""
+        logs = append_logs(job.logs, log_line) if log_line else job.logs
+        return await self.update(
+            job,
+            status=status,
+            error=error,
+            logs=logs,
+            finished_at=self._clock.now(),
+            lease_owner=None,
+            lease_expires_at=None,
+            **changes,
+        )
+
+    async def _publish(self, job: RenderJob, status: ProviderStatus) -> Outcome:
+        if not status.outputs:
+            failure = ProviderError("the provider finished without an output", retryable=True)
+            return Outcome(await self.fail_or_retry(job, failure), True)
+        provider = self.providers[job.provider]
+        owner = Actor(tenant_id=job.tenant_id, user_id=job.created_by, roles={Role.EDITOR})
+        try:
+            asset = await self._storage.ingest(
+                owner,
+                provider.open_output(status.outputs[0], max_bytes=self._output_max_bytes),
+                filename=f"{job.kind.value}-{job.id[:12]}{_EXTENSIONS[job.kind.value]}",
+                render_job_id=job.id,
+                tags=("generated", job.provider),
+            )
+        except ProviderError as exc:
+            # The download failed: the job stays unpublished; retry (or fail) like a render.
+            return Outcome(await self.fail_or_retry(job, exc), True)
+        except AppError as exc:
+            return Outcome(
+                await self.finish(
+                    job, RenderStatus.FAILED, error=f"the output could not be stored: {exc}"
+                ),
+                True,
+            )
+        url = await self._storage.url(owner, asset.id)
+        published = await self.finish(
+            job,
+            RenderStatus.PUBLISHED,
+            asset_id=asset.id,
+            result_url=url,
+            progress=RenderProgress(
+                fraction=1.0, step=job.progress.total_steps, total_steps=job.progress.total_steps
+            ),
+            eta_seconds=0.0,
+            log_line=f"published as asset {asset.id}",
+        )
+        if published.status is RenderStatus.PUBLISHED and published.asset_id == asset.id:
+            await self._attach(published, asset)
+        return Outcome(published, True)
+
+    async def _attach(self, job: RenderJob, asset: Asset) -> None:
+        """The creative gets the new output (earlier outputs stay in its history); it is
+        fresh again if the output was made for the active strategy version."""
+        active = await self._strategies.find_active(job.tenant_id, job.campaign_id)
+
+        def change(creative: Creative) -> Creative:
+            if any(output.render_job_id == job.id for output in creative.outputs):
+                return creative
+            version = job.strategy_version or creative.strategy_version
+            output = CreativeOutput(
+                asset_id=asset.id,
+                render_job_id=job.id,
+                strategy_version=version,
+                at=self._clock.now(),
+            )
+            earlier = {previous.asset_id for previous in creative.outputs} | {asset.id}
+            fresh = active is not None and version >= active.version
+            return creative.model_copy(
+                update={
+                    # The new output replaces the earlier ones (kept in ``outputs`` as history);
+                    # assets attached from the library stay.
+                    "asset_ids": (*[a for a in creative.asset_ids if a not in earlier], asset.id),
+                    "outputs": (*creative.outputs, output),
+                    "render_job_id": job.id,
+                    "strategy_id": job.strategy_id or creative.strategy_id,
+                    "strategy_version": max(version, creative.strategy_version),
+                    "stale": not fresh,
+                    "updated_at": self._clock.now(),
+                }
+            )
+
+        await mutate(self._creatives, job.tenant_id, job.creative_id, change)
+
+
+def _common_prefix(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
+    """The lines of ``new`` already in ``old`` (a provider resends its whole log)."""
+    if not new:
+        return ()
+    tail = old[-len(new) :]
+    for size in range(min(len(tail), len(new)), 0, -1):
+        if tail[-size:] == new[:size]:
+            return new[:size]
+    return ()

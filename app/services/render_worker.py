@@ -1,0 +1,220 @@
+"""The render worker: claims queued jobs with a lease, submits them, follows them to the end.
+
+Several workers (workstations, a team server) share one queue. A job is claimed with a lease
+that a heartbeat renews; a worker that dies stops renewing, the lease expires, and another
+worker claims the job — and, because the provider's job id was saved at submission, resumes
+polling it instead of submitting (and paying) again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections import Counter
+from collections.abc import Callable
+from datetime import timedelta
+
+from app.domain import RenderJob, RenderStatus
+from app.domain.errors import AppError, ProviderError
+from app.domain.render_rules import append_logs, backoff_seconds
+from app.ports.clock import Clock
+from app.ports.render_provider import RenderProvider, RenderRequest
+from app.ports.repositories import RenderJobRepository
+from app.services.concurrency import mutate
+from app.services.render_engine import RenderEngine
+from app.services.task_runner import TaskRunner
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_POLL_FACTOR = 5.0  # with webhooks on, polling is a slower safety net
+MAX_POLL_FAILURES = 8
+
+
+class RenderWorker:
+    """Runs while the core is open (``render_worker`` setting) or as ``campaign-studio worker``.
+
+    Args:
+        engine: applies statuses and publishes results.
+        jobs: the shared queue.
+        tasks: owns the worker's tasks.
+        worker_id: unique per process (leases name it).
+        concurrency: jobs in flight at once (each provider's own limit applies too).
+        lease_seconds: how long a claim lasts without a heartbeat.
+        webhook_url: the public URL a provider should call for a job, or None (polling only).
+        idle_poll: how often an idle worker looks for jobs queued by other processes.
+    """
+
+    def __init__(
+        self,
+        *,
+        engine: RenderEngine,
+        jobs: RenderJobRepository,
+        clock: Clock,
+        tasks: TaskRunner,
+        worker_id: str,
+        concurrency: int,
+        lease_seconds: float,
+        webhook_url: Callable[[RenderProvider, RenderJob], str | None] = lambda p, j: None,
+        idle_poll: float = 1.0,
+    ) -> None:
+        self._engine = engine
+        self._jobs = jobs
+        self._clock = clock
+        self._tasks = tasks
+        self.worker_id = worker_id
+        self._concurrency = concurrency
+        self._lease = timedelta(seconds=lease_seconds)
+        self._webhook_url = webhook_url
+        self._idle_poll = idle_poll
+        self._wake = asyncio.Event()
+        self._in_flight: Counter[str] = Counter()
+
+    def start(self) -> None:
+        self._tasks.start("render-worker", self._run)
+
+    def wake(self) -> None:
+        """Look for work now (a job was queued in this process)."""
+        self._wake.set()
+
+    @property
+    def in_flight(self) -> int:
+        return sum(self._in_flight.values())
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self._claim_available()
+            except AppError as exc:  # the database is unreachable for a moment
+                log.warning("render worker cannot claim jobs: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._idle_poll):
+                    await self._wake.wait()
+
+    async def _claim_available(self) -> None:
+        providers = self._engine.providers
+        while self.in_flight < self._concurrency:
+            open_providers = [
+                name
+                for name, provider in providers.items()
+                if self._in_flight[name] < provider.max_concurrency
+            ]
+            if not open_providers:
+                return
+            now = self._clock.now()
+            job = await self._jobs.claim_next(
+                worker_id=self.worker_id,
+                now=now,
+                lease_until=now + self._lease,
+                providers=open_providers,
+            )
+            if job is None:
+                return
+            self._in_flight[job.provider] += 1
+            task = self._tasks.start(f"render:{job.id}", functools.partial(self._handle, job))
+            task.add_done_callback(functools.partial(self._done, job.provider))
+
+    def _done(self, provider: str, _task: object) -> None:
+        self._in_flight[provider] -= 1
+        self._wake.set()
+
+    async def _handle(self, job: RenderJob) -> None:
+        provider = self._engine.providers[job.provider]
+        self._tasks.start(f"lease:{job.id}", lambda: self._heartbeat(job))
+        try:
+            if job.provider_job_id is None:
+                job = await self._submit(job, provider)
+            if job.status is RenderStatus.RUNNING and job.provider_job_id:
+                await self._follow(job, provider)
+        finally:
+            self._tasks.cancel(f"lease:{job.id}")
+            with contextlib.suppress(AppError):
+                await self._release(job)
+
+    async def _submit(self, job: RenderJob, provider: RenderProvider) -> RenderJob:
+        request = RenderRequest(
+            job_id=job.id,
+            kind=job.kind,
+            prompt=job.prompt,
+            params=job.params,
+            webhook_url=self._webhook_url(provider, job) if provider.supports_webhooks else None,
+            seed=job.params.get("seed") if isinstance(job.params.get("seed"), int) else None,
+        )
+        try:
+            provider_job_id = await provider.render(request)
+        except ProviderError as exc:
+            await self._engine.update(job, submissions=job.submissions + 1)
+            return await self._engine.fail_or_retry(await self._fresh(job), exc)
+        submitted = await self._engine.update(
+            job,
+            status=RenderStatus.RUNNING,
+            provider_job_id=provider_job_id,
+            submitted_at=self._clock.now(),
+            submissions=job.submissions + 1,
+            logs=append_logs(job.logs, f"submitted to {provider.name} as {provider_job_id}"),
+        )
+        if submitted.status is RenderStatus.CANCELLED:  # cancelled while we submitted
+            with contextlib.suppress(ProviderError):
+                await provider.cancel(provider_job_id)
+        return submitted
+
+    async def _follow(self, job: RenderJob, provider: RenderProvider) -> None:
+        interval = provider.poll_interval
+        if provider.supports_webhooks and self._webhook_url(provider, job):
+            interval *= WEBHOOK_POLL_FACTOR
+        failures = 0
+        while True:
+            assert job.provider_job_id is not None
+            try:
+                status = await provider.poll_status(job.provider_job_id)
+            except ProviderError as exc:
+                failures += 1
+                if not exc.retryable or failures > MAX_POLL_FAILURES:
+                    await self._engine.fail_or_retry(job, exc)
+                    return
+                await asyncio.sleep(
+                    backoff_seconds(failures, retry_after=exc.retry_after, base=interval, cap=60)
+                )
+                continue
+            failures = 0
+            outcome = await self._engine.apply(job, status)
+            if outcome.finished:
+                return
+            job = await self._fresh(job)
+            if job.status is not RenderStatus.RUNNING or job.lease_owner != self.worker_id:
+                return  # finished by a webhook or a cancel, or taken over
+            await asyncio.sleep(interval)
+
+    async def _heartbeat(self, job: RenderJob) -> None:
+        while True:
+            await asyncio.sleep(self._lease.total_seconds() / 3)
+            lost = False
+
+            def renew(current: RenderJob) -> RenderJob:
+                nonlocal lost
+                if current.lease_owner != self.worker_id or current.status.terminal:
+                    lost = True
+                    return current
+                return current.model_copy(
+                    update={"lease_expires_at": self._clock.now() + self._lease}
+                )
+
+            await mutate(self._jobs, job.tenant_id, job.id, renew)
+            if lost:
+                self._tasks.cancel(f"render:{job.id}")
+                return
+
+    async def _release(self, job: RenderJob) -> None:
+        """Give the lease back so another worker can go on at once (after a shutdown)."""
+
+        def release(current: RenderJob) -> RenderJob:
+            if current.lease_owner != self.worker_id:
+                return current
+            return current.model_copy(update={"lease_owner": None, "lease_expires_at": None})
+
+        await mutate(self._jobs, job.tenant_id, job.id, release)
+
+    async def _fresh(self, job: RenderJob) -> RenderJob:
+        return await self._jobs.get(job.tenant_id, job.id)

@@ -5,7 +5,9 @@ It is the only place that picks concrete adapters; everything above it sees port
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+import socket
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,13 +16,21 @@ from app.adapters.export import FolderBundleWriter
 from app.adapters.llm import PoeLanguageModel
 from app.adapters.media import LocalMediaInspector
 from app.adapters.mongo import MongoStore
+from app.adapters.providers.local_image_provider import LocalImageProvider
+from app.adapters.providers.local_video_provider import LocalVideoProvider
+from app.adapters.providers.pika_provider import PikaProvider
+from app.adapters.providers.replicate_provider import ReplicateProvider
+from app.adapters.providers.runway_provider import RunwayProvider
 from app.adapters.sqlite import DATABASE_FILENAME, SqliteStore
 from app.adapters.storage import LocalBlobStore, R2BlobStore
+from app.adapters.webhooks import WebhookRelay
 from app.config import AppSettings
+from app.domain import CreativeKind, RenderJob, new_id
 from app.domain.errors import ConfigurationError
 from app.ports.blob_store import BlobStore
 from app.ports.clock import Clock, SystemClock
 from app.ports.llm import LanguageModel
+from app.ports.render_provider import RenderProvider
 from app.ports.repositories import Store
 from app.services.access import AccessControl
 from app.services.activity_log import ActivityLog
@@ -28,15 +38,22 @@ from app.services.approval_service import ApprovalService
 from app.services.campaign_state import CampaignState
 from app.services.campaigns_service import CampaignsService
 from app.services.creatives_service import CreativesService
+from app.services.events import EventBus
+from app.services.media_renderer_service import MediaRendererService
 from app.services.prompting_engine_service import PromptingEngineService
 from app.services.publisher import Publisher
+from app.services.render_engine import RenderEngine
+from app.services.render_worker import RenderWorker
 from app.services.storage_service import StorageService
 from app.services.strategy_service import StrategyService
 from app.services.task_runner import TaskRunner
+from app.services.webhook_service import WebhookService
 
 MEDIA_FOLDER = "media"
 STAGING_FOLDER = "staging"
 EXPORTS_FOLDER = "exports"
+RENDERS_FOLDER = "renders"
+WEBHOOK_ROUTES = {"replicate": "replicate", "pika": "fal"}
 
 
 @dataclass
@@ -54,9 +71,30 @@ class Core:
     approvals: ApprovalService
     creatives: CreativesService
     prompting: PromptingEngineService
+    renderer: MediaRendererService
+    webhooks: WebhookService
+    events: EventBus
     tasks: TaskRunner
+    providers: dict[str, RenderProvider] = field(default_factory=dict)
     language_model: LanguageModel | None = None
     clock: Clock = field(default_factory=SystemClock)
+    relay: WebhookRelay | None = None
+
+    @property
+    def webhook_relay_url(self) -> str | None:
+        """The relay's local base URL while it runs (routes ``/webhooks/replicate`` and
+        ``/webhooks/fal``), else None."""
+        return self.relay.base_url if self.relay else None
+
+    async def close(self) -> None:
+        """Stop the relay and every background task, then release the clients."""
+        if self.relay is not None:
+            await self.relay.stop()
+        await self.tasks.close()
+        for provider in self.providers.values():
+            await provider.close()
+        if self.language_model is not None:
+            await self.language_model.close()
 
 
 def ensure_data_dir(path: Path) -> Path:
@@ -120,6 +158,45 @@ def build_language_model(settings: AppSettings) -> LanguageModel | None:
     )
 
 
+def build_providers(settings: AppSettings) -> dict[str, RenderProvider]:
+    """The local providers always; a cloud provider when its key is set."""
+    work = settings.data_dir / RENDERS_FOLDER
+    providers: dict[str, RenderProvider] = {
+        "local-image": LocalImageProvider(work / "local-image"),
+        "local-video": LocalVideoProvider(work / "local-video"),
+    }
+    if settings.replicate_api_token is not None:
+        secret = settings.replicate_webhook_secret
+        providers["replicate"] = ReplicateProvider(
+            api_token=settings.replicate_api_token.get_secret_value(),
+            base_url=settings.replicate_base_url,
+            model=settings.replicate_model,
+            webhook_secret=secret.get_secret_value() if secret else None,
+        )
+    if settings.runway_api_key is not None:
+        providers["runway"] = RunwayProvider(
+            api_key=settings.runway_api_key.get_secret_value(), base_url=settings.runway_base_url
+        )
+    if settings.fal_key is not None:
+        providers["pika"] = PikaProvider(
+            fal_key=settings.fal_key.get_secret_value(),
+            queue_base_url=settings.fal_queue_base_url,
+        )
+    return providers
+
+
+def webhook_url_for(settings: AppSettings) -> Callable[[RenderProvider, RenderJob], str | None]:
+    """Where a provider should send a job's webhooks: the public URL, if there is one."""
+
+    def url(provider: RenderProvider, job: RenderJob) -> str | None:
+        route = WEBHOOK_ROUTES.get(provider.name)
+        if not settings.public_webhook_url or route is None:
+            return None
+        return f"{settings.public_webhook_url.rstrip('/')}/webhooks/{route}?job={job.id}"
+
+    return url
+
+
 def build_core(settings: AppSettings, store: Store, blobs: BlobStore) -> Core:
     """Wire the services over opened adapters."""
     clock = SystemClock()
@@ -149,10 +226,49 @@ def build_core(settings: AppSettings, store: Store, blobs: BlobStore) -> Core:
         activity=activity,
         clock=clock,
     )
+    events = EventBus()
+    providers = build_providers(settings)
+    engine = RenderEngine(
+        jobs=store.render_jobs,
+        creatives=store.creatives,
+        strategies=store.strategies,
+        storage=storage,
+        providers=providers,
+        events=events,
+        clock=clock,
+        output_max_bytes=settings.render_output_max_bytes,
+        retry_base_seconds=settings.render_retry_base_seconds,
+    )
+    worker = RenderWorker(
+        engine=engine,
+        jobs=store.render_jobs,
+        clock=clock,
+        tasks=tasks,
+        worker_id=f"{socket.gethostname()}-{os.getpid()}-{new_id()[-6:]}",
+        concurrency=settings.render_concurrency,
+        lease_seconds=settings.render_lease_seconds,
+        webhook_url=webhook_url_for(settings),
+    )
+    renderer = MediaRendererService(
+        jobs=store.render_jobs,
+        creatives=store.creatives,
+        strategies=store.strategies,
+        engine=engine,
+        events=events,
+        access=access,
+        activity=activity,
+        clock=clock,
+        default_providers={
+            CreativeKind.IMAGE: settings.default_image_provider,
+            CreativeKind.VIDEO: settings.default_video_provider,
+        },
+        worker=worker if settings.render_worker else None,
+    )
     creatives = CreativesService(
         creatives=store.creatives,
         strategies=store.strategies,
         storage=storage,
+        renderer=renderer,
         approvals=approvals,
         state=state,
         access=access,
@@ -194,7 +310,11 @@ def build_core(settings: AppSettings, store: Store, blobs: BlobStore) -> Core:
         approvals=approvals,
         creatives=creatives,
         prompting=prompting,
+        renderer=renderer,
+        webhooks=WebhookService(engine=engine, jobs=store.render_jobs),
+        events=events,
         tasks=tasks,
+        providers=providers,
         language_model=model,
         clock=clock,
     )
@@ -216,12 +336,17 @@ async def open_core(settings: AppSettings | None = None) -> AsyncIterator[Core]:
     try:
         await store.open()
         core = build_core(settings, store, blobs)
+        if settings.webhook_relay:
+            core.relay = WebhookRelay(
+                core.webhooks.receive, host=settings.webhook_host, port=settings.webhook_port
+            )
+            await core.relay.start()
+        if settings.render_worker and core.renderer.worker is not None:
+            core.renderer.worker.start()
         yield core
     finally:
         if core is not None:
-            await core.tasks.close()
-            if core.language_model is not None:
-                await core.language_model.close()
+            await core.close()
         try:
             await store.close()
         finally:

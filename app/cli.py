@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "demo", help="run the seed's campaign-creation and strategy-update flows end to end"
     )
+    worker = commands.add_parser(
+        "worker", help="run the render worker and the webhook relay headless (a team server)"
+    )
+    worker.add_argument("--no-relay", action="store_true", help="poll only; no webhook relay")
     return parser
 
 
@@ -56,6 +62,36 @@ async def _doctor(settings: AppSettings) -> int:
     return 1 if problems else 0
 
 
+async def _worker(settings: AppSettings, *, relay: bool) -> int:
+    """Run until interrupted (Ctrl+C or SIGTERM), then shut down cleanly."""
+    configured = settings.model_copy(update={"render_worker": True, "webhook_relay": relay})
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for name in ("SIGINT", "SIGTERM"):
+        with contextlib.suppress(NotImplementedError, AttributeError):
+            loop.add_signal_handler(getattr(signal, name), stop.set)
+    try:
+        async with open_core(configured) as core:
+            providers = ", ".join(sorted(core.providers))
+            print(
+                f"render worker running: providers {providers}; "
+                f"concurrency {configured.render_concurrency}"
+            )
+            if core.webhook_relay_url:
+                print(
+                    f"webhook relay listening on {core.webhook_relay_url} "
+                    "(routes /webhooks/replicate and /webhooks/fal)"
+                )
+                if not configured.public_webhook_url:
+                    print("no public_webhook_url: providers will not call it; polling only")
+            await stop.wait()
+            print("stopping: letting running renders go to another worker")
+    except AppError as exc:
+        print(f"campaign-studio worker: {exc.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit status."""
     parser = _parser()
@@ -74,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "demo":
         return asyncio.run(_demo(settings))
+    if args.command == "worker":
+        return asyncio.run(_worker(settings, relay=not args.no_relay))
     return asyncio.run(_doctor(settings))
 
 

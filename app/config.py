@@ -121,7 +121,10 @@ class AppSettings(BaseSettings):
     default_image_provider: str = "local-image"
     default_video_provider: str = "local-video"
     replicate_model: str = "black-forest-labs/flux-schnell"
-    render_lease_seconds: float = Field(30.0, ge=2, le=600)
+    render_lease_seconds: float = Field(30.0, ge=0.5, le=600)
+    render_retry_base_seconds: float = Field(
+        2.0, gt=0, le=300, description="first retry waits base/2 to base; doubles after"
+    )
     render_output_max_bytes: int = Field(2 * 1024**3, ge=1)
     webhook_relay: bool = False
     webhook_host: str = "127.0.0.1"

@@ -7,11 +7,23 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from app.bootstrap import Core
-from app.domain import Actor, ApprovalScope, Campaign, Creative, Role, StrategyDraft, new_id
+from app.domain import (
+    Actor,
+    ApprovalScope,
+    Campaign,
+    Creative,
+    RenderJob,
+    RenderStatus,
+    Role,
+    StrategyDraft,
+    new_id,
+)
+from app.domain.errors import AppError
 
 Say = Callable[[str], None]
 
 BERLIN = ZoneInfo("Europe/Berlin")
+RENDER_TIMEOUT = 120.0
 
 
 def _draft(key_messages: tuple[str, ...]) -> StrategyDraft:
@@ -57,12 +69,23 @@ async def run_demo(core: Core, say: Say) -> Campaign:
     say(f"5. content created: {len(posts_copy)} text creatives, stored in the library")
     await core.approvals.approve(bea, campaign.id, ApprovalScope.STRATEGY, comment="Clear plan")
     say("6. strategy approved by bea")
+    hero = await core.creatives.create_media_creative(
+        ana,
+        campaign.id,
+        kind="image",
+        title="Hero visual",
+        channel="instagram",
+        prompt="A commuter on a sleek city bike gliding past a traffic jam at sunrise",
+        params={"campaign": "Spring Launch", "tagline": "Skip the traffic", "seed": 7},
+    )
+    job = await _render(core, ana, hero, say, "7. image generation")
+    say(f"   → stored as asset {job.asset_id}; creative updated")
     await core.approvals.approve(bea, campaign.id, ApprovalScope.CONTENT)
-    say("7. content approved by bea")
+    say("8. content approved by bea")
     posts = await _schedule(core, ana, campaign, posts_copy)
-    say(f"8. {len(posts)} posts scheduled across {((end - start).days + 1) // 7} weeks")
+    say(f"9. {len(posts)} posts scheduled across {((end - start).days + 1) // 7} weeks")
     await core.approvals.approve(bea, campaign.id, ApprovalScope.SCHEDULE)
-    say("9. schedule approved by bea")
+    say("10. schedule approved by bea")
     await core.campaigns.create_ad_plan(
         ana,
         campaign.id,
@@ -75,11 +98,11 @@ async def run_demo(core: Core, say: Say) -> Campaign:
         end=end,
     )
     await core.approvals.approve(bea, campaign.id, ApprovalScope.ADS)
-    say("10. ad plan created and approved by bea")
+    say("11. ad plan created and approved by bea")
     evaluation = await core.prompting.evaluate(ana, campaign.id)
-    say(f"11. evaluated: score {evaluation.score}/100, {len(evaluation.blockers)} blockers")
+    say(f"12. evaluated: score {evaluation.score}/100, {len(evaluation.blockers)} blockers")
     published = await core.campaigns.publish(ana, campaign.id)
-    say(f"12. published ({published.status.value}): bundle {published.bundle_path}")
+    say(f"13. published ({published.status.value}): bundle {published.bundle_path}")
 
     say("\n== Data flow: strategy update")
     v2 = await core.strategies.update_strategy(
@@ -97,14 +120,40 @@ async def run_demo(core: Core, say: Say) -> Campaign:
         await core.campaigns.update_post(ana, post.id, creative_id=replacement.id)
     for plan in await core.campaigns.list_ad_plans(ana, campaign.id):
         await core.campaigns.update_ad_plan(ana, plan.id, creative_ids=[fresh[0].id])
-    say(f"4. content regenerated for v2: {len(fresh)} creatives; posts and ads use them")
+    say(f"4. copy rewritten for v2: {len(fresh)} creatives; posts and ads use them")
+    jobs = await core.creatives.regenerate(ana, campaign.id)
+    for job in jobs:
+        creative = await core.creatives.get_creative(ana, job.creative_id)
+        await _render(core, ana, creative, say, f"5. regenerating {creative.title!r}", job)
+    history = (await core.creatives.get_creative(ana, hero.id)).outputs
+    say(f"   {len(history)} outputs kept in the hero visual's history")
     for scope in ApprovalScope:
         await core.approvals.approve(bea, campaign.id, scope)
-    say("5. all approvals re-requested and granted for v2")
+    say("6. all approvals re-requested and granted for v2")
     published = await core.campaigns.publish(ana, campaign.id)
-    say(f"6. published again: bundle {published.bundle_path}")
+    say(f"7. published again: bundle {published.bundle_path}")
     await _show_approvals(core, ana, campaign.id, say, "\nFinal approval states:")
     return published
+
+
+async def _render(
+    core: Core,
+    actor: Actor,
+    creative: Creative,
+    say: Say,
+    title: str,
+    job: RenderJob | None = None,
+) -> RenderJob:
+    job = job or await core.renderer.get_job(actor, str(creative.render_job_id))
+    say(f"{title}: render job {job.id[:8]} queued on {job.provider}")
+    done = await core.renderer.wait_for(actor, job.id, timeout=RENDER_TIMEOUT)
+    if done.status is not RenderStatus.PUBLISHED:
+        raise AppError(f"the render of {creative.title!r} ended {done.status.value}: {done.error}")
+    say(
+        f"   {done.status.value} after {done.submissions} submission(s), "
+        f"{len(done.logs)} log lines, progress {done.progress.fraction:.0%}"
+    )
+    return done
 
 
 async def _write_copy(core: Core, actor: Actor, campaign_id: str, tag: str) -> list[Creative]:

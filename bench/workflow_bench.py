@@ -31,21 +31,36 @@ END = START + timedelta(days=90)
 
 
 def draft(n: int) -> StrategyDraft:
-    return StrategyDraft(objective=f"Objective {n}", target_audience="Commuters",
-                         key_messages=("Skip the traffic",), channels=("instagram", "linkedin"),
-                         tone="Upbeat", budget={"amount": 5000, "currency": "EUR"},
-                         kpis=("sign-ups",), call_to_action="Start your trial")
+    return StrategyDraft(
+        objective=f"Objective {n}",
+        target_audience="Commuters",
+        key_messages=("Skip the traffic",),
+        channels=("instagram", "linkedin"),
+        tone="Upbeat",
+        budget={"amount": 5000, "currency": "EUR"},
+        kpis=("sign-ups",),
+        call_to_action="Start your trial",
+    )
 
 
 async def add_creatives(core: Core, campaign_id: str, count: int) -> list[Creative]:
     strategy = await core.strategies.get_active(ANA, campaign_id)
     now = datetime.now(UTC)
     creatives = [
-        Creative(tenant_id=ANA.tenant_id, campaign_id=campaign_id, kind="text",
-                 title=f"Post {n}", body="Skip the traffic.",
-                 channel=("instagram", "linkedin")[n % 2], strategy_id=strategy.id,
-                 strategy_version=strategy.version, asset_ids=(f"asset{n}",),
-                 created_by="ana", created_at=now, updated_at=now)
+        Creative(
+            tenant_id=ANA.tenant_id,
+            campaign_id=campaign_id,
+            kind="text",
+            title=f"Post {n}",
+            body="Skip the traffic.",
+            channel=("instagram", "linkedin")[n % 2],
+            strategy_id=strategy.id,
+            strategy_version=strategy.version,
+            asset_ids=(f"asset{n}",),
+            created_by="ana",
+            created_at=now,
+            updated_at=now,
+        )
         for n in range(count)
     ]
     await core.store.creatives.add_many(creatives)
@@ -53,17 +68,25 @@ async def add_creatives(core: Core, campaign_id: str, count: int) -> list[Creati
 
 
 async def campaign(core: Core, name: str, posts: int) -> str:
-    created = await core.campaigns.create_campaign(ANA, name, channels=("instagram", "linkedin"),
-                                                   start=START, end=END)
+    created = await core.campaigns.create_campaign(
+        ANA, name, channels=("instagram", "linkedin"), start=START, end=END
+    )
     await core.strategies.create_strategy(ANA, created.id, draft(1))
     creatives = await add_creatives(core, created.id, 200)
     base = datetime.combine(START, datetime.min.time(), tzinfo=UTC)
-    await core.store.posts.add_many([
-        Post(tenant_id=ANA.tenant_id, campaign_id=created.id, creative_id=creatives[n % 200].id,
-             channel=creatives[n % 200].channel or "instagram",
-             at=base + timedelta(hours=4 * n), created_by="ana")
-        for n in range(posts)
-    ])
+    await core.store.posts.add_many(
+        [
+            Post(
+                tenant_id=ANA.tenant_id,
+                campaign_id=created.id,
+                creative_id=creatives[n % 200].id,
+                channel=creatives[n % 200].channel or "instagram",
+                at=base + timedelta(hours=4 * n),
+                created_by="ana",
+            )
+            for n in range(posts)
+        ]
+    )
     for scope in ApprovalScope:
         await core.approvals.approve(BEA, created.id, scope)
     return created.id
@@ -93,9 +116,11 @@ async def run(rounds: int) -> None:
                 update_ms.append((time.perf_counter() - began) * 1000)
             stale = await core.creatives.list_creatives(ANA, updated, stale_only=True)
     print(f"machine: {platform.machine()}, Python {platform.python_version()}, embedded SQLite")
-    print(f"campaign: 200 creatives, 500 posts; score {result.score}, "
-          f"{len(result.recommendations)} recommendations; {len(stale)} creatives made stale "
-          f"in {rounds} updates")
+    print(
+        f"campaign: 200 creatives, 500 posts; score {result.score}, "
+        f"{len(result.recommendations)} recommendations; {len(stale)} creatives made stale "
+        f"in {rounds} updates"
+    )
     print(f"{'operation (ms)':<34}{'p50':>8}{'p95':>8}{'max':>8}")
     report("evaluate", evaluate_ms)
     report("update_strategy (full cascade)", update_ms)

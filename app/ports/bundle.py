@@ -18,8 +18,18 @@ class BundleFile:
     key: str
 
 
+@dataclass(frozen=True)
+class PreparedBundle:
+    """A bundle written completely but not yet visible: ``commit`` makes it ``target``."""
+
+    staging: Path
+    target: Path
+
+
 class BundleWriter(Protocol):
-    async def write(
+    """Bundles appear all at once: prepared in a hidden folder, then committed by a rename."""
+
+    async def prepare(
         self,
         name: str,
         *,
@@ -27,7 +37,15 @@ class BundleWriter(Protocol):
         calendar: str,
         files: Sequence[BundleFile],
         blobs: BlobStore,
-    ) -> Path:
-        """Write ``manifest.json``, ``schedule.ics`` and ``assets/<file>`` into a new folder
-        called ``name``, all or nothing (a half-written bundle never appears); returns it."""
+    ) -> PreparedBundle:
+        """Write ``manifest.json``, ``schedule.ics`` and ``assets/<file>`` for a bundle that
+        will be called ``name``."""
+        ...
+
+    async def commit(self, bundle: PreparedBundle) -> Path:
+        """Make the bundle visible under its name; returns its folder."""
+        ...
+
+    async def discard(self, bundle: PreparedBundle) -> None:
+        """Remove a prepared bundle that will not be committed."""
         ...

@@ -33,6 +33,13 @@ from app.services.concurrency import mutate
 from app.services.publisher import Publisher
 
 
+def _channels(channels: Iterable[str] | str) -> tuple[object, ...]:
+    """Channel names trimmed and lower-cased, then de-duplicated in first-seen order."""
+    names = (channels,) if isinstance(channels, str) else tuple(channels)
+    cleaned = [name.strip().lower() if isinstance(name, str) else name for name in names]
+    return tuple(dict.fromkeys(cleaned))
+
+
 def _validated(model: type[BaseModel], what: str, fields: Mapping[str, Any]) -> Any:
     try:
         return model.model_validate(dict(fields))
@@ -87,9 +94,7 @@ class CampaignsService:
                 "tenant_id": actor.tenant_id,
                 "name": name,
                 "description": description,
-                "channels": tuple(dict.fromkeys(channels))
-                if not isinstance(channels, str)
-                else (channels,),
+                "channels": _channels(channels),
                 "start": start,
                 "end": end,
                 "created_by": actor.user_id,
@@ -285,6 +290,11 @@ class CampaignsService:
                 "updated_at": now,
             },
         )
+        if campaign.channels and plan.channel not in campaign.channels:
+            raise InvalidInput(
+                f"{plan.channel!r} is not a channel of this campaign "
+                f"({', '.join(campaign.channels)})"
+            )
         stored = await self._store.ad_plans.add(plan)
         await self._changed(
             actor,
@@ -368,23 +378,38 @@ class CampaignsService:
         if blockers:
             raise PublishBlocked([blocker.message for blocker in blockers])
         now = self._clock.now()
-        bundle = await self._publisher.write_bundle(actor, snapshot, published_at=now)
+        bundle = await self._publisher.prepare(actor, snapshot, published_at=now)
         version = snapshot.version
+        previous: Campaign | None = None
 
-        def change(campaign: Campaign) -> Campaign:
+        def claim(campaign: Campaign) -> Campaign:
+            nonlocal previous
             if campaign.published_at and campaign.published_strategy_version == version:
                 raise PublishBlocked([f"strategy version {version} is already published"])
+            previous = campaign
             return campaign.model_copy(
                 update={
                     "status": CampaignStatus.PUBLISHED,
                     "published_at": now,
                     "published_strategy_version": version,
-                    "bundle_path": str(bundle),
+                    "bundle_path": str(bundle.target),
                     "updated_at": now,
                 }
             )
 
-        published = await mutate(self._store.campaigns, actor.tenant_id, campaign_id, change)
+        # Claim first (one concurrent publish wins this conditional write), then make the
+        # bundle visible; a lost claim or a failed rename leaves no bundle and no claim.
+        try:
+            published = await mutate(self._store.campaigns, actor.tenant_id, campaign_id, claim)
+        except BaseException:
+            await self._publisher.discard(bundle)
+            raise
+        try:
+            await self._publisher.commit(bundle)
+        except BaseException:
+            await self._publisher.discard(bundle)
+            await self._unclaim(actor, campaign_id, previous)
+            raise
         await self._activity.record(
             actor,
             "campaign.published",
@@ -392,9 +417,23 @@ class CampaignsService:
             object_id=campaign_id,
             campaign_id=campaign_id,
             strategy_version=version,
-            bundle=str(bundle),
+            bundle=str(bundle.target),
         )
         return published
+
+    async def _unclaim(self, actor: Actor, campaign_id: str, previous: Campaign | None) -> None:
+        if previous is None:
+            return
+        restore = {
+            key: getattr(previous, key)
+            for key in ("status", "published_at", "published_strategy_version", "bundle_path")
+        }
+        await mutate(
+            self._store.campaigns,
+            actor.tenant_id,
+            campaign_id,
+            lambda campaign: campaign.model_copy(update=restore),
+        )
 
     # ------------------------------------------------------------------ helpers
 

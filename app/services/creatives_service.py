@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import secrets
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -12,6 +16,7 @@ from app.domain import (
     ApprovalState,
     Creative,
     CreativeKind,
+    RenderJob,
     Role,
     Strategy,
 )
@@ -22,11 +27,18 @@ from app.ports.repositories import CreativeRepository, StrategyRepository
 from app.services.access import AccessControl
 from app.services.activity_log import ActivityLog
 from app.services.approval_service import ApprovalService
-from app.services.campaign_state import CampaignState
+from app.services.campaign_state import CampaignState, parse_enum
 from app.services.concurrency import mutate
+from app.services.media_renderer_service import MediaRendererService
 from app.services.storage_service import StorageService
 
 MAX_BODY = 20_000
+
+
+def _link_job(creative: Creative, *, job_id: str, provider: str | None = None) -> Creative:
+    return creative.model_copy(
+        update={"render_job_id": job_id, "provider": provider or creative.provider}
+    )
 
 
 def _slug(title: str) -> str:
@@ -48,6 +60,7 @@ class CreativesService:
         strategies: StrategyRepository,
         storage: StorageService,
         approvals: ApprovalService,
+        renderer: MediaRendererService,
         state: CampaignState,
         access: AccessControl,
         activity: ActivityLog,
@@ -57,6 +70,7 @@ class CreativesService:
         self._strategies = strategies
         self._storage = storage
         self._approvals = approvals
+        self._renderer = renderer
         self._state = state
         self._access = access
         self._activity = activity
@@ -102,6 +116,115 @@ class CreativesService:
         )
         await self._changed(actor, stored, "creative.created")
         return stored
+
+    async def create_media_creative(
+        self,
+        actor: Actor,
+        campaign_id: str,
+        *,
+        kind: CreativeKind | str,
+        title: str,
+        prompt: str,
+        provider: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        channel: str | None = None,
+    ) -> Creative:
+        """An image or video made from the active strategy version; its render is queued at
+        once (``render_job_id``) and its output attached when the render is published."""
+        await self._access.require(actor, Role.EDITOR, "create content")
+        kind = parse_enum(CreativeKind, kind, "creative kind")
+        if kind is CreativeKind.TEXT:
+            raise InvalidInput("use create_text_creative for copy")
+        strategy = await self._active_strategy(actor, campaign_id)
+        now = self._clock.now()
+        creative = self._build(
+            tenant_id=actor.tenant_id,
+            campaign_id=campaign_id,
+            kind=kind,
+            title=title,
+            prompt=(prompt or "").strip() or None,
+            provider=provider,
+            params=dict(params or {}),
+            channel=channel,
+            strategy_id=strategy.id,
+            strategy_version=strategy.version,
+            created_by=actor.user_id,
+            created_at=now,
+            updated_at=now,
+        )
+        if creative.prompt is None:
+            raise InvalidInput("the prompt must not be empty")
+        stored = await self._creatives.add(creative)
+        job = await self._renderer.queue_render(
+            actor, stored.id, kind=kind, prompt=creative.prompt, provider=provider, params=params
+        )
+        linked = await mutate(
+            self._creatives,
+            actor.tenant_id,
+            stored.id,
+            functools.partial(_link_job, job_id=job.id, provider=job.provider),
+        )
+        await self._changed(actor, linked, "creative.created", render_job_id=job.id)
+        return linked
+
+    async def regenerate(
+        self, actor: Actor, campaign_id: str, *, creative_ids: Iterable[str] | None = None
+    ) -> list[RenderJob]:
+        """Render the chosen media creatives again (None: every stale one) for the active
+        strategy version; earlier outputs stay in each creative's history."""
+        await self._access.require(actor, Role.EDITOR, "regenerate content")
+        await self._active_strategy(actor, campaign_id)
+        if creative_ids is None:
+            chosen = [
+                c
+                for c in await self._creatives.list_for_campaign(
+                    actor.tenant_id, campaign_id, stale_only=True
+                )
+                if c.kind is not CreativeKind.TEXT
+            ]
+        else:
+            chosen = [
+                await self._creatives.get(actor.tenant_id, cid)
+                for cid in dict.fromkeys(creative_ids)
+            ]
+            for creative in chosen:
+                if creative.campaign_id != campaign_id:
+                    raise InvalidInput(f"{creative.title!r} belongs to another campaign")
+                if creative.kind is CreativeKind.TEXT or not creative.prompt:
+                    raise InvalidInput(
+                        f"{creative.title!r} is copy: edit it instead of regenerating it"
+                    )
+        jobs = []
+        for creative in chosen:
+            assert creative.prompt is not None
+            # A new seed, so a regeneration gives a new picture (kept in the job's params, so
+            # it can be rendered again exactly).
+            params = {**creative.params, "seed": secrets.randbelow(2**31)}
+            job = await self._renderer.queue_render(
+                actor,
+                creative.id,
+                kind=creative.kind,
+                prompt=creative.prompt,
+                provider=creative.provider,
+                params=params,
+            )
+            await mutate(
+                self._creatives,
+                actor.tenant_id,
+                creative.id,
+                functools.partial(_link_job, job_id=job.id),
+            )
+            jobs.append(job)
+        if jobs:
+            await self._activity.record(
+                actor,
+                "creative.regenerated",
+                object_type="campaign",
+                object_id=campaign_id,
+                campaign_id=campaign_id,
+                creatives=[c.id for c in chosen],
+            )
+        return jobs
 
     async def attach_asset(self, actor: Actor, creative_id: str, asset_id: str) -> Creative:
         """Reuse a library asset in the creative (usage is tracked for the library)."""

@@ -10,7 +10,7 @@ from typing import Any
 from app.domain import Actor, Asset
 from app.domain.guidance import CampaignSnapshot
 from app.ports.blob_store import BlobStore
-from app.ports.bundle import BundleFile, BundleWriter
+from app.ports.bundle import BundleFile, BundleWriter, PreparedBundle
 from app.ports.repositories import AssetRepository
 from app.services.calendar_export import render_calendar
 
@@ -30,10 +30,10 @@ class Publisher:
         self._blobs = blobs
         self._writer = writer
 
-    async def write_bundle(
+    async def prepare(
         self, actor: Actor, snapshot: CampaignSnapshot, *, published_at: datetime
-    ) -> Path:
-        """Write the bundle of ``snapshot``; returns its folder."""
+    ) -> PreparedBundle:
+        """Write the bundle of ``snapshot``, not yet visible (see :class:`BundleWriter`)."""
         campaign = snapshot.campaign
         creatives = {creative.id: creative for creative in snapshot.creatives}
         used = [post.creative_id for post in snapshot.posts]
@@ -47,14 +47,22 @@ class Publisher:
         files = {asset.id: _file_name(asset) for asset in assets}
         manifest = self._manifest(actor, snapshot, assets, files, published_at)
         calendar = render_calendar(campaign, snapshot.posts, creatives, generated_at=published_at)
-        name = f"{campaign.name}-v{snapshot.version}-{published_at:%Y%m%dT%H%M%SZ}"
-        return await self._writer.write(
+        name = (
+            f"{campaign.name}-v{snapshot.version}-{published_at:%Y%m%dT%H%M%SZ}-{campaign.id[-6:]}"
+        )
+        return await self._writer.prepare(
             name,
             manifest=manifest,
             calendar=calendar,
             files=[BundleFile(name=files[a.id], key=a.storage_key) for a in assets],
             blobs=self._blobs,
         )
+
+    async def commit(self, bundle: PreparedBundle) -> Path:
+        return await self._writer.commit(bundle)
+
+    async def discard(self, bundle: PreparedBundle) -> None:
+        await self._writer.discard(bundle)
 
     @staticmethod
     def _manifest(

@@ -9,6 +9,7 @@ the job become published, in one conditional write that only one caller can win.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -65,6 +66,7 @@ class RenderEngine:
         events: EventBus,
         clock: Clock,
         output_max_bytes: int,
+        retry_base_seconds: float = 2.0,
     ) -> None:
         self._jobs = jobs
         self._creatives = creatives
@@ -74,6 +76,8 @@ class RenderEngine:
         self._events = events
         self._clock = clock
         self._output_max_bytes = output_max_bytes
+        self._retry_base = retry_base_seconds
+        self._publishing: dict[str, asyncio.Lock] = {}
 
     async def update(self, job: RenderJob, **changes: object) -> RenderJob:
         """Apply ``changes`` to the stored job unless it has been finished meanwhile."""
@@ -100,7 +104,18 @@ class RenderEngine:
         if delivery_id is not None:
             job = await self._remember(job, delivery_id)
         if status.state is ProviderState.SUCCEEDED:
-            return await self._publish(job, status)
+            # A webhook and a poll may both report success: in this process, one publishes
+            # and the other then finds the job finished (across processes, the conditional
+            # write of the published state decides, and the same bytes make one asset).
+            lock = self._publishing.setdefault(job.id, asyncio.Lock())
+            async with lock:
+                current = await self._jobs.get(job.tenant_id, job.id)
+                if current.status.terminal:
+                    return Outcome(current, True)
+                try:
+                    return await self._publish(current, status)
+                finally:
+                    self._publishing.pop(job.id, None)
         if status.state is ProviderState.FAILED:
             error = status.error or "the provider reported a failure"
             failure = ProviderError(error, retryable=not status.permanent)
@@ -148,7 +163,7 @@ class RenderEngine:
             )
             return await self.finish(job, RenderStatus.FAILED, error=reason, log_line=line)
         retry = job.retries + 1
-        wait = backoff_seconds(retry, retry_after=error.retry_after)
+        wait = backoff_seconds(retry, retry_after=error.retry_after, base=self._retry_base)
         return await self.update(
             job,
             status=RenderStatus.QUEUED,
@@ -208,19 +223,14 @@ class RenderEngine:
                 True,
             )
         url = await self._storage.url(owner, asset.id)
+        # The creative first: whoever sees the job published finds its creative updated.
+        await self._attach(job, asset)
         published = await self.finish(
-            job,
-            RenderStatus.PUBLISHED,
-            asset_id=asset.id,
-            result_url=url,
-            progress=RenderProgress(
-                fraction=1.0, step=job.progress.total_steps, total_steps=job.progress.total_steps
-            ),
-            eta_seconds=0.0,
-            log_line=f"published as asset {asset.id}",
+            job, RenderStatus.PUBLISHED, asset_id=asset.id, result_url=url,
+            progress=RenderProgress(fraction=1.0, step=job.progress.total_steps,
+                                    total_steps=job.progress.total_steps),
+            eta_seconds=0.0, log_line=f"published as asset {asset.id}",
         )
-        if published.status is RenderStatus.PUBLISHED and published.asset_id == asset.id:
-            await self._attach(published, asset)
         return Outcome(published, True)
 
     async def _attach(self, job: RenderJob, asset: Asset) -> None:

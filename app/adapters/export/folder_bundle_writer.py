@@ -14,7 +14,7 @@ from typing import Any
 
 from app.domain.errors import InvalidInput, StorageError
 from app.ports.blob_store import BlobStore
-from app.ports.bundle import BundleFile
+from app.ports.bundle import BundleFile, PreparedBundle
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -26,7 +26,7 @@ def safe_name(name: str) -> str:
 
 
 class FolderBundleWriter:
-    """Writes each bundle into a hidden temporary folder, then renames it into place.
+    """Writes each bundle into a hidden temporary folder; ``commit`` renames it into place.
 
     Args:
         exports_dir: the folder that receives the bundles.
@@ -35,7 +35,7 @@ class FolderBundleWriter:
     def __init__(self, exports_dir: Path) -> None:
         self.exports_dir = exports_dir
 
-    async def write(
+    async def prepare(
         self,
         name: str,
         *,
@@ -43,40 +43,52 @@ class FolderBundleWriter:
         calendar: str,
         files: Sequence[BundleFile],
         blobs: BlobStore,
-    ) -> Path:
-        folder = safe_name(name)
-        target = self.exports_dir / folder
-        temp = await asyncio.to_thread(self._prepare, target)
+    ) -> PreparedBundle:
+        target = self.exports_dir / safe_name(name)
+        staging = await asyncio.to_thread(self._make_staging, target)
+        bundle = PreparedBundle(staging=staging, target=target)
         try:
             for item in files:
                 file_name = safe_name(item.name)
                 if file_name != item.name:
                     raise InvalidInput(f"bundle file name {item.name!r} is not safe")
-                await blobs.download(item.key, temp / "assets" / file_name)
-            await asyncio.to_thread(self._finish, temp, target, manifest, calendar)
+                await blobs.download(item.key, staging / "assets" / file_name)
+            await asyncio.to_thread(self._write_texts, staging, manifest, calendar)
         except BaseException:
-            await asyncio.to_thread(shutil.rmtree, temp, True)
+            await self.discard(bundle)
             raise
-        return target
+        return bundle
 
-    def _prepare(self, target: Path) -> Path:
+    async def commit(self, bundle: PreparedBundle) -> Path:
+        await asyncio.to_thread(self._rename, bundle)
+        return bundle.target
+
+    async def discard(self, bundle: PreparedBundle) -> None:
+        await asyncio.to_thread(shutil.rmtree, bundle.staging, True)
+
+    def _make_staging(self, target: Path) -> Path:
         try:
             self.exports_dir.mkdir(parents=True, exist_ok=True)
             if target.exists():
                 raise InvalidInput(f"the bundle folder {target} exists already")
-            temp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=self.exports_dir))
-            (temp / "assets").mkdir()
+            staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=self.exports_dir))
+            (staging / "assets").mkdir()
         except OSError as exc:
             raise StorageError(f"cannot create a bundle in {self.exports_dir}: {exc}") from exc
-        return temp
+        return staging
 
-    def _finish(self, temp: Path, target: Path, manifest: dict[str, Any], calendar: str) -> None:
+    def _write_texts(self, staging: Path, manifest: dict[str, Any], calendar: str) -> None:
         try:
-            _write(temp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
-            _write(temp / "schedule.ics", calendar)
-            os.replace(temp, target)
+            _write(staging / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+            _write(staging / "schedule.ics", calendar)
         except OSError as exc:
-            raise StorageError(f"cannot write the bundle {target}: {exc}") from exc
+            raise StorageError(f"cannot write the bundle in {staging}: {exc}") from exc
+
+    def _rename(self, bundle: PreparedBundle) -> None:
+        try:
+            os.replace(bundle.staging, bundle.target)
+        except OSError as exc:
+            raise StorageError(f"cannot publish the bundle {bundle.target}: {exc}") from exc
 
 
 def _write(path: Path, text: str) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from app.ports.render_provider import ProviderState, ProviderStatus
+from app.ports.render_provider import ProviderState, ProviderStatus, RenderRequest
 
 # Replicate's status → the engine's state. ``aborted`` (2026 spec) is terminal: the prediction
 # was stopped before it ran (e.g. its deadline passed in the queue).
@@ -39,8 +39,70 @@ _RESET_IN_DETAIL = re.compile(
     r"(?:resets in ~?|available in )(\d+(?:\.\d+)?)\s*(?:s\b|sec|second)", re.IGNORECASE
 )
 _URL_PREFIXES = ("https://", "http://", "data:")
+_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+_OFFICIAL_MODEL = re.compile(rf"{_NAME}/{_NAME}")
+_PINNED_MODEL = re.compile(rf"(?:{_NAME}/{_NAME}:)?[A-Za-z0-9]+")
+_DELIVERY_HOST = "replicate.delivery"
 MAX_LOG_LINES = 1000
 MAX_ERROR_CHARS = 1000
+
+
+def is_pinned(model: str) -> bool:
+    """Whether ``model`` names a version (``owner/name:<id>`` or a bare id), not an official
+    model (``owner/name``)."""
+    return ":" in model or "/" not in model
+
+
+def check_model(model: str) -> None:
+    """Check that ``model`` is ``owner/name``, ``owner/name:<version>`` or a bare version id.
+
+    Raises:
+        ValueError: It is none of them.
+    """
+    pattern = _PINNED_MODEL if is_pinned(model) else _OFFICIAL_MODEL
+    if not pattern.fullmatch(model):
+        raise ValueError("neither 'owner/name' nor 'owner/name:version'")
+
+
+def create_call(
+    model: str, request: RenderRequest, events: tuple[str, ...]
+) -> tuple[str, dict[str, Any]]:
+    """The path (under the base URL) and JSON body that create a prediction (§1.2, §1.3).
+
+    ``input`` is the prompt, then ``params`` (which override it), then ``seed`` when set; the
+    webhook fields are present only when ``request.webhook_url`` is set.
+    """
+    model_input: dict[str, Any] = {"prompt": request.prompt, **request.params}
+    if request.seed is not None:
+        model_input["seed"] = request.seed
+    body: dict[str, Any] = {"input": model_input}
+    if is_pinned(model):
+        path = "/predictions"
+        body = {"version": model, **body}
+    else:
+        owner, name = model.split("/")
+        path = f"/models/{quote(owner)}/{quote(name)}/predictions"
+    if request.webhook_url is not None:
+        body["webhook"] = request.webhook_url
+        body["webhook_events_filter"] = list(events)
+    return path, body
+
+
+def may_send_token(url: str, base_url: str) -> bool:
+    """Whether a download from ``url`` may carry the API token: only to the API's own origin
+    and over HTTPS to ``replicate.delivery`` hosts, never to a host the output merely names."""
+    target, api = urllib.parse.urlsplit(url), urllib.parse.urlsplit(base_url)
+    host = (target.hostname or "").lower()
+    if (target.scheme, target.netloc) == (api.scheme, api.netloc):
+        return True
+    return target.scheme == "https" and (
+        host == _DELIVERY_HOST or host.endswith(f".{_DELIVERY_HOST}")
+    )
+
+
+def quote(segment: str) -> str:
+    """``segment`` escaped as one URL path segment (``/`` included)."""
+    return urllib.parse.quote(segment, safe="")
 
 
 def parse_prediction(body: object) -> ProviderStatus:

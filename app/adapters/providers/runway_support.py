@@ -1,7 +1,8 @@
-"""HTTP helpers of the Runway provider: error bodies, waits, and output downloads.
+"""Helpers of the Runway provider: error bodies, waits, output downloads, and the reading of
+task objects (progress, and the classification of failure codes).
 
 Kept apart from :mod:`app.adapters.providers.runway_provider` so that module stays about the
-Runway protocol. Nothing here knows the API key; callers scrub what they pass in.
+calls. Nothing here knows the API key; callers scrub what they pass in.
 """
 
 from __future__ import annotations
@@ -9,15 +10,20 @@ from __future__ import annotations
 import base64
 import binascii
 import email.utils
+import logging
 import math
 import time
 import urllib.parse
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
 from app.domain.errors import ProviderError
+from app.ports.render_provider import ProviderState, ProviderStatus
+
+_log = logging.getLogger("app.adapters.providers.runway_provider")
 
 CHUNK_BYTES = 64 * 1024
 MAX_DETAIL_CHARS = 300
@@ -117,7 +123,7 @@ async def stream_download(
     max_bytes: int,
     timeout: httpx.Timeout,
     max_wait_seconds: float,
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """Stream ``url`` in chunks of at most :data:`CHUNK_BYTES`.
 
     No credentials are sent: output URLs are signed and may live on another host. Each read is
@@ -135,14 +141,9 @@ async def stream_download(
     try:
         async with client.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
             _check_download_answer(response, where, max_bytes)
-            chunks = response.aiter_bytes(CHUNK_BYTES)
-            while True:
-                started = time.monotonic()
-                try:
-                    chunk = await anext(chunks)
-                except StopAsyncIteration:
-                    return
-                waited += time.monotonic() - started
+            resumed = time.monotonic()
+            async for chunk in response.aiter_bytes(CHUNK_BYTES):
+                waited += time.monotonic() - resumed
                 received += len(chunk)
                 if received > max_bytes:
                     raise too_large(max_bytes)
@@ -153,6 +154,7 @@ async def stream_download(
                         retryable=True,
                     )
                 yield chunk
+                resumed = time.monotonic()  # the consumer's time between chunks is not counted
     except httpx.TimeoutException as exc:
         raise ProviderError(
             f"the Runway output at {where} stopped arriving (timed out after {received} bytes)",
@@ -181,3 +183,70 @@ def _check_download_answer(response: httpx.Response, where: str, max_bytes: int)
     length = response.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > max_bytes:
         raise too_large(max_bytes)
+
+
+# Runway's task-failure table (docs.dev.runwayml.com/errors/task-failures; provider-apis.md §3.4),
+# first match wins: (failureCode family, permanent, what to tell the user). SAFETY.* is "do not
+# retry"; INTERNAL.BAD_OUTPUT.* "retrying may help" (a new generation can pass the quality
+# check); the INPUT_PREPROCESSING.*, ASSET.INVALID, INTERNAL and THIRD_PARTY.UNAVAILABLE
+# meanings are the [3p] ones the notes list. Unknown codes: not retryable, and logged (§3.4).
+_FAILURES: tuple[tuple[str, bool, str], ...] = (
+    ("SAFETY.INPUT", True, "Runway's content moderation refused the prompt or input image"),
+    ("SAFETY.OUTPUT", True, "Runway's content moderation refused the generated video"),
+    ("SAFETY", True, "Runway's content moderation refused the render"),
+    ("INPUT_PREPROCESSING.SAFETY", True, "Runway's moderation refused the prompt"),
+    ("INPUT_PREPROCESSING.INTERNAL", False, "Runway failed while preparing the input"),
+    ("ASSET.INVALID", True, "Runway could not use an input asset (check promptImage)"),
+    (
+        "INTERNAL.BAD_OUTPUT",
+        False,
+        "Runway rejected the output for quality (text or graphics in the input image often "
+        "cause this)",
+    ),
+    ("INTERNAL", False, "Runway failed internally"),
+    ("THIRD_PARTY.UNAVAILABLE", False, "Runway's upstream model provider is unavailable"),
+)
+
+
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise ProviderError("Runway sent an unexpected answer: the body is not JSON") from exc
+    if not isinstance(body, dict):
+        raise ProviderError("Runway sent an unexpected answer: the body is not a JSON object")
+    return body
+
+
+def progress_of(task: Mapping[str, Any]) -> float | None:
+    value = task.get("progress")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return min(max(float(value), 0.0), 1.0)
+
+
+def output_urls(task: Mapping[str, Any]) -> tuple[str, ...]:
+    """The ``output`` URLs of a SUCCEEDED task (they expire within 24–48 h)."""
+    output = task.get("output")
+    return tuple(u for u in output if isinstance(u, str)) if isinstance(output, list) else ()
+
+
+def failed_status(provider_job_id: str, task: Mapping[str, Any]) -> ProviderStatus:
+    """A FAILED task, classified by ``failureCode``. Runway's ``failure`` text is logged, not
+    shown: the docs advise against showing it raw."""
+    code = task.get("failureCode")
+    code = code if isinstance(code, str) and code else None
+    failure = task.get("failure")
+    for family, permanent, text in _FAILURES:
+        if code is not None and (code == family or code.startswith(family + ".")):
+            _log.info("Runway task %s failed: %s (%s)", provider_job_id, code, failure)
+            advice = "" if permanent else "; retrying may help"
+            error = f"{text} ({code}){advice}"
+            return ProviderStatus(
+                provider_job_id, ProviderState.FAILED, error=error, permanent=permanent
+            )
+    _log.warning(
+        "Runway task %s failed with an unknown failure code %r: %s", provider_job_id, code, failure
+    )
+    error = f"Runway failed the task ({code or 'no failure code'})"
+    return ProviderStatus(provider_job_id, ProviderState.FAILED, error=error, permanent=True)

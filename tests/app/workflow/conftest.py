@@ -20,16 +20,19 @@ ADA = Actor(tenant_id="acme", user_id="ada", roles={Role.ADMIN})
 VIC = Actor(tenant_id="acme", user_id="vic", roles={Role.VIEWER})
 GUS = Actor(tenant_id="globex", user_id="gus", roles={Role.ADMIN})
 
-APPROVERS = [Actor(tenant_id="acme", user_id=f"approver{n}", roles={Role.APPROVER})
-             for n in range(8)]
+APPROVERS = [
+    Actor(tenant_id="acme", user_id=f"approver{n}", roles={Role.APPROVER}) for n in range(8)
+]
 
 
 @pytest.fixture(params=["sqlite", "mongo-fake"])
 async def core(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Core]:
     """Every service over a fresh store of each kind; the data folder is ``tmp_path/data``."""
-    settings = AppSettings(data_dir=tmp_path / "data")
+    settings = AppSettings(data_dir=tmp_path / "data", render_retry_base_seconds=0.05)
     async for store in open_store(request.param, tmp_path):
         blobs = LocalBlobStore(settings.data_dir / "media")
         built = build_core(settings, store, blobs)
+        if built.renderer.worker is not None:
+            built.renderer.worker.start()
         yield built
-        await built.tasks.close()
+        await built.close()

@@ -16,27 +16,38 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 def full_draft(**changes: object) -> StrategyDraft:
     fields: dict[str, object] = {
-        "objective": "Grow sign-ups", "target_audience": "Commuters",
-        "key_messages": ("Skip the traffic",), "channels": ("instagram", "linkedin"),
-        "tone": "Upbeat", "budget": {"amount": 5000, "currency": "EUR"},
-        "kpis": ("sign-ups",), "call_to_action": "Start your trial",
+        "objective": "Grow sign-ups",
+        "target_audience": "Commuters",
+        "key_messages": ("Skip the traffic",),
+        "channels": ("instagram", "linkedin"),
+        "tone": "Upbeat",
+        "budget": {"amount": 5000, "currency": "EUR"},
+        "kpis": ("sign-ups",),
+        "call_to_action": "Start your trial",
     }
     return StrategyDraft.model_validate({**fields, **changes})
 
 
 async def campaign_with_strategy(core: Core, **fields: object) -> Campaign:
     campaign = await core.campaigns.create_campaign(
-        ANA, str(fields.pop("name", "Spring")), channels=("instagram", "linkedin"),
-        start=START, end=END,
+        ANA,
+        str(fields.pop("name", "Spring")),
+        channels=("instagram", "linkedin"),
+        start=START,
+        end=END,
     )
     await core.strategies.create_strategy(ANA, campaign.id, full_draft())
     return campaign
 
 
-async def text_creative(core: Core, campaign_id: str, channel: str = "instagram",
-                        title: str = "Launch post") -> Creative:
+async def text_creative(
+    core: Core, campaign_id: str, channel: str = "instagram", title: str = "Launch post"
+) -> Creative:
     return await core.creatives.create_text_creative(
-        ANA, campaign_id, title=title, body=f"Skip the traffic. ({title}, {channel})",
+        ANA,
+        campaign_id,
+        title=title,
+        body=f"Skip the traffic. ({title}, {channel})",
         channel=channel,
     )
 

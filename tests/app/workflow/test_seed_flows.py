@@ -38,7 +38,17 @@ async def test_both_seed_flows_run_end_to_end(core: Core) -> None:
         ("needs_review", "approved"),
     ]
     creatives = await core.creatives.list_creatives(actor, published.id)
-    assert [c.stale for c in creatives] == [True, True, False, False]
+    assert [(c.kind.value, c.stale) for c in creatives] == [
+        ("text", True),
+        ("text", True),
+        ("image", False),
+        ("text", False),
+        ("text", False),
+    ]
+    hero = creatives[2]
+    assert len(hero.outputs) == 2
+    assert [o.strategy_version for o in hero.outputs] == [1, 2]
+    assert hero.asset_ids == (hero.outputs[-1].asset_id,)
     bundles = sorted((Path(core.settings.data_dir) / "exports").iterdir())
     assert [b.name.split("-v")[1][:1] for b in bundles] == ["1", "2"]
     manifest = json.loads((Path(str(published.bundle_path)) / "manifest.json").read_text())
@@ -46,7 +56,7 @@ async def test_both_seed_flows_run_end_to_end(core: Core) -> None:
     assert {a["state"] for a in manifest["approvals"].values()} == {"approved"}
     for entry in manifest["assets"]:
         assert (Path(str(published.bundle_path)) / entry["file"]).stat().st_size == entry["size"]
-    assert any(line.startswith("11. evaluated: score 100/100, 0 blockers") for line in lines)
+    assert any(line.startswith("12. evaluated: score 100/100, 0 blockers") for line in lines)
     activity = await core.store.activity.list(tenant, limit=500)
     actions = {entry.action for entry in activity}
     assert {

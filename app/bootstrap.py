@@ -161,6 +161,9 @@ def build_language_model(settings: AppSettings) -> LanguageModel | None:
 def build_providers(settings: AppSettings) -> dict[str, RenderProvider]:
     """The local providers always; a cloud provider when its key is set."""
     work = settings.data_dir / RENDERS_FOLDER
+    poll = (
+        {"poll_interval": settings.provider_poll_seconds} if settings.provider_poll_seconds else {}
+    )
     providers: dict[str, RenderProvider] = {
         "local-image": LocalImageProvider(work / "local-image"),
         "local-video": LocalVideoProvider(work / "local-video"),
@@ -172,15 +175,22 @@ def build_providers(settings: AppSettings) -> dict[str, RenderProvider]:
             base_url=settings.replicate_base_url,
             model=settings.replicate_model,
             webhook_secret=secret.get_secret_value() if secret else None,
+            poll_interval=interval or 2.0,
         )
     if settings.runway_api_key is not None:
         providers["runway"] = RunwayProvider(
-            api_key=settings.runway_api_key.get_secret_value(), base_url=settings.runway_base_url
+            api_key=settings.runway_api_key.get_secret_value(),
+            base_url=settings.runway_base_url,
+            model=settings.runway_model,
+            poll_interval=interval or 5.0,
         )
     if settings.fal_key is not None:
         providers["pika"] = PikaProvider(
             fal_key=settings.fal_key.get_secret_value(),
             queue_base_url=settings.fal_queue_base_url,
+            model_id=settings.pika_model,
+            jwks_url=settings.fal_jwks_url,
+            poll_interval=interval or 3.0,
         )
     return providers
 

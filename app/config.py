@@ -114,6 +114,12 @@ class AppSettings(BaseSettings):
     runway_base_url: str = "https://api.dev.runwayml.com"
     fal_key: SecretStr | None = None
     fal_queue_base_url: str = "https://queue.fal.run"
+    fal_jwks_url: str = "https://rest.fal.ai/.well-known/jwks.json"
+    pika_model: str = "fal-ai/pika/v2.2/text-to-video"
+    runway_model: str = "gen4.5"
+    provider_poll_seconds: float | None = Field(
+        None, gt=0, le=600, description="override every provider's poll interval (Runway: ≥ 5 s)"
+    )
     poe_api_key: SecretStr | None = None
     poe_base_url: str = "https://api.poe.com/v1"
     poe_model: str = Field("Claude-Sonnet-4.5", min_length=1, description="a Poe bot name")

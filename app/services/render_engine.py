@@ -226,10 +226,15 @@ class RenderEngine:
         # The creative first: whoever sees the job published finds its creative updated.
         await self._attach(job, asset)
         published = await self.finish(
-            job, RenderStatus.PUBLISHED, asset_id=asset.id, result_url=url,
-            progress=RenderProgress(fraction=1.0, step=job.progress.total_steps,
-                                    total_steps=job.progress.total_steps),
-            eta_seconds=0.0, log_line=f"published as asset {asset.id}",
+            job,
+            RenderStatus.PUBLISHED,
+            asset_id=asset.id,
+            result_url=url,
+            progress=RenderProgress(
+                fraction=1.0, step=job.progress.total_steps, total_steps=job.progress.total_steps
+            ),
+            eta_seconds=0.0,
+            log_line=f"published as asset {asset.id}",
         )
         return Outcome(published, True)
 

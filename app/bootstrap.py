@@ -161,9 +161,7 @@ def build_language_model(settings: AppSettings) -> LanguageModel | None:
 def build_providers(settings: AppSettings) -> dict[str, RenderProvider]:
     """The local providers always; a cloud provider when its key is set."""
     work = settings.data_dir / RENDERS_FOLDER
-    poll = (
-        {"poll_interval": settings.provider_poll_seconds} if settings.provider_poll_seconds else {}
-    )
+    interval = settings.provider_poll_seconds
     providers: dict[str, RenderProvider] = {
         "local-image": LocalImageProvider(work / "local-image"),
         "local-video": LocalVideoProvider(work / "local-video"),

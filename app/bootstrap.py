@@ -256,6 +256,7 @@ def build_core(settings: AppSettings, store: Store, blobs: BlobStore) -> Core:
         concurrency=settings.render_concurrency,
         lease_seconds=settings.render_lease_seconds,
         webhook_url=webhook_url_for(settings),
+        events=events,
     )
     renderer = MediaRendererService(
         jobs=store.render_jobs,

@@ -23,6 +23,7 @@ from app.ports.clock import Clock
 from app.ports.render_provider import RenderProvider, RenderRequest
 from app.ports.repositories import RenderJobRepository
 from app.services.concurrency import mutate
+from app.services.events import EventBus
 from app.services.render_engine import RenderEngine
 from app.services.task_runner import TaskRunner
 
@@ -57,6 +58,7 @@ class RenderWorker:
         concurrency: int,
         lease_seconds: float,
         webhook_url: Callable[[RenderProvider, RenderJob], str | None] = lambda p, j: None,
+        events: EventBus | None = None,
         idle_poll: float = 1.0,
     ) -> None:
         self._engine = engine
@@ -70,9 +72,24 @@ class RenderWorker:
         self._idle_poll = idle_poll
         self._wake = asyncio.Event()
         self._in_flight: Counter[str] = Counter()
+        self._events = events
+        self._finished: dict[str, asyncio.Event] = {}
 
     def start(self) -> None:
         self._tasks.start("render-worker", self._run)
+        if self._events is not None:
+            self._tasks.start("render-worker-events", self._listen)
+
+    async def _listen(self) -> None:
+        """A job finished in this process by a webhook or a cancel frees its slot at once
+        (instead of at the next safety-net poll)."""
+        assert self._events is not None
+        async with self._events.subscribe() as events:
+            while True:
+                job = (await events.get()).job
+                finished = self._finished.get(job.id)
+                if finished is not None and (job.status.terminal or job.lease_owner is None):
+                    finished.set()
 
     def wake(self) -> None:
         """Look for work now (a job was queued in this process)."""
@@ -164,8 +181,24 @@ class RenderWorker:
         interval = provider.poll_interval
         if provider.supports_webhooks and self._webhook_url(provider, job):
             interval *= WEBHOOK_POLL_FACTOR
+        finished = self._finished.setdefault(job.id, asyncio.Event())
+        try:
+            await self._poll_until_done(job, provider, interval, finished)
+        finally:
+            self._finished.pop(job.id, None)
+
+    async def _poll_until_done(
+        self, job: RenderJob, provider: RenderProvider, interval: float, finished: asyncio.Event
+    ) -> None:
         failures = 0
         while True:
+            # Wait first: a job just submitted (or resumed) is rarely done at once, and a webhook
+            # or a cancel in this process ends the wait early.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(interval):
+                    await finished.wait()
+            if finished.is_set():
+                return
             assert job.provider_job_id is not None
             try:
                 status = await provider.poll_status(job.provider_job_id)
@@ -185,7 +218,6 @@ class RenderWorker:
             job = await self._fresh(job)
             if job.status is not RenderStatus.RUNNING or job.lease_owner != self.worker_id:
                 return  # finished by a webhook or a cancel, or taken over
-            await asyncio.sleep(interval)
 
     async def _heartbeat(self, job: RenderJob) -> None:
         while True:

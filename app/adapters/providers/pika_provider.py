@@ -34,6 +34,7 @@ from app.adapters.providers.fal_webhooks import (
     is_permanent,
     result_status,
 )
+from app.adapters.providers.http_client import provider_client
 from app.domain import CreativeKind
 from app.domain.errors import ConfigurationError, ProviderError
 from app.ports.render_provider import (
@@ -234,7 +235,7 @@ class PikaProvider:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=_CLIENT_TIMEOUT)
+            self._client = provider_client(_CLIENT_TIMEOUT)
         return self._client
 
     def _job_id(self, request_id: str, answer: dict[str, Any]) -> str:

@@ -22,6 +22,7 @@ import httpx
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from app.adapters.providers import replicate_parsing as parsing
+from app.adapters.providers.http_client import provider_client
 from app.domain import CreativeKind
 from app.domain.errors import ConfigurationError, ProviderError, WebhookRejected
 from app.ports.render_provider import ProviderStatus, RenderRequest, WebhookDelivery
@@ -235,7 +236,7 @@ class ReplicateProvider:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=_CLIENT_TIMEOUT)
+            self._client = provider_client(_CLIENT_TIMEOUT)
         return self._client
 
     async def _webhook_verifier(self) -> Webhook:

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from app.adapters.providers.http_client import provider_client
 from app.adapters.providers.runway_support import (
     CHUNK_BYTES,
     data_uri_bytes,
@@ -259,8 +260,8 @@ class RunwayProvider:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(self._timeout, connect=_MAX_CONNECT_SECONDS)
+            self._client = provider_client(
+                httpx.Timeout(self._timeout, connect=_MAX_CONNECT_SECONDS)
             )
         return self._client
 

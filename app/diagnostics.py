@@ -10,6 +10,7 @@ from pydantic import SecretStr
 from app.bootstrap import (
     build_blob_store,
     build_language_model,
+    build_providers,
     build_store,
     ensure_data_dir,
 )
@@ -59,7 +60,32 @@ async def diagnose(settings: AppSettings) -> list[Check]:
     checks.append(await _check_database(settings))
     checks.append(await _check_media_store(settings))
     checks.append(await _check_language_model(settings))
+    checks.append(_check_providers(settings))
     return checks
+
+
+def _check_providers(settings: AppSettings) -> Check:
+    try:
+        providers = sorted(build_providers(settings))
+    except AppError as exc:
+        return Check("renders", False, exc.message)
+    relay = (
+        f"webhooks via {settings.public_webhook_url}"
+        if settings.public_webhook_url
+        else "polling only (no public_webhook_url)"
+    )
+    defaults = (
+        f"images: {settings.default_image_provider}, videos: {settings.default_video_provider}"
+    )
+    unknown = {settings.default_image_provider, settings.default_video_provider} - set(providers)
+    if unknown:
+        return Check(
+            "renders",
+            False,
+            f"default provider {', '.join(sorted(unknown))} is not "
+            f"configured (available: {', '.join(providers)})",
+        )
+    return Check("renders", True, f"providers {', '.join(providers)}; {defaults}; {relay}")
 
 
 async def _check_language_model(settings: AppSettings) -> Check:

@@ -83,3 +83,16 @@ def test_a_secret_in_the_config_file_exits_2(
 def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 0
     assert "doctor" in capsys.readouterr().out
+
+
+def test_doctor_lists_the_render_providers_and_their_defaults(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["--data-dir", str(tmp_path), "doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "ok   renders      providers local-image, local-video; images: local-image" in out
+    assert "polling only (no public_webhook_url)" in out
+    monkeypatch.setenv("CAMPAIGN_STUDIO_DEFAULT_VIDEO_PROVIDER", "runway")
+    assert main(["--data-dir", str(tmp_path), "doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "BAD  renders      default provider runway is not configured" in out

@@ -135,6 +135,8 @@ class CreativesService:
         kind = parse_enum(CreativeKind, kind, "creative kind")
         if kind is CreativeKind.TEXT:
             raise InvalidInput("use create_text_creative for copy")
+        # Everything the render needs is checked before anything is stored.
+        kind, prompt, provider, clean = self._renderer.check_request(kind, prompt, provider, params)
         strategy = await self._active_strategy(actor, campaign_id)
         now = self._clock.now()
         creative = self._build(
@@ -142,9 +144,9 @@ class CreativesService:
             campaign_id=campaign_id,
             kind=kind,
             title=title,
-            prompt=(prompt or "").strip() or None,
+            prompt=prompt,
             provider=provider,
-            params=dict(params or {}),
+            params=clean,
             channel=channel,
             strategy_id=strategy.id,
             strategy_version=strategy.version,
@@ -152,11 +154,9 @@ class CreativesService:
             created_at=now,
             updated_at=now,
         )
-        if creative.prompt is None:
-            raise InvalidInput("the prompt must not be empty")
         stored = await self._creatives.add(creative)
         job = await self._renderer.queue_render(
-            actor, stored.id, kind=kind, prompt=creative.prompt, provider=provider, params=params
+            actor, stored.id, kind=kind, prompt=prompt, provider=provider, params=clean
         )
         linked = await mutate(
             self._creatives,

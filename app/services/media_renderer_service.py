@@ -131,6 +131,35 @@ class MediaRendererService:
             self.worker.wake()
         return job
 
+    def check_request(
+        self,
+        kind: CreativeKind | str,
+        prompt: str,
+        provider: str | None,
+        params: Mapping[str, Any] | None,
+    ) -> tuple[CreativeKind, str, str, dict[str, Any]]:
+        """A render request made valid: (kind, prompt, provider name, JSON params).
+
+        Raises:
+            InvalidInput: text kind, empty or long prompt, unknown provider or one that cannot
+                render the kind, parameters that are not plain JSON.
+        """
+        kind = parse_enum(CreativeKind, kind, "render kind")
+        if kind is CreativeKind.TEXT:
+            raise InvalidInput("text is written, not rendered: choose image or video")
+        prompt = (prompt or "").strip()
+        if not prompt:
+            raise InvalidInput("the prompt must not be empty")
+        if len(prompt) > MAX_PROMPT:
+            raise InvalidInput(f"the prompt has {len(prompt)} characters; at most {MAX_PROMPT}")
+        name = provider or self._defaults[kind]
+        chosen = self._engine.providers.get(name)
+        if chosen is None:
+            raise InvalidInput(f"unknown provider {name!r}; available: {', '.join(self.providers)}")
+        if not chosen.can_render(kind):
+            raise InvalidInput(f"{name} cannot render {kind.value}")
+        return kind, prompt, name, _params(params)
+
     async def get_job(self, actor: Actor, job_id: str) -> RenderJob:
         await self._access.require(actor, Role.VIEWER, "see render jobs")
         return await self._jobs.get(actor.tenant_id, job_id)

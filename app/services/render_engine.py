@@ -137,7 +137,7 @@ class RenderEngine:
         progress = RenderProgress(
             fraction=fraction, step=status.step, total_steps=status.total_steps
         )
-        logs = append_logs(job.logs, *status.logs[len(_common_prefix(job.logs, status.logs)) :])
+        logs = append_logs(job.logs, *_new_lines(job.logs, status.logs))
         if progress == job.progress and logs == job.logs:
             return job
         return await self.update(
@@ -186,7 +186,9 @@ class RenderEngine:
         **changes: object,
     ) -> RenderJob:
         """End the job in ``status`` (once: a finished job stays as it is)."""
-        logs = append_logs(job.logs, log_line) if log_line else job.logs
+        logs: tuple[str, ...] = changes.pop("logs", job.logs)  # type: ignore[assignment]
+        if log_line:
+            logs = append_logs(logs, log_line)
         return await self.update(
             job,
             status=status,
@@ -225,16 +227,16 @@ class RenderEngine:
         url = await self._storage.url(owner, asset.id)
         # The creative first: whoever sees the job published finds its creative updated.
         await self._attach(job, asset)
+        total = status.total_steps or job.progress.total_steps
+        logs = append_logs(job.logs, *_new_lines(job.logs, status.logs))
         published = await self.finish(
             job,
             RenderStatus.PUBLISHED,
             asset_id=asset.id,
             result_url=url,
-            progress=RenderProgress(
-                fraction=1.0, step=job.progress.total_steps, total_steps=job.progress.total_steps
-            ),
+            progress=RenderProgress(fraction=1.0, step=status.step or total, total_steps=total),
             eta_seconds=0.0,
-            log_line=f"published as asset {asset.id}",
+            logs=append_logs(logs, f"published as asset {asset.id}"),
         )
         return Outcome(published, True)
 
@@ -270,6 +272,11 @@ class RenderEngine:
             )
 
         await mutate(self._creatives, job.tenant_id, job.creative_id, change)
+
+
+def _new_lines(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
+    """The lines of ``new`` not yet in ``old``."""
+    return new[len(_common_prefix(old, new)) :]
 
 
 def _common_prefix(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:

@@ -198,6 +198,12 @@ class MediaRendererService:
         cancelled = await self._engine.finish(
             job, RenderStatus.CANCELLED, error=None, log_line=f"cancelled by {actor.user_id}"
         )
+        if cancelled.status is not RenderStatus.CANCELLED:  # it finished while we cancelled
+            raise InvalidTransition(
+                cancelled.status.value,
+                RenderStatus.CANCELLED.value,
+                "the job finished in the meantime",
+            )
         await self._activity.record(
             actor,
             "render.cancelled",

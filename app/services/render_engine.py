@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -80,18 +80,33 @@ class RenderEngine:
         self._publishing: dict[str, asyncio.Lock] = {}
 
     async def update(self, job: RenderJob, **changes: object) -> RenderJob:
-        """Apply ``changes`` to the stored job unless it has been finished meanwhile."""
+        """Apply ``changes`` to the stored job unless it has been finished meanwhile; an event
+        is published only when this call really changed it."""
 
         def change(current: RenderJob) -> RenderJob:
-            if current.status.terminal:
-                return current
-            status = changes.get("status")
-            if isinstance(status, RenderStatus) and status is not current.status:
-                check_transition(current.status, status)
-            return current.model_copy(update={**changes, "updated_at": self._clock.now()})
+            return self._changed(current, changes)
 
-        updated = await mutate(self._jobs, job.tenant_id, job.id, change)
-        if updated.revision != job.revision:
+        return await self._write(job, change)
+
+    def _changed(self, current: RenderJob, changes: Mapping[str, object]) -> RenderJob:
+        if current.status.terminal:
+            return current
+        status = changes.get("status")
+        if isinstance(status, RenderStatus) and status is not current.status:
+            check_transition(current.status, status)
+        return current.model_copy(update={**changes, "updated_at": self._clock.now()})
+
+    async def _write(self, job: RenderJob, change: Callable[[RenderJob], RenderJob]) -> RenderJob:
+        wrote = False
+
+        def tracked(current: RenderJob) -> RenderJob:
+            nonlocal wrote
+            changed = change(current)
+            wrote = changed is not current
+            return changed
+
+        updated = await mutate(self._jobs, job.tenant_id, job.id, tracked)
+        if wrote:
             self._events.publish_job(updated)
         return updated
 
@@ -128,8 +143,16 @@ class RenderEngine:
         return Outcome(await self._progress(job, status), False)
 
     async def _remember(self, job: RenderJob, delivery_id: str) -> RenderJob:
-        seen = (*job.seen_deliveries, delivery_id)[-MAX_SEEN_DELIVERIES:]
-        return await self.update(job, seen_deliveries=seen)
+        """Add the delivery to the job's seen ones, reading them fresh inside the write so that
+        deliveries arriving together are all kept."""
+
+        def change(current: RenderJob) -> RenderJob:
+            if delivery_id in current.seen_deliveries:
+                return current
+            seen = (*current.seen_deliveries, delivery_id)[-MAX_SEEN_DELIVERIES:]
+            return self._changed(current, {"seen_deliveries": seen})
+
+        return await self._write(job, change)
 
     async def _progress(self, job: RenderJob, status: ProviderStatus) -> RenderJob:
         fraction = status.progress if status.progress is not None else job.progress.fraction
@@ -215,8 +238,9 @@ class RenderEngine:
                 tags=("generated", job.provider),
             )
         except ProviderError as exc:
-            # The download failed: the job stays unpublished; retry (or fail) like a render.
-            return Outcome(await self.fail_or_retry(job, exc), True)
+            # The download failed: the job stays unpublished. The render itself is done (and
+            # paid for), so the next poll downloads again, within the same retry budget.
+            return await self._retry_download(job, exc)
         except AppError as exc:
             return Outcome(
                 await self.finish(
@@ -239,6 +263,18 @@ class RenderEngine:
             logs=append_logs(logs, f"published as asset {asset.id}"),
         )
         return Outcome(published, True)
+
+    async def _retry_download(self, job: RenderJob, error: ProviderError) -> Outcome:
+        if not error.retryable or job.retries >= job.max_retries:
+            return Outcome(await self.fail_or_retry(job, error), True)
+        retry = job.retries + 1
+        line = f"download failed ({error.message}); retry {retry} of {job.max_retries}"
+        return Outcome(
+            await self.update(
+                job, retries=retry, error=error.message, logs=append_logs(job.logs, line)
+            ),
+            False,
+        )
 
     async def _attach(self, job: RenderJob, asset: Asset) -> None:
         """The creative gets the new output (earlier outputs stay in its history); it is

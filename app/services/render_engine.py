@@ -248,7 +248,7 @@ class RenderEngine:
                 ),
                 True,
             )
-        url = await self._storage.url(owner, asset.id)
+        url = await self._storage.blob_url(asset)
         # The creative first: whoever sees the job published finds its creative updated.
         await self._attach(job, asset)
         total = status.total_steps or job.progress.total_steps

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import functools
 import hashlib
 import io
@@ -32,15 +31,15 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from multidict import CIMultiDict, CIMultiDictProxy
 
+from tests.fakes.loopback_server import LoopbackServer, Script
+from tests.fakes.loopback_server import RecordedRequest as RecordedRequest  # what it records
 from tests.samples import mp4
 
 FAKE_FAL_KEY = "fake-key-id:fake-fal-secret-0123456789"
@@ -105,26 +104,20 @@ class FakeRequest:
     cancel_requested: bool = False
 
 
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One HTTP request the fake received; ``query`` is the raw, still-encoded query string."""
-
-    method: str
-    path: str
-    query: str
-    headers: CIMultiDictProxy[str]
-    json: Any
-
-
-class FakeFalServer:
-    """A scriptable fake of fal's queue, JWKS and file CDN on ``127.0.0.1`` and a free port.
+class FakeFalServer(LoopbackServer):
+    """A scriptable fake of fal's queue, JWKS and file CDN on ``127.0.0.1`` and a free port;
+    ``base_url`` (``http://127.0.0.1:<port>``) is the queue base URL.
 
     Args:
         api_key: The only key it accepts.
         pad_jwks: Whether the JWKS ``x`` values carry ``=`` padding (the live JWKS was seen so).
     """
 
+    label = "fal"
+    client_max_size = 4 * 1024 * 1024
+
     def __init__(self, *, api_key: str = FAKE_FAL_KEY, pad_jwks: bool = False) -> None:
+        super().__init__()
         self.api_key = api_key
         self.pad_jwks = pad_jwks
         self.url_prefix = ""
@@ -132,25 +125,14 @@ class FakeFalServer:
         ``/{owner}/{alias}/requests/{id}`` ones (served too, like fal's own)."""
         self.signing_key = Ed25519PrivateKey.generate()
         self.published_keys: list[Ed25519PrivateKey] = [self.signing_key]
-        self.requests: list[RecordedRequest] = []
         self.queue: dict[str, FakeRequest] = {}
         self.files: dict[str, bytes] = {}
         self.file_script: deque[str] = deque()
         """What the next file downloads get: ``"500"``, ``"stall"`` (half, then silence) or
         ``"chunked"`` (no ``Content-Length``)."""
-        self._script: deque[Behaviour] = deque()
-        self._stopping = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self._port = 0
+        self._script = Script(PRESETS)
 
     # ------------------------------------------------------------------ lifecycle and URLs
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``: the queue base URL; only valid once started."""
-        if self._runner is None:
-            raise RuntimeError("the fake fal server is not running")
-        return f"http://127.0.0.1:{self._port}"
 
     @property
     def jwks_url(self) -> str:
@@ -164,53 +146,28 @@ class FakeFalServer:
     def jwks_fetches(self) -> int:
         return sum(1 for r in self.requests if r.path == "/.well-known/jwks.json")
 
-    async def start(self) -> FakeFalServer:
+    async def start(self) -> Self:
         if "output.mp4" not in self.files:
             self.files["output.mp4"] = await asyncio.to_thread(_tiny_mp4)
-        app = web.Application(client_max_size=4 * 1024 * 1024)
-        app.router.add_get("/.well-known/jwks.json", self._jwks)
-        app.router.add_get("/files/{name}", self._file)
+        return await super().start()
+
+    def _add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_get("/.well-known/jwks.json", self._jwks)
+        router.add_get("/files/{name}", self._file)
         for prefix in ("", ALT_PREFIX):
             base = prefix + "/{owner}/{alias}/requests/{request_id}"
-            app.router.add_get(base + "/status", self._status)
-            app.router.add_get(base, self._result)
-            app.router.add_put(base + "/cancel", self._cancel)
-        app.router.add_post("/{model_id:.+}", self._submit)
-        app.router.add_route("*", "/{anything:.*}", self._not_found)
-        # handler_cancellation: a client that gives up (timeout) cancels the slow handler.
-        runner = web.AppRunner(
-            app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self._runner = runner
-        self._port = int(runner.addresses[0][1])
-        return self
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
-
-    async def __aenter__(self) -> FakeFalServer:
-        return await self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+            router.add_get(base + "/status", self._status)
+            router.add_get(base, self._result)
+            router.add_put(base + "/cancel", self._cancel)
+        router.add_post("/{model_id:.+}", self._submit)
+        router.add_route("*", "/{anything:.*}", self._not_found)
 
     # ------------------------------------------------------------------ test control
 
     def script(self, *behaviours: str | Behaviour) -> None:
         """Queue what the next submits get, one each (preset names are keys of
         :data:`PRESETS`); once the queue is empty, submits are answered normally."""
-        self._script.extend(PRESETS[b] if isinstance(b, str) else b for b in behaviours)
+        self._script.extend(behaviours)
 
     def start_running(self, request_id: str, *messages: str) -> None:
         """Move a queued request to ``IN_PROGRESS``, with log lines."""
@@ -336,19 +293,6 @@ class FakeFalServer:
 
     # ------------------------------------------------------------------ handlers
 
-    async def _record(self, request: web.Request) -> Any:
-        raw = await request.read()
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw.decode("utf-8", "replace")
-        headers = CIMultiDictProxy(CIMultiDict(request.headers))
-        recorded = RecordedRequest(
-            request.method, request.path, request.raw_path.partition("?")[2], headers, body
-        )
-        self.requests.append(recorded)
-        return body
-
     def _refused(self, request: web.Request) -> web.Response | None:
         if request.headers.get("Authorization") == f"Key {self.api_key}":
             return None
@@ -356,10 +300,7 @@ class FakeFalServer:
 
     async def _submit(self, request: web.Request) -> web.StreamResponse:
         body = await self._record(request)
-        behaviour = self._script.popleft() if self._script else PRESETS["ok"]
-        if behaviour.delay > 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), behaviour.delay)
+        behaviour = await self._next(self._script)
         if behaviour.status != 200:
             answer = behaviour.body if behaviour.body is not None else {"detail": "error"}
             return web.json_response(answer, status=behaviour.status, headers=behaviour.headers)
@@ -455,8 +396,7 @@ class FakeFalServer:
         await response.prepare(request)
         if behaviour == "stall":
             await response.write(data[: len(data) // 2])
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), 30.0)
+            await self._wait(30.0)
             return response
         await response.write(data)
         await response.write_eof()

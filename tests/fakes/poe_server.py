@@ -10,18 +10,16 @@ Nothing here depends on pytest.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
-import json
 import time
-from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
-from multidict import CIMultiDict, CIMultiDictProxy
+
+from tests.fakes.loopback_server import LoopbackServer, Script
+from tests.fakes.loopback_server import RecordedRequest as RecordedRequest  # what it records
 
 FAKE_POE_API_KEY = "fake-poe-key-0123456789"
 FAKE_POE_MODELS = ("Claude-Sonnet-4.5", "Claude-Haiku-4.5", "GPT-5.2", "Gemini-2.5-Pro")
@@ -85,17 +83,7 @@ PRESETS: dict[str, Behaviour] = {
 }
 
 
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the fake received."""
-
-    method: str
-    path: str
-    headers: CIMultiDictProxy[str]
-    json: Any
-
-
-class FakePoeServer:
+class FakePoeServer(LoopbackServer):
     """A scriptable fake of Poe's OpenAI-compatible API on ``127.0.0.1`` and a free port.
 
     Args:
@@ -105,6 +93,9 @@ class FakePoeServer:
             does not).
     """
 
+    label = "Poe"
+    base_path = "/v1"
+
     def __init__(
         self,
         *,
@@ -112,64 +103,26 @@ class FakePoeServer:
         models: tuple[str, ...] = FAKE_POE_MODELS,
         models_require_auth: bool = False,
     ) -> None:
+        super().__init__()
         self.api_key = api_key
         self.models = models
         self.models_require_auth = models_require_auth
-        self.requests: list[RecordedRequest] = []
-        self._script: deque[Behaviour] = deque()
+        self._script = Script(PRESETS)
         self._ids = itertools.count(1)
         self._remaining = RATE_LIMIT
-        self._stopping = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self._port = 0
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>/v1``; only valid once started."""
-        if self._runner is None:
-            raise RuntimeError("the fake Poe server is not running")
-        return f"http://127.0.0.1:{self._port}/v1"
 
     def script(self, *behaviours: str | Behaviour) -> None:
         """Queue what the next requests get, one each; preset names are keys of
         :data:`PRESETS`. Once the queue is empty, requests are answered normally."""
-        self._script.extend(PRESETS[b] if isinstance(b, str) else b for b in behaviours)
+        self._script.extend(behaviours)
 
-    async def start(self) -> FakePoeServer:
-        app = web.Application()
-        app.router.add_post("/v1/chat/completions", self._chat_completions)
-        app.router.add_get("/v1/models", self._list_models)
-        # handler_cancellation: a client that gives up (timeout) cancels the slow handler.
-        runner = web.AppRunner(
-            app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self._runner = runner
-        self._port = int(runner.addresses[0][1])
-        return self
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
-
-    async def __aenter__(self) -> FakePoeServer:
-        return await self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+    def _add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/v1/chat/completions", self._chat_completions)
+        router.add_get("/v1/models", self._list_models)
 
     async def _chat_completions(self, request: web.Request) -> web.StreamResponse:
         body = await self._record(request)
-        behaviour = await self._next_behaviour()
+        behaviour = await self._next(self._script)
         if behaviour.status != 200 or behaviour.body is not None:
             return self._scripted(behaviour)
         refused = self._refuse_key(request)
@@ -182,7 +135,7 @@ class FakePoeServer:
 
     async def _list_models(self, request: web.Request) -> web.StreamResponse:
         await self._record(request)
-        behaviour = await self._next_behaviour()
+        behaviour = await self._next(self._script)
         if behaviour.status != 200 or behaviour.body is not None:
             return self._scripted(behaviour)
         if self.models_require_auth:
@@ -201,23 +154,6 @@ class FakePoeServer:
             for m in self.models
         ]
         return self._json({"object": "list", "data": data})
-
-    async def _record(self, request: web.Request) -> Any:
-        raw = await request.read()
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw.decode("utf-8", "replace")
-        headers = CIMultiDictProxy(CIMultiDict(request.headers))
-        self.requests.append(RecordedRequest(request.method, request.path, headers, body))
-        return body
-
-    async def _next_behaviour(self) -> Behaviour:
-        behaviour = self._script.popleft() if self._script else PRESETS["ok"]
-        if behaviour.delay > 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), behaviour.delay)
-        return behaviour
 
     def _refuse_key(self, request: web.Request) -> web.Response | None:
         if request.headers.get("Authorization") == f"Bearer {self.api_key}":
@@ -285,12 +221,7 @@ class FakePoeServer:
 
     def _scripted(self, behaviour: Behaviour) -> web.Response:
         if behaviour.body is not None:
-            return web.Response(
-                status=behaviour.status,
-                text=behaviour.body,
-                content_type="application/json",
-                headers=self._rate_headers(behaviour.headers),
-            )
+            return self._raw(behaviour.status, behaviour.body, headers=behaviour.headers)
         return self._error(
             behaviour.status,
             behaviour.code,
@@ -310,12 +241,11 @@ class FakePoeServer:
     ) -> web.Response:
         """A response with Poe's documented error body."""
         body = {"error": {"message": message, "type": error_type, "code": code}}
-        return web.json_response(body, status=status, headers=self._rate_headers(headers or {}))
+        return self._json(body, status=status, headers=headers)
 
-    def _json(self, payload: Any, *, headers: dict[str, str] | None = None) -> web.Response:
-        return web.json_response(payload, headers=self._rate_headers(headers or {}))
-
-    def _rate_headers(self, extra: dict[str, str]) -> dict[str, str]:
+    def _headers(self, extra: Mapping[str, str]) -> dict[str, str]:
+        """The ``x-ratelimit-*`` headers every answer carries (each counts one request), with
+        ``extra`` over them."""
         self._remaining = max(self._remaining - 1, 0)
         headers = {
             "x-ratelimit-limit-requests": str(RATE_LIMIT),

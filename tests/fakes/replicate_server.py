@@ -15,25 +15,24 @@ here depends on pytest.
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import hashlib
 import hmac
 import io
 import json
 import secrets
 import time
-from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 
 import aiohttp
 from aiohttp import web
-from multidict import CIMultiDict, CIMultiDictProxy
 from PIL import Image
+
+from tests.fakes.loopback_server import LoopbackServer, Script
+from tests.fakes.loopback_server import RecordedRequest as RecordedRequest  # what it records
 
 FAKE_REPLICATE_TOKEN = "r8_FakeReplicateToken0123456789abcdefXYZ"
 FAKE_WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"fake-replicate-webhook-key-32byte").decode()
@@ -106,16 +105,6 @@ PRESETS: dict[str, Behaviour] = {
 }
 
 
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the fake received."""
-
-    method: str
-    path: str
-    headers: CIMultiDictProxy[str]
-    json: Any
-
-
 def make_png(width: int = 64, height: int = 48) -> bytes:
     """A small, real PNG (a colour gradient)."""
     image = Image.new("RGB", (width, height))
@@ -138,7 +127,7 @@ def sign_webhook(body: bytes, *, secret: str, msg_id: str, timestamp: int) -> di
     }
 
 
-class FakeReplicateServer:
+class FakeReplicateServer(LoopbackServer):
     """A scriptable fake of Replicate's prediction API on ``127.0.0.1`` and a free port.
 
     Args:
@@ -147,6 +136,9 @@ class FakeReplicateServer:
         models: The official models it knows (version-pinned creates accept any version).
     """
 
+    label = "Replicate"
+    base_path = "/v1"
+
     def __init__(
         self,
         *,
@@ -154,71 +146,28 @@ class FakeReplicateServer:
         webhook_secret: str = FAKE_WEBHOOK_SECRET,
         models: tuple[str, ...] = (FAKE_MODEL,),
     ) -> None:
+        super().__init__()
         self.api_token = api_token
         self.webhook_secret = webhook_secret
         self.models = models
-        self.requests: list[RecordedRequest] = []
         self.predictions: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}
         self.create_calls = 0
         self.secret_calls = 0
-        self._scripts: dict[str, deque[Behaviour]] = {route: deque() for route in ROUTES}
-        self._stopping = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self._port = 0
-
-    @property
-    def origin(self) -> str:
-        """``http://127.0.0.1:<port>``; only valid once started."""
-        if self._runner is None:
-            raise RuntimeError("the fake Replicate server is not running")
-        return f"http://127.0.0.1:{self._port}"
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>/v1``; only valid once started."""
-        return f"{self.origin}/v1"
+        self._scripts = {route: Script(PRESETS) for route in ROUTES}
 
     def script(self, route: str, *behaviours: str | Behaviour) -> None:
         """Queue what the next requests of ``route`` (one of :data:`ROUTES`) get, one each;
         preset names are keys of :data:`PRESETS`. Once empty, requests are answered normally."""
-        self._scripts[route].extend(PRESETS[b] if isinstance(b, str) else b for b in behaviours)
+        self._scripts[route].extend(behaviours)
 
-    async def start(self) -> FakeReplicateServer:
-        app = web.Application()
-        app.router.add_post("/v1/models/{owner}/{name}/predictions", self._create)
-        app.router.add_post("/v1/predictions", self._create)
-        app.router.add_get("/v1/predictions/{id}", self._get)
-        app.router.add_post("/v1/predictions/{id}/cancel", self._cancel)
-        app.router.add_get("/v1/webhooks/default/secret", self._secret)
-        app.router.add_get("/files/{name}", self._file)
-        # handler_cancellation: a client that gives up (timeout) cancels the slow handler.
-        runner = web.AppRunner(
-            app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self._runner = runner
-        self._port = int(runner.addresses[0][1])
-        return self
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
-
-    async def __aenter__(self) -> FakeReplicateServer:
-        return await self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+    def _add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/v1/models/{owner}/{name}/predictions", self._create)
+        router.add_post("/v1/predictions", self._create)
+        router.add_get("/v1/predictions/{id}", self._get)
+        router.add_post("/v1/predictions/{id}/cancel", self._cancel)
+        router.add_get("/v1/webhooks/default/secret", self._secret)
+        router.add_get("/files/{name}", self._file)
 
     # ------------------------------------------------------------------ test control
 
@@ -333,11 +282,7 @@ class FakeReplicateServer:
 
     async def _create(self, request: web.Request) -> web.StreamResponse:
         self.create_calls += 1
-        body = await self._record(request)
-        behaviour = await self._next("create")
-        if behaviour.status:
-            return self._scripted(behaviour)
-        refused = self._refuse_token(request)
+        body, behaviour, refused = await self._admit(request, "create")
         if refused is not None:
             return refused
         official = "owner" in request.match_info
@@ -355,50 +300,28 @@ class FakeReplicateServer:
         return self._json(prediction, status=201, headers=behaviour.headers)
 
     async def _get(self, request: web.Request) -> web.StreamResponse:
-        await self._record(request)
-        behaviour = await self._next("get")
-        if behaviour.status:
-            return self._scripted(behaviour)
-        refused = self._refuse_token(request)
-        if refused is not None:
-            return refused
-        prediction = self.predictions.get(request.match_info["id"])
-        if prediction is None:
-            return self._problem(404, "Not found.")
+        behaviour, prediction = await self._admit_prediction(request, "get")
+        if isinstance(prediction, web.Response):
+            return prediction
         return self._json(prediction, headers=behaviour.headers)
 
     async def _cancel(self, request: web.Request) -> web.StreamResponse:
-        await self._record(request)
-        behaviour = await self._next("cancel")
-        if behaviour.status:
-            return self._scripted(behaviour)
-        refused = self._refuse_token(request)
-        if refused is not None:
-            return refused
-        prediction = self.predictions.get(request.match_info["id"])
-        if prediction is None:
-            return self._problem(404, "Not found.")
+        _, prediction = await self._admit_prediction(request, "cancel")
+        if isinstance(prediction, web.Response):
+            return prediction
         if prediction["status"] not in _TERMINAL:
             self._finish(prediction, "canceled")
         return self._json(prediction)
 
     async def _secret(self, request: web.Request) -> web.StreamResponse:
         self.secret_calls += 1
-        await self._record(request)
-        behaviour = await self._next("secret")
-        if behaviour.status:
-            return self._scripted(behaviour)
-        refused = self._refuse_token(request)
+        _, _, refused = await self._admit(request, "secret")
         if refused is not None:
             return refused
         return self._json({"key": self.webhook_secret})
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
-        await self._record(request)
-        behaviour = await self._next("file")
-        if behaviour.status:
-            return self._scripted(behaviour)
-        refused = self._refuse_token(request)
+        _, behaviour, refused = await self._admit(request, "file")
         if refused is not None:
             return refused
         data = self.files.get(request.match_info["name"])
@@ -417,26 +340,28 @@ class FakeReplicateServer:
 
     # ------------------------------------------------------------------ helpers
 
-    async def _record(self, request: web.Request) -> Any:
-        raw = await request.read()
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw.decode("utf-8", "replace")
-        headers = CIMultiDictProxy(CIMultiDict(request.headers))
-        self.requests.append(RecordedRequest(request.method, request.path, headers, body))
-        return body
+    async def _admit(
+        self, request: web.Request, route: str
+    ) -> tuple[Any, Behaviour, web.Response | None]:
+        """Record the request, take the next behaviour of ``route`` (after its delay) and apply
+        it, then the token check: the body, the behaviour and the answer to send instead
+        (``None``: answer normally)."""
+        body = await self._record(request)
+        behaviour = await self._next(self._scripts[route])
+        if behaviour.status:
+            return body, behaviour, self._scripted(behaviour)
+        return body, behaviour, self._refuse_token(request)
 
-    async def _next(self, route: str) -> Behaviour:
-        script = self._scripts[route]
-        behaviour = script.popleft() if script else PRESETS["ok"]
-        if behaviour.delay > 0:
-            await self._wait(behaviour.delay)
-        return behaviour
-
-    async def _wait(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), seconds)
+    async def _admit_prediction(
+        self, request: web.Request, route: str
+    ) -> tuple[Behaviour, dict[str, Any] | web.Response]:
+        """:meth:`_admit`, then the prediction named in the path: the behaviour, and the
+        prediction or the answer to send instead."""
+        _, behaviour, refused = await self._admit(request, route)
+        if refused is not None:
+            return behaviour, refused
+        prediction = self.predictions.get(request.match_info["id"])
+        return behaviour, self._problem(404, "Not found.") if prediction is None else prediction
 
     def _refuse_token(self, request: web.Request) -> web.Response | None:
         if request.headers.get("Authorization") == f"Bearer {self.api_token}":
@@ -500,18 +425,11 @@ class FakeReplicateServer:
         prediction["metrics"] = {"predict_time": 1.25, "total_time": 1.5}
 
     def _scripted(self, behaviour: Behaviour) -> web.Response:
-        headers = self._rate_headers(behaviour.headers)
-        if isinstance(behaviour.body, str):
-            return web.Response(
-                status=behaviour.status,
-                text=behaviour.body,
-                content_type="text/html",
-                headers=headers,
-            )
-        body = behaviour.body or {"detail": "scripted failure", "status": behaviour.status}
-        return web.Response(
-            status=behaviour.status, text=json.dumps(body), content_type=_PROBLEM, headers=headers
-        )
+        status, body = behaviour.status, behaviour.body
+        if isinstance(body, str):
+            return self._raw(status, body, content_type="text/html", headers=behaviour.headers)
+        body = body or {"detail": "scripted failure", "status": status}
+        return self._raw(status, json.dumps(body), content_type=_PROBLEM, headers=behaviour.headers)
 
     def _problem(self, status: int, detail: str, *, title: str | None = None) -> web.Response:
         body: dict[str, Any] = {"detail": detail, "status": status}
@@ -519,13 +437,8 @@ class FakeReplicateServer:
             body["title"] = title
         return self._scripted(Behaviour(status, body=body))
 
-    def _json(
-        self, payload: Any, *, status: int = 200, headers: dict[str, str] | None = None
-    ) -> web.Response:
-        return web.json_response(payload, status=status, headers=self._rate_headers(headers or {}))
-
-    @staticmethod
-    def _rate_headers(extra: dict[str, str]) -> dict[str, str]:
+    def _headers(self, extra: Mapping[str, str]) -> dict[str, str]:
+        """The ``ratelimit-*`` headers every answer carries, with ``extra`` over them."""
         return {"ratelimit-remaining": "599", "ratelimit-reset": "1", **extra}
 
 

@@ -19,22 +19,18 @@ served at signed-looking local URLs. Nothing here depends on pytest.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import secrets
 import tempfile
-import time
 import uuid
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from aiohttp import web
-from multidict import CIMultiDict, CIMultiDictProxy
 
+from tests.fakes.loopback_server import LoopbackServer, Script
+from tests.fakes.loopback_server import RecordedRequest as RecordedRequest  # what it records
 from tests.samples import mp4
 
 FAKE_RUNWAY_API_KEY = "key_" + "0123456789abcdef" * 8  # the documented form: key_ + 128 hex
@@ -121,18 +117,7 @@ class FakeTask:
         return task
 
 
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the fake received; ``at`` is ``time.monotonic()`` on arrival."""
-
-    method: str
-    path: str
-    headers: CIMultiDictProxy[str]
-    json: Any
-    at: float
-
-
-class FakeRunwayServer:
+class FakeRunwayServer(LoopbackServer):
     """A scriptable fake of Runway's task API on ``127.0.0.1`` and a free port.
 
     Args:
@@ -143,6 +128,8 @@ class FakeRunwayServer:
         daily_limit: Creates allowed before the create endpoints answer 429 (None: no limit).
     """
 
+    label = "Runway"
+
     def __init__(
         self,
         *,
@@ -151,36 +138,25 @@ class FakeRunwayServer:
         auto_advance: bool = False,
         daily_limit: int | None = None,
     ) -> None:
+        super().__init__()
         self.api_key = api_key
         self.version = version
         self.auto_advance = auto_advance
         self.daily_limit = daily_limit
         self.tasks: dict[str, FakeTask] = {}
-        self.requests: list[RecordedRequest] = []
         self.video = b""
         self._signature = secrets.token_hex(8)
-        self._scripts: dict[Route, deque[Behaviour]] = {
-            "create": deque(),
-            "task": deque(),
-            "output": deque(),
+        self._scripts: dict[Route, Script[Behaviour]] = {
+            "create": Script(PRESETS),
+            "task": Script(PRESETS),
+            "output": Script(PRESETS),
         }
-        self._stopping = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self._port = 0
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``; only valid once started."""
-        if self._runner is None:
-            raise RuntimeError("the fake Runway server is not running")
-        return f"http://127.0.0.1:{self._port}"
 
     def script(self, *behaviours: str | Behaviour, route: Route = "create") -> None:
         """Queue what the next requests on ``route`` get, one each (``create``: the create
         endpoints; ``task``: GET and DELETE of tasks; ``output``: downloads). Preset names are
         keys of :data:`PRESETS`; an empty queue means normal answers."""
-        queue = self._scripts[route]
-        queue.extend(PRESETS[b] if isinstance(b, str) else b for b in behaviours)
+        self._scripts[route].extend(behaviours)
 
     def output_url(self, task_id: str) -> str:
         """Where the task's video is served (signed-looking, like Runway's CDN URLs)."""
@@ -221,40 +197,15 @@ class FakeRunwayServer:
             return self.succeed(task_id) if progress >= 1.0 else self.run(task_id, progress)
         return task
 
-    async def start(self) -> FakeRunwayServer:
+    async def start(self) -> Self:
         self.video = await asyncio.to_thread(_tiny_mp4)
-        app = web.Application()
-        app.router.add_post("/v1/{endpoint:text_to_video|image_to_video}", self._create)
-        app.router.add_get("/v1/tasks/{id}", self._get_task)
-        app.router.add_delete("/v1/tasks/{id}", self._delete_task)
-        app.router.add_get("/outputs/{name}", self._output)
-        # handler_cancellation: a client that gives up (timeout) cancels the slow handler.
-        runner = web.AppRunner(
-            app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self._runner = runner
-        self._port = int(runner.addresses[0][1])
-        return self
+        return await super().start()
 
-    async def stop(self) -> None:
-        self._stopping.set()
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
-
-    async def __aenter__(self) -> FakeRunwayServer:
-        return await self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+    def _add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/v1/{endpoint:text_to_video|image_to_video}", self._create)
+        router.add_get("/v1/tasks/{id}", self._get_task)
+        router.add_delete("/v1/tasks/{id}", self._delete_task)
+        router.add_get("/outputs/{name}", self._output)
 
     def _set(self, task_id: str, status: str, **changes: Any) -> FakeTask:
         task = self.tasks[task_id]
@@ -266,11 +217,7 @@ class FakeRunwayServer:
         return task
 
     async def _create(self, request: web.Request) -> web.StreamResponse:
-        body = await self._record(request)
-        scripted = await self._scripted("create")
-        if scripted is not None:
-            return scripted
-        refused = self._check_headers(request)
+        body, refused = await self._admit(request, "create")
         if refused is not None:
             return refused
         endpoint = request.match_info["endpoint"]
@@ -285,32 +232,18 @@ class FakeRunwayServer:
         return web.json_response({"id": task_id})
 
     async def _get_task(self, request: web.Request) -> web.StreamResponse:
-        await self._record(request)
-        scripted = await self._scripted("task")
-        if scripted is not None:
-            return scripted
-        refused = self._check_headers(request)
-        if refused is not None:
-            return refused
-        task = self.tasks.get(request.match_info["id"])
-        if task is None:
-            return _error(404, "Task not found")
+        task = await self._admit_task(request)
+        if isinstance(task, web.Response):
+            return task
         answer = web.json_response(task.to_json())
         if self.auto_advance:
             self.advance(task.id)
         return answer
 
     async def _delete_task(self, request: web.Request) -> web.StreamResponse:
-        await self._record(request)
-        scripted = await self._scripted("task")
-        if scripted is not None:
-            return scripted
-        refused = self._check_headers(request)
-        if refused is not None:
-            return refused
-        task = self.tasks.get(request.match_info["id"])
-        if task is None:
-            return _error(404, "Task not found")
+        task = await self._admit_task(request)
+        if isinstance(task, web.Response):
+            return task
         if task.status in UNFINISHED:
             self.cancel(task.id)  # cancelled tasks stay readable, as CANCELLED
         else:
@@ -319,7 +252,7 @@ class FakeRunwayServer:
 
     async def _output(self, request: web.Request) -> web.StreamResponse:
         await self._record(request)
-        behaviour = await self._next("output")
+        behaviour = await self._next(self._scripts["output"])
         scripted = _scripted_answer(behaviour)
         if scripted is not None:
             return scripted
@@ -335,25 +268,31 @@ class FakeRunwayServer:
         await response.prepare(request)
         if behaviour.stall_after is not None:
             await response.write(self.video[: behaviour.stall_after])
-            await self._stopping.wait()
+            await self._wait()  # until the server stops
             return response
         for start in range(0, len(self.video), 4096):
             await response.write(self.video[start : start + 4096])
         await response.write_eof()
         return response
 
-    async def _next(self, route: Route) -> Behaviour:
-        """The next scripted behaviour of ``route`` (normal if none), after its delay."""
-        queue = self._scripts[route]
-        behaviour = queue.popleft() if queue else PRESETS["ok"]
-        if behaviour.delay > 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), behaviour.delay)
-        return behaviour
+    async def _admit(self, request: web.Request, route: Route) -> tuple[Any, web.Response | None]:
+        """Record the request, then apply the next scripted behaviour of ``route`` (after its
+        delay) and the header checks: the body and the answer to send instead (``None``: answer
+        normally)."""
+        body = await self._record(request)
+        scripted = _scripted_answer(await self._next(self._scripts[route]))
+        if scripted is not None:
+            return body, scripted
+        return body, self._check_headers(request)
 
-    async def _scripted(self, route: Route) -> web.Response | None:
-        """The scripted answer of the next request on ``route``; ``None``: answer normally."""
-        return _scripted_answer(await self._next(route))
+    async def _admit_task(self, request: web.Request) -> FakeTask | web.Response:
+        """:meth:`_admit` on the ``task`` route, then the task named in the path: the task, or
+        the answer to send instead."""
+        _, refused = await self._admit(request, "task")
+        if refused is not None:
+            return refused
+        task = self.tasks.get(request.match_info["id"])
+        return _error(404, "Task not found") if task is None else task
 
     def _check_headers(self, request: web.Request) -> web.Response | None:
         if request.headers.get("Authorization") != f"Bearer {self.api_key}":
@@ -361,17 +300,6 @@ class FakeRunwayServer:
         if request.headers.get("X-Runway-Version") != self.version:
             return _error(400, VERSION_ERROR)
         return None
-
-    async def _record(self, request: web.Request) -> Any:
-        at = time.monotonic()
-        raw = await request.read()
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw.decode("utf-8", "replace")
-        headers = CIMultiDictProxy(CIMultiDict(request.headers))
-        self.requests.append(RecordedRequest(request.method, request.path, headers, body, at))
-        return body
 
 
 def _scripted_answer(behaviour: Behaviour) -> web.Response | None:

@@ -20,13 +20,14 @@ import logging
 import re
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from app.adapters.providers import fal_support as support
+from app.adapters.providers import http_support
 from app.adapters.providers.fal_support import PROVIDER, error_detail
 from app.adapters.providers.fal_webhooks import (
     DEFAULT_JWKS_URL,
@@ -34,7 +35,6 @@ from app.adapters.providers.fal_webhooks import (
     is_permanent,
     result_status,
 )
-from app.adapters.providers.http_client import provider_client
 from app.domain import CreativeKind
 from app.domain.errors import ConfigurationError, ProviderError
 from app.ports.render_provider import (
@@ -196,7 +196,7 @@ class PikaProvider:
         response = await self._send("PUT", req.cancel_url)
         if response.is_success:
             return
-        said = support.json_or_none(response)
+        said = http_support.json_or_none(response)
         if isinstance(said, dict) and said.get("status") in ("ALREADY_COMPLETED", "NOT_FOUND"):
             _log.debug("%s request %s: %s", PROVIDER, req.request_id, said["status"])
             return
@@ -210,22 +210,21 @@ class PikaProvider:
         """
         return await self._webhooks.delivery(headers, body)
 
-    async def open_output(self, url: str, *, max_bytes: int) -> AsyncIterator[bytes]:
+    def open_output(self, url: str, *, max_bytes: int) -> AsyncGenerator[bytes, None]:
         """Stream an output file (fal's public CDN, or a ``data:`` URI); the key is not sent.
 
         Raises:
             ProviderError: Over ``max_bytes`` or gone (not retryable); a timeout, a broken
                 connection or a 5xx (retryable).
         """
-        if url.startswith("data:"):
-            data = support.data_uri_bytes(url, max_bytes)
-            for start in range(0, len(data), support.CHUNK_BYTES):
-                yield data[start : start + support.CHUNK_BYTES]
-            return
-        async for chunk in support.stream_download(
-            self._http(), url, max_bytes=max_bytes, max_wait_seconds=_MAX_DOWNLOAD_WAIT_SECONDS
-        ):
-            yield chunk
+        return http_support.open_output(
+            self._http(),
+            url,
+            provider=PROVIDER,
+            max_bytes=max_bytes,
+            max_wait_seconds=_MAX_DOWNLOAD_WAIT_SECONDS,
+            expiry_note=support.EXPIRY_NOTE,
+        )
 
     async def close(self) -> None:
         """Close the HTTP client if this provider created it; a client passed in stays open."""
@@ -235,7 +234,7 @@ class PikaProvider:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = provider_client(_CLIENT_TIMEOUT)
+            self._client = http_support.provider_client(_CLIENT_TIMEOUT)
         return self._client
 
     def _job_id(self, request_id: str, answer: dict[str, Any]) -> str:
@@ -286,7 +285,7 @@ class PikaProvider:
         if response.is_success:
             return result_status(provider_job_id, self._json(response), logs)
         status = response.status_code
-        body = support.json_or_none(response)
+        body = http_support.json_or_none(response)
         error_type = response.headers.get("x-fal-error-type") or (
             body.get("error_type") if isinstance(body, dict) else None
         )
@@ -333,10 +332,7 @@ class PikaProvider:
         return support.status_error(response, what, self._key)
 
     def _scrub(self, text: str) -> str:
-        return support.scrub(text, self._key)
+        return http_support.scrub(text, self._key)
 
     def _json(self, response: httpx.Response) -> dict[str, Any]:
-        body = support.json_or_none(response)
-        if not isinstance(body, dict):
-            raise ProviderError(f"{PROVIDER} sent an unexpected answer: not a JSON object")
-        return body
+        return http_support.json_object(response, PROVIDER)

@@ -1,5 +1,5 @@
 """Pure helpers of the Replicate provider: prediction objects, tqdm progress in logs, error
-bodies, rate-limit waits and ``data:`` URIs (``docs/provider-apis.md`` §1.4, §1.5, §1.7).
+bodies and rate-limit waits (``docs/provider-apis.md`` §1.4, §1.5, §1.7).
 
 Nothing here does I/O; malformed input raises :class:`ValueError` and the provider decides what
 that means (a :class:`ProviderError` for a poll, a 400 for a webhook).
@@ -7,16 +7,12 @@ that means (a :class:`ProviderError` for a poll, a 400 for a webhook).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import email.utils
-import math
 import re
 import urllib.parse
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
+from app.adapters.providers import http_support
 from app.ports.render_provider import ProviderState, ProviderStatus, RenderRequest
 
 # Replicate's status → the engine's state. ``aborted`` (2026 spec) is terminal: the prediction
@@ -214,44 +210,15 @@ def retry_after(headers: Mapping[str, str], detail: str = "") -> float | None:
     """Seconds to wait after a 429: ``Retry-After`` (seconds or HTTP date), else the
     ``ratelimit-reset`` header (seconds), else the wait named in the throttle message
     ("Your rate limit resets in ~30s.")."""
-    value = headers.get("retry-after")
-    if value is not None:
-        seconds = _seconds(value)
-        if seconds is None:
-            seconds = _seconds_until(value)
-        if seconds is not None:
-            return seconds
+    seconds = http_support.retry_after(headers)
+    if seconds is not None:
+        return seconds
     reset = headers.get("ratelimit-reset")
-    seconds = _seconds(reset) if reset is not None else None
+    seconds = http_support.parse_seconds(reset) if reset is not None else None
     if seconds is not None:
         return seconds
     match = _RESET_IN_DETAIL.search(detail)
     return float(match.group(1)) if match else None
-
-
-def decode_data_uri(url: str, max_bytes: int) -> bytes:
-    """The bytes of a ``data:[<type>][;base64],<data>`` URI.
-
-    Raises:
-        ValueError: The URI is malformed.
-        OverflowError: It holds more than ``max_bytes`` bytes (checked before decoding).
-    """
-    header, comma, payload = url.partition(",")
-    if not header.startswith("data:") or not comma:
-        raise ValueError("the data URI has no ',' separator")
-    if header.lower().endswith(";base64"):
-        text = "".join(urllib.parse.unquote(payload).split())
-        if len(text) * 3 // 4 > max_bytes + 2:
-            raise OverflowError
-        try:
-            data = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ValueError("the data URI is not valid base64") from exc
-    else:
-        data = urllib.parse.unquote_to_bytes(payload)
-    if len(data) > max_bytes:
-        raise OverflowError
-    return data
 
 
 def _text(value: Any) -> str | None:
@@ -263,21 +230,3 @@ def _text(value: Any) -> str | None:
     if len(text) > MAX_ERROR_CHARS:
         text = text[: MAX_ERROR_CHARS - 1] + "…"
     return text or None
-
-
-def _seconds(value: str) -> float | None:
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        return None
-    return max(seconds, 0.0) if math.isfinite(seconds) else None
-
-
-def _seconds_until(http_date: str) -> float | None:
-    try:
-        moment = email.utils.parsedate_to_datetime(http_date)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max((moment - datetime.now(UTC)).total_seconds(), 0.0)

@@ -15,20 +15,21 @@ import contextlib
 import json
 import logging
 import urllib.parse
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
 from typing import Any, cast
 
 import httpx
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from app.adapters.providers import http_support
 from app.adapters.providers import replicate_parsing as parsing
-from app.adapters.providers.http_client import provider_client
 from app.domain import CreativeKind
 from app.domain.errors import ConfigurationError, ProviderError, WebhookRejected
 from app.ports.render_provider import ProviderStatus, RenderRequest, WebhookDelivery
 
 _log = logging.getLogger(__name__)
 
+_PROVIDER = "Replicate"
 DEFAULT_BASE_URL = "https://api.replicate.com/v1"
 DEFAULT_MODEL = "black-forest-labs/flux-schnell"
 MAX_WEBHOOK_BYTES = 1024 * 1024
@@ -36,9 +37,7 @@ WEBHOOK_EVENTS = ("start", "output", "logs", "completed")
 _CLIENT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 _CALL_DEADLINE = 60.0  # seconds for one API call, whatever the client's timeouts say
 _DOWNLOAD_DEADLINE = 900.0  # seconds for one whole output download
-_CHUNK_BYTES = 64 * 1024
 _RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-_MAX_DETAIL_CHARS = 300
 # httpx.InvalidURL is not an httpx.HTTPError.
 _TRANSPORT_ERRORS = (TimeoutError, httpx.HTTPError, httpx.InvalidURL)
 
@@ -122,7 +121,7 @@ class ReplicateProvider:
         response = await self._send("POST", path, json=body)
         if not response.is_success:
             raise self._status_error(response, "refused the prediction")
-        prediction_id = _json(response).get("id")
+        prediction_id = http_support.json_object(response, _PROVIDER).get("id")
         if not isinstance(prediction_id, str) or not prediction_id:
             # Not retryable: the prediction may exist, a second submission would duplicate it.
             raise ProviderError("Replicate sent an unexpected answer: the prediction has no id")
@@ -141,7 +140,9 @@ class ReplicateProvider:
         if not response.is_success:
             raise self._status_error(response, f"refused the status of {provider_job_id}")
         try:
-            return parsing.parse_prediction(_json(response, retryable=True))
+            return parsing.parse_prediction(
+                http_support.json_object(response, _PROVIDER, retryable=True)
+            )
         except ValueError as exc:
             raise ProviderError(f"Replicate sent an unexpected answer: {exc}") from exc
 
@@ -211,7 +212,9 @@ class ReplicateProvider:
                 raise self._transport_error(exc, "the output download") from exc
             _check_download(response, max_bytes)
             # httpx types aiter_bytes() as an AsyncIterator; it is an async generator.
-            reads = cast("AsyncGenerator[bytes, None]", response.aiter_bytes(_CHUNK_BYTES))
+            reads = cast(
+                "AsyncGenerator[bytes, None]", response.aiter_bytes(http_support.CHUNK_BYTES)
+            )
             chunks = await stack.enter_async_context(contextlib.aclosing(reads))
             received = 0
             while True:
@@ -236,7 +239,7 @@ class ReplicateProvider:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = provider_client(_CLIENT_TIMEOUT)
+            self._client = http_support.provider_client(_CLIENT_TIMEOUT)
         return self._client
 
     async def _webhook_verifier(self) -> Webhook:
@@ -246,7 +249,7 @@ class ReplicateProvider:
                 response = await self._send("GET", "/webhooks/default/secret")
                 if not response.is_success:
                     raise self._status_error(response, "refused the webhook signing secret")
-                key = _json(response, retryable=True).get("key")
+                key = http_support.json_object(response, _PROVIDER, retryable=True).get("key")
                 try:
                     self._verifier = _verifier(key if isinstance(key, str) else "")
                 except ConfigurationError as exc:
@@ -280,11 +283,7 @@ class ReplicateProvider:
     def _status_error(self, response: httpx.Response, doing: str) -> ProviderError:
         """The :class:`ProviderError` for a non-success answer of the API."""
         status = response.status_code
-        try:
-            detail = parsing.problem_detail(response.json())
-        except ValueError:
-            detail = ""
-        detail = self._scrub(detail)
+        detail = self._scrub(parsing.problem_detail(http_support.json_or_none(response)))
         said = f"HTTP {status}: {detail}" if detail else f"HTTP {status}"
         if status in (401, 403):
             return ProviderError(f"Replicate refused the API token ({said})")
@@ -307,10 +306,7 @@ class ReplicateProvider:
 
     def _scrub(self, text: str) -> str:
         """``text`` without the API token, whitespace collapsed, cut to a readable length."""
-        text = " ".join(text.replace(self._api_token, "[redacted]").split())
-        if len(text) > _MAX_DETAIL_CHARS:
-            text = text[: _MAX_DETAIL_CHARS - 1] + "…"
-        return text
+        return http_support.scrub(text, self._api_token)
 
 
 def _verifier(secret: str) -> Webhook:
@@ -318,22 +314,6 @@ def _verifier(secret: str) -> Webhook:
         return Webhook(secret)
     except Exception as exc:  # EmptyWebhookSecretError, binascii.Error, ...
         raise ConfigurationError("the Replicate webhook secret is not a whsec_ key") from exc
-
-
-def _json(response: httpx.Response, *, retryable: bool = False) -> dict[str, Any]:
-    """The JSON object of a successful answer; :class:`ProviderError` if it is not one."""
-    try:
-        body = response.json()
-    except ValueError as exc:
-        raise ProviderError(
-            "Replicate sent an unexpected answer: the body is not JSON", retryable=retryable
-        ) from exc
-    if not isinstance(body, dict):
-        raise ProviderError(
-            "Replicate sent an unexpected answer: the body is not a JSON object",
-            retryable=retryable,
-        )
-    return body
 
 
 def _check_download(response: httpx.Response, max_bytes: int) -> None:
@@ -352,11 +332,11 @@ def _check_download(response: httpx.Response, max_bytes: int) -> None:
         raise ProviderError(f"the Replicate output is larger than {max_bytes} bytes ({length})")
 
 
-def _data_chunks(url: str, max_bytes: int) -> list[bytes]:
+def _data_chunks(url: str, max_bytes: int) -> Iterator[bytes]:
     try:
-        data = parsing.decode_data_uri(url, max_bytes)
+        data = http_support.decode_data_uri(url, max_bytes)
     except OverflowError as exc:
         raise ProviderError(f"the Replicate output is larger than {max_bytes} bytes") from exc
     except ValueError as exc:
         raise ProviderError(f"Replicate sent a malformed data URI output ({exc})") from exc
-    return [data[i : i + _CHUNK_BYTES] for i in range(0, len(data), _CHUNK_BYTES)]
+    return http_support.chunks_of(data)

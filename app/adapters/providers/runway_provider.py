@@ -11,29 +11,23 @@ decides.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import re
 import urllib.parse
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
 import httpx
 
-from app.adapters.providers.http_client import provider_client
+from app.adapters.providers import http_support
 from app.adapters.providers.runway_support import (
-    CHUNK_BYTES,
-    data_uri_bytes,
+    EXPIRY_NOTE,
+    PROVIDER,
     error_detail,
     failed_status,
-    json_object,
     output_urls,
     progress_of,
-    retry_after,
-    scrub,
-    shown_url,
-    stream_download,
 )
 from app.domain import CreativeKind
 from app.domain.errors import ConfigurationError, ProviderError, WebhookRejected
@@ -151,7 +145,7 @@ class RunwayProvider:
         response = await self._send("POST", f"/v1/{endpoint}", json=body)
         if not response.is_success:
             raise self._status_error(response, f"create a {endpoint} task")
-        task_id = json_object(response).get("id")
+        task_id = http_support.json_object(response, PROVIDER).get("id")
         if not isinstance(task_id, str) or not task_id:
             raise ProviderError("Runway sent an unexpected answer: the task id is missing")
         _log.debug("Runway task %s created on %s for job %s", task_id, endpoint, request.job_id)
@@ -166,7 +160,7 @@ class RunwayProvider:
         response = await self._send("GET", _task_path(provider_job_id))
         if not response.is_success:
             raise self._status_error(response, f"read task {provider_job_id}")
-        task = json_object(response)
+        task = http_support.json_object(response, PROVIDER)
         status = task.get("status")
         if status in ("PENDING", "THROTTLED"):
             return ProviderStatus(provider_job_id, ProviderState.QUEUED)
@@ -202,32 +196,22 @@ class RunwayProvider:
         """
         raise WebhookRejected("Runway sends no webhooks", status=404)
 
-    async def open_output(self, url: str, *, max_bytes: int) -> AsyncIterator[bytes]:
+    def open_output(self, url: str, *, max_bytes: int) -> AsyncGenerator[bytes, None]:
         """Stream an output (``https:``, ``http:`` or ``data:``) in chunks, without the key.
 
         Raises:
             ProviderError: Over ``max_bytes`` or a bad URL (not retryable), an expired URL
                 (not retryable; a new poll gives fresh URLs), a timeout or 5xx (retryable).
         """
-        if url[:5].lower() == "data:":
-            data = data_uri_bytes(url, max_bytes)
-            for start in range(0, len(data), CHUNK_BYTES):
-                yield data[start : start + CHUNK_BYTES]
-            return
-        if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https"):
-            raise ProviderError(f"the Runway output URL {shown_url(url)!r} is not http(s)")
-        limits = httpx.Timeout(self._timeout, connect=min(self._timeout, _MAX_CONNECT_SECONDS))
-        download = stream_download(
+        return http_support.open_output(
             self._http(),
             url,
+            provider=PROVIDER,
             max_bytes=max_bytes,
-            timeout=limits,
             max_wait_seconds=MAX_DOWNLOAD_WAIT_SECONDS,
+            expiry_note=EXPIRY_NOTE,
+            timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, _MAX_CONNECT_SECONDS)),
         )
-        # aclosing: a consumer that stops early closes the response now, not at GC time.
-        async with contextlib.aclosing(download) as chunks:
-            async for chunk in chunks:
-                yield chunk
 
     async def close(self) -> None:
         """Close the HTTP client if this provider created it; a client passed in stays open."""
@@ -260,7 +244,7 @@ class RunwayProvider:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = provider_client(
+            self._client = http_support.provider_client(
                 httpx.Timeout(self._timeout, connect=_MAX_CONNECT_SECONDS)
             )
         return self._client
@@ -293,7 +277,7 @@ class RunwayProvider:
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise ProviderError(f"the Runway base URL {self._base_url!r} is not valid") from exc
         except httpx.HTTPError as exc:
-            detail = scrub(str(exc), self._api_key) or type(exc).__name__
+            detail = http_support.scrub(str(exc), self._api_key) or type(exc).__name__
             raise ProviderError(
                 f"Runway could not be reached at {self._base_url} ({detail})", retryable=True
             ) from exc
@@ -301,7 +285,7 @@ class RunwayProvider:
     def _status_error(self, response: httpx.Response, action: str) -> ProviderError:
         """The :class:`ProviderError` for a non-success answer (§3.6 error table)."""
         status = response.status_code
-        detail = scrub(error_detail(response), self._api_key)
+        detail = http_support.scrub(error_detail(response), self._api_key)
         said = f"HTTP {status}: {detail}" if detail else f"HTTP {status}"
         if status == 401:
             form = "" if _KEY_FORM.fullmatch(self._api_key) else "; the key is not key_<128 hex>"
@@ -311,7 +295,8 @@ class RunwayProvider:
                 "is a common cause of 401"
             )
         if status == 429:
-            wait = retry_after(response.headers)
+            # Runway documents no rate-limit headers (§3.6): Retry-After is read in case it comes.
+            wait = http_support.retry_after(response.headers)
             when = f"; retry after {wait:g} s" if wait is not None else ""
             return ProviderError(
                 f"Runway refused to {action}: the organisation's generation limit is reached "

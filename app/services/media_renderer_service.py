@@ -16,6 +16,7 @@ from app.ports.repositories import CreativeRepository, RenderJobRepository, Stra
 from app.services.access import AccessControl
 from app.services.activity_log import ActivityLog
 from app.services.campaign_state import parse_enum
+from app.services.concurrency import mutate
 from app.services.events import EventBus
 from app.services.render_engine import RenderEngine
 from app.services.render_worker import RenderWorker
@@ -81,21 +82,7 @@ class MediaRendererService:
     ) -> RenderJob:
         """Queue a render of ``creative_id``; the default provider of ``kind`` if none given."""
         await self._access.require(actor, Role.EDITOR, "request renders")
-        kind = parse_enum(CreativeKind, kind, "render kind")
-        if kind is CreativeKind.TEXT:
-            raise InvalidInput("text is written, not rendered: choose image or video")
-        prompt = (prompt or "").strip()
-        if not prompt:
-            raise InvalidInput("the prompt must not be empty")
-        if len(prompt) > MAX_PROMPT:
-            raise InvalidInput(f"the prompt has {len(prompt)} characters; at most {MAX_PROMPT}")
-        name = provider or self._defaults[kind]
-        chosen = self._engine.providers.get(name)
-        if chosen is None:
-            raise InvalidInput(f"unknown provider {name!r}; available: {', '.join(self.providers)}")
-        if not chosen.can_render(kind):
-            raise InvalidInput(f"{name} cannot render {kind.value}")
-        clean = _params(params)
+        kind, prompt, name, clean = self.check_request(kind, prompt, provider, params)
         creative = await self._creatives.get(actor.tenant_id, creative_id)
         strategy = await self._strategies.find_active(actor.tenant_id, creative.campaign_id)
         now = self._clock.now()
@@ -246,8 +233,6 @@ class MediaRendererService:
                     "logs": append_logs(current.logs, f"retried by {actor.user_id}"),
                 }
             )
-
-        from app.services.concurrency import mutate
 
         queued = await mutate(self._jobs, actor.tenant_id, job_id, change)
         await self._activity.record(

@@ -37,6 +37,7 @@ from app.services.activity_log import ActivityLog
 from app.services.approval_service import ApprovalService
 from app.services.campaign_state import CampaignState
 from app.services.campaigns_service import CampaignsService
+from app.services.context import ServiceContext
 from app.services.creatives_service import CreativesService
 from app.services.events import EventBus
 from app.services.media_renderer_service import MediaRendererService
@@ -211,28 +212,23 @@ def build_core(settings: AppSettings, store: Store, blobs: BlobStore) -> Core:
     tasks = TaskRunner()
     access = AccessControl(store.members, clock, stored_roles=settings.uses_mongodb)
     activity = ActivityLog(store.activity, clock)
+    context = ServiceContext(access=access, activity=activity, clock=clock)
     storage = StorageService(
+        context=context,
         assets=store.assets,
         creatives=store.creatives,
         blobs=blobs,
         media=LocalMediaInspector(),
-        access=access,
-        activity=activity,
-        clock=clock,
         max_upload_bytes=settings.upload_max_bytes,
     )
     state = CampaignState(store, clock)
-    approvals = ApprovalService(
-        approvals=store.approvals, state=state, access=access, activity=activity, clock=clock
-    )
+    approvals = ApprovalService(context=context, approvals=store.approvals, state=state)
     strategies = StrategyService(
+        context=context,
         strategies=store.strategies,
         creatives=store.creatives,
         approvals=approvals,
         state=state,
-        access=access,
-        activity=activity,
-        clock=clock,
     )
     events = EventBus()
     providers = build_providers(settings)
@@ -259,14 +255,12 @@ def build_core(settings: AppSettings, store: Store, blobs: BlobStore) -> Core:
         events=events,
     )
     renderer = MediaRendererService(
+        context=context,
         jobs=store.render_jobs,
         creatives=store.creatives,
         strategies=store.strategies,
         engine=engine,
         events=events,
-        access=access,
-        activity=activity,
-        clock=clock,
         default_providers={
             CreativeKind.IMAGE: settings.default_image_provider,
             CreativeKind.VIDEO: settings.default_video_provider,
@@ -274,15 +268,13 @@ def build_core(settings: AppSettings, store: Store, blobs: BlobStore) -> Core:
         worker=worker if settings.render_worker else None,
     )
     creatives = CreativesService(
+        context=context,
         creatives=store.creatives,
         strategies=store.strategies,
         storage=storage,
         renderer=renderer,
         approvals=approvals,
         state=state,
-        access=access,
-        activity=activity,
-        clock=clock,
     )
     publisher = Publisher(
         assets=store.assets,
@@ -290,19 +282,16 @@ def build_core(settings: AppSettings, store: Store, blobs: BlobStore) -> Core:
         writer=FolderBundleWriter(settings.data_dir / EXPORTS_FOLDER),
     )
     campaigns = CampaignsService(
+        context=context,
         store=store,
         approvals=approvals,
         state=state,
         publisher=publisher,
-        access=access,
-        activity=activity,
-        clock=clock,
     )
     model = build_language_model(settings)
     prompting = PromptingEngineService(
+        context=context,
         state=state,
-        access=access,
-        clock=clock,
         tasks=tasks,
         model=model,
         ai_timeout=settings.ai_timeout_seconds,

@@ -35,6 +35,7 @@ from app.ports.blob_store import BlobStore
 from app.ports.clock import SystemClock
 from app.services.access import AccessControl
 from app.services.activity_log import ActivityLog
+from app.services.context import ServiceContext
 from app.services.storage_service import StorageService
 
 ACTOR = Actor(tenant_id="bench", user_id="bench", roles={Role.EDITOR})
@@ -97,9 +98,11 @@ async def upload_all(
         creatives=store.creatives,
         blobs=blobs,
         media=LocalMediaInspector(),
-        access=AccessControl(store.members, clock, stored_roles=False),
-        activity=ActivityLog(store.activity, clock),
-        clock=clock,
+        context=ServiceContext(
+            access=AccessControl(store.members, clock, stored_roles=False),
+            activity=ActivityLog(store.activity, clock),
+            clock=clock,
+        ),
         max_upload_bytes=1024 * MB,
     )
     gate = asyncio.Semaphore(concurrency)

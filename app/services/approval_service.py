@@ -8,12 +8,10 @@ from app.domain import Actor, Approval, ApprovalScope, ApprovalState, Role
 from app.domain import approval_rules as rules
 from app.domain.errors import InvalidTransition
 from app.domain.guidance import approved_for
-from app.ports.clock import Clock
 from app.ports.repositories import ApprovalRepository
-from app.services.access import AccessControl
-from app.services.activity_log import ActivityLog
 from app.services.campaign_state import CampaignState, parse_enum
 from app.services.concurrency import mutate
+from app.services.context import ServiceContext
 
 DEPENDENT_SCOPES = (ApprovalScope.CONTENT, ApprovalScope.SCHEDULE, ApprovalScope.ADS)
 
@@ -28,17 +26,15 @@ class ApprovalService:
     def __init__(
         self,
         *,
+        context: ServiceContext,
         approvals: ApprovalRepository,
         state: CampaignState,
-        access: AccessControl,
-        activity: ActivityLog,
-        clock: Clock,
     ) -> None:
         self._approvals = approvals
         self._state = state
-        self._access = access
-        self._activity = activity
-        self._clock = clock
+        self._access = context.access
+        self._activity = context.activity
+        self._clock = context.clock
 
     async def get_approvals(self, actor: Actor, campaign_id: str) -> dict[ApprovalScope, Approval]:
         """The campaign's four approvals, in scope order."""

@@ -22,14 +22,12 @@ from app.domain import (
 from app.domain.errors import InvalidInput, PublishBlocked
 from app.domain.guidance import find_blockers
 from app.domain.validation import describe
-from app.ports.clock import Clock
 from app.ports.repositories import Store
-from app.services.access import AccessControl
-from app.services.activity_log import ActivityLog
 from app.services.approval_service import ApprovalService
 from app.services.calendar_export import render_calendar
 from app.services.campaign_state import CampaignState
 from app.services.concurrency import mutate
+from app.services.context import ServiceContext
 from app.services.publisher import Publisher
 
 
@@ -58,21 +56,19 @@ class CampaignsService:
     def __init__(
         self,
         *,
+        context: ServiceContext,
         store: Store,
         approvals: ApprovalService,
         state: CampaignState,
         publisher: Publisher,
-        access: AccessControl,
-        activity: ActivityLog,
-        clock: Clock,
     ) -> None:
         self._store = store
         self._approvals = approvals
         self._state = state
         self._publisher = publisher
-        self._access = access
-        self._activity = activity
-        self._clock = clock
+        self._access = context.access
+        self._activity = context.activity
+        self._clock = context.clock
 
     async def create_campaign(
         self,

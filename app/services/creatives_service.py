@@ -22,13 +22,11 @@ from app.domain import (
 )
 from app.domain.errors import InvalidInput
 from app.domain.validation import describe
-from app.ports.clock import Clock
 from app.ports.repositories import CreativeRepository, StrategyRepository
-from app.services.access import AccessControl
-from app.services.activity_log import ActivityLog
 from app.services.approval_service import ApprovalService
 from app.services.campaign_state import CampaignState, parse_enum
 from app.services.concurrency import mutate
+from app.services.context import ServiceContext
 from app.services.media_renderer_service import MediaRendererService
 from app.services.storage_service import StorageService
 
@@ -56,15 +54,13 @@ class CreativesService:
     def __init__(
         self,
         *,
+        context: ServiceContext,
         creatives: CreativeRepository,
         strategies: StrategyRepository,
         storage: StorageService,
         approvals: ApprovalService,
         renderer: MediaRendererService,
         state: CampaignState,
-        access: AccessControl,
-        activity: ActivityLog,
-        clock: Clock,
     ) -> None:
         self._creatives = creatives
         self._strategies = strategies
@@ -72,9 +68,9 @@ class CreativesService:
         self._approvals = approvals
         self._renderer = renderer
         self._state = state
-        self._access = access
-        self._activity = activity
-        self._clock = clock
+        self._access = context.access
+        self._activity = context.activity
+        self._clock = context.clock
 
     async def create_text_creative(
         self,

@@ -11,12 +11,10 @@ from typing import Any
 from app.domain import Actor, CreativeKind, RenderJob, RenderStatus, Role
 from app.domain.errors import AppError, InvalidInput, InvalidTransition, ProviderError
 from app.domain.render_rules import append_logs
-from app.ports.clock import Clock
 from app.ports.repositories import CreativeRepository, RenderJobRepository, StrategyRepository
-from app.services.access import AccessControl
-from app.services.activity_log import ActivityLog
 from app.services.campaign_state import parse_enum
 from app.services.concurrency import mutate
+from app.services.context import ServiceContext
 from app.services.events import EventBus
 from app.services.render_engine import RenderEngine
 from app.services.render_worker import RenderWorker
@@ -39,15 +37,13 @@ class MediaRendererService:
     def __init__(
         self,
         *,
+        context: ServiceContext,
         jobs: RenderJobRepository,
         creatives: CreativeRepository,
         strategies: StrategyRepository,
         engine: RenderEngine,
         events: EventBus,
         default_providers: Mapping[CreativeKind, str],
-        access: AccessControl,
-        activity: ActivityLog,
-        clock: Clock,
         worker: RenderWorker | None = None,
     ) -> None:
         self._jobs = jobs
@@ -56,9 +52,9 @@ class MediaRendererService:
         self._engine = engine
         self._events = events
         self._defaults = default_providers
-        self._access = access
-        self._activity = activity
-        self._clock = clock
+        self._access = context.access
+        self._activity = context.activity
+        self._clock = context.clock
         self.worker = worker
 
     @property

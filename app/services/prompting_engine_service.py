@@ -12,10 +12,9 @@ from app.domain import Actor, Role
 from app.domain.errors import AppError
 from app.domain.evaluation import Evaluation
 from app.domain.guidance import CampaignSnapshot, find_blockers, recommend, score_parts
-from app.ports.clock import Clock
 from app.ports.llm import ChatMessage, LanguageModel
-from app.services.access import AccessControl
 from app.services.campaign_state import CampaignState
+from app.services.context import ServiceContext
 from app.services.task_runner import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -40,16 +39,15 @@ class PromptingEngineService:
     def __init__(
         self,
         *,
+        context: ServiceContext,
         state: CampaignState,
-        access: AccessControl,
-        clock: Clock,
         tasks: TaskRunner,
         model: LanguageModel | None = None,
         ai_timeout: float = 20.0,
     ) -> None:
         self._state = state
-        self._access = access
-        self._clock = clock
+        self._access = context.access
+        self._clock = context.clock
         self._tasks = tasks
         self._model = model
         self._ai_timeout = ai_timeout

@@ -21,12 +21,10 @@ from app.domain.assets import (
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.validation import describe
 from app.ports.blob_store import BlobStore, StagedBlob
-from app.ports.clock import Clock
 from app.ports.media import MediaInfo, MediaInspector
 from app.ports.repositories import AssetRepository, CreativeRepository
-from app.services.access import AccessControl
-from app.services.activity_log import ActivityLog
 from app.services.concurrency import mutate
+from app.services.context import ServiceContext
 
 MAX_TAGS = 50
 _SAFE_FOLDER = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -94,22 +92,20 @@ class StorageService:
     def __init__(
         self,
         *,
+        context: ServiceContext,
         assets: AssetRepository,
         creatives: CreativeRepository,
         blobs: BlobStore,
         media: MediaInspector,
-        access: AccessControl,
-        activity: ActivityLog,
-        clock: Clock,
         max_upload_bytes: int,
     ) -> None:
         self._assets = assets
         self._creatives = creatives
         self._blobs = blobs
         self._media = media
-        self._access = access
-        self._activity = activity
-        self._clock = clock
+        self._access = context.access
+        self._activity = context.activity
+        self._clock = context.clock
         self._max_upload_bytes = max_upload_bytes
 
     # ------------------------------------------------------------------ adding assets

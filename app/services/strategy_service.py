@@ -10,13 +10,11 @@ from pydantic import ValidationError
 from app.domain import Actor, ApprovalScope, Role, Strategy, StrategyDraft, StrategyStatus
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.validation import describe
-from app.ports.clock import Clock
 from app.ports.repositories import CreativeRepository, StrategyRepository
-from app.services.access import AccessControl
-from app.services.activity_log import ActivityLog
 from app.services.approval_service import ApprovalService
 from app.services.campaign_state import CampaignState
 from app.services.concurrency import mutate
+from app.services.context import ServiceContext
 
 
 def parse_draft(draft: StrategyDraft | Mapping[str, Any]) -> StrategyDraft:
@@ -42,21 +40,19 @@ class StrategyService:
     def __init__(
         self,
         *,
+        context: ServiceContext,
         strategies: StrategyRepository,
         creatives: CreativeRepository,
         approvals: ApprovalService,
         state: CampaignState,
-        access: AccessControl,
-        activity: ActivityLog,
-        clock: Clock,
     ) -> None:
         self._strategies = strategies
         self._creatives = creatives
         self._approvals = approvals
         self._state = state
-        self._access = access
-        self._activity = activity
-        self._clock = clock
+        self._access = context.access
+        self._activity = context.activity
+        self._clock = context.clock
 
     async def create_strategy(
         self, actor: Actor, campaign_id: str, draft: StrategyDraft | Mapping[str, Any]

@@ -14,6 +14,7 @@ from app.ports.clock import SystemClock
 from app.ports.repositories import Store
 from app.services.access import AccessControl
 from app.services.activity_log import ActivityLog
+from app.services.context import ServiceContext
 from app.services.storage_service import StorageService
 from tests.conftest import open_store
 
@@ -42,9 +43,11 @@ def storage_factory(library_store: Store, media_root: Path):  # type: ignore[no-
             creatives=library_store.creatives,
             blobs=LocalBlobStore(media_root),
             media=LocalMediaInspector(),
-            access=AccessControl(library_store.members, clock, stored_roles=False),
-            activity=ActivityLog(library_store.activity, clock),
-            clock=clock,
+            context=ServiceContext(
+                access=AccessControl(library_store.members, clock, stored_roles=False),
+                activity=ActivityLog(library_store.activity, clock),
+                clock=clock,
+            ),
             max_upload_bytes=max_upload_bytes,
         )
 

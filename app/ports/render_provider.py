@@ -103,6 +103,11 @@ class RenderProvider(Protocol):
         """
         ...
 
+    async def release(self, provider_job_id: str) -> None:
+        """Forget a job whose output is stored or that ended: a local provider deletes its
+        work files; a cloud provider keeps nothing."""
+        ...
+
     def open_output(self, url: str, *, max_bytes: int) -> AsyncIterator[bytes]:
         """Stream an output file in chunks (size cap, timeouts); ProviderError on failure."""
         ...

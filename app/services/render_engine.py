@@ -10,6 +10,7 @@ the job become published, in one conditional write that only one caller can win.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -187,6 +188,7 @@ class RenderEngine:
             return await self.finish(job, RenderStatus.FAILED, error=reason, log_line=line)
         retry = job.retries + 1
         wait = backoff_seconds(retry, retry_after=error.retry_after, base=self._retry_base)
+        await self._release(job)  # the next attempt is a new provider job
         return await self.update(
             job,
             status=RenderStatus.QUEUED,
@@ -198,6 +200,11 @@ class RenderEngine:
             available_at=self._clock.now() + timedelta(seconds=wait),
             logs=append_logs(job.logs, line, f"retry {retry} of {job.max_retries} in {wait:.1f} s"),
         )
+
+    async def _release(self, job: RenderJob) -> None:
+        if job.provider_job_id and job.provider in self.providers:
+            with contextlib.suppress(AppError):
+                await self.providers[job.provider].release(job.provider_job_id)
 
     async def finish(
         self,
@@ -212,7 +219,7 @@ class RenderEngine:
         logs: tuple[str, ...] = changes.pop("logs", job.logs)  # type: ignore[assignment]
         if log_line:
             logs = append_logs(logs, log_line)
-        return await self.update(
+        finished = await self.update(
             job,
             status=status,
             error=error,
@@ -222,6 +229,9 @@ class RenderEngine:
             lease_expires_at=None,
             **changes,
         )
+        if finished.status.terminal:
+            await self._release(finished)
+        return finished
 
     async def _publish(self, job: RenderJob, status: ProviderStatus) -> Outcome:
         if not status.outputs:
@@ -249,8 +259,10 @@ class RenderEngine:
                 True,
             )
         url = await self._storage.blob_url(asset)
-        # The creative first: whoever sees the job published finds its creative updated.
+        # The creative first: whoever sees the job published finds its creative updated; the
+        # provider's copy is no longer needed once the asset is stored.
         await self._attach(job, asset)
+        await self._release(job)
         total = status.total_steps or job.progress.total_steps
         logs = append_logs(job.logs, *_new_lines(job.logs, status.logs))
         published = await self.finish(

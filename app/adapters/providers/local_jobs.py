@@ -189,6 +189,14 @@ class LocalJobs:
         if job is not None:
             job.request_cancel()
 
+    async def release(self, job_id: str) -> None:
+        """Forget a finished job and delete its work folder (its output is in the library)."""
+        job = self._jobs.get(job_id)
+        if job is None or not job.status().state.finished:
+            return  # unknown, or still rendering
+        del self._jobs[job_id]
+        await asyncio.to_thread(shutil.rmtree, job.directory, True)
+
     async def open_output(self, url: str, *, max_bytes: int) -> AsyncIterator[bytes]:
         """Stream a ``file:`` URL from inside the work folder in 1 MiB chunks, off the loop.
 
@@ -298,6 +306,9 @@ class LocalRenderProvider:
 
     async def handle_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
         raise WebhookRejected("local renders send no webhooks", status=404)
+
+    async def release(self, provider_job_id: str) -> None:
+        await self._jobs.release(provider_job_id)
 
     def open_output(self, url: str, *, max_bytes: int) -> AsyncIterator[bytes]:
         return self._jobs.open_output(url, max_bytes=max_bytes)

@@ -226,6 +226,9 @@ class PikaProvider:
             expiry_note=support.EXPIRY_NOTE,
         )
 
+    async def release(self, provider_job_id: str) -> None:
+        """Nothing to forget: fal keeps the job, and this provider keeps no state for it."""
+
     async def close(self) -> None:
         """Close the HTTP client if this provider created it; a client passed in stays open."""
         if self._owns_client and self._client is not None:

@@ -231,6 +231,9 @@ class ReplicateProvider:
                     raise ProviderError(f"the Replicate output is larger than {max_bytes} bytes")
                 yield chunk
 
+    async def release(self, provider_job_id: str) -> None:
+        """Nothing to forget: Replicate keeps the job, and this provider keeps no state for it."""
+
     async def close(self) -> None:
         """Close the HTTP client if this provider created it; a client passed in stays open."""
         if self._owns_client and self._client is not None:

@@ -213,6 +213,9 @@ class RunwayProvider:
             timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, _MAX_CONNECT_SECONDS)),
         )
 
+    async def release(self, provider_job_id: str) -> None:
+        """Nothing to forget: Runway keeps the job, and this provider keeps no state for it."""
+
     async def close(self) -> None:
         """Close the HTTP client if this provider created it; a client passed in stays open."""
         if self._owns_client and self._client is not None:

@@ -680,3 +680,24 @@ async def test_wait_for_returns_a_finished_job_at_once(idle_core: Core) -> None:
     cancelled = await core.renderer.cancel(ANA, job.id)
 
     assert await core.renderer.wait_for(ANA, job.id, timeout=0.5) == cancelled
+
+
+async def test_a_published_local_render_leaves_no_work_files(core: Core) -> None:
+    campaign = await campaign_with_strategy(core)
+    creative = await core.creatives.create_media_creative(
+        ANA,
+        campaign.id,
+        kind="image",
+        title="Hero",
+        prompt="a bright bike",
+        params={"width": 256, "height": 256},
+    )
+    assert creative.render_job_id is not None
+    done = await core.renderer.wait_for(ANA, creative.render_job_id, timeout=60)
+    assert done.status is RenderStatus.PUBLISHED
+    workdir = core.settings.data_dir / "renders" / "local-image"
+    assert not workdir.exists() or list(workdir.iterdir()) == []
+    assert done.asset_id is not None
+    asset = await core.storage.get(ANA, done.asset_id)  # the output lives on in the library
+    assert (core.settings.data_dir / "media" / asset.storage_key).exists()
+    assert (await core.providers["local-image"].poll_status(str(done.provider_job_id))).error

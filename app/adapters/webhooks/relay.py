@@ -46,9 +46,7 @@ class WebhookRelay:
             raise StorageError(
                 f"the webhook relay cannot listen on {self._host}:{self._port}: {exc}"
             ) from exc
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        port = sockets[0].getsockname()[1] if sockets else self._port
+        port = runner.addresses[0][1] if runner.addresses else self._port
         self._runner = runner
         self.base_url = f"http://{self._host}:{port}"
         return self.base_url

@@ -277,6 +277,7 @@ def build_core(settings: AppSettings, store: Store, blobs: BlobStore) -> Core:
         state=state,
     )
     publisher = Publisher(
+        campaigns=store.campaigns,
         assets=store.assets,
         blobs=blobs,
         writer=FolderBundleWriter(settings.data_dir / EXPORTS_FOLDER),

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated
 
 from pydantic import Field, field_validator
 
 from app.domain.common import FrozenModel, Id, NonEmptyStr, Record, Timestamp, utc_now
 from app.domain.enums import AssetSource, AssetType
+from app.domain.errors import InvalidInput
 
 MAX_TAG_LENGTH = 64
 MAX_CATEGORY_LENGTH = 64
 MAX_PAGE_SIZE = 500
+MAX_TAGS = 50
 
 
 def normalise_tag(tag: str) -> str:
@@ -85,3 +88,55 @@ class AssetPage(FrozenModel):
     total: int
     limit: int
     offset: int
+
+
+MAX_TAGS = 50
+
+
+class ArchiveResult(FrozenModel):
+    """An archived asset and the creatives that still use it (archiving is allowed anyway)."""
+
+    asset: Asset
+    used_by: list[str]
+
+    @property
+    def in_use(self) -> bool:
+        return bool(self.used_by)
+
+
+def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """Tags normalised (trimmed, lower case), unique, in first-seen order; bad ones refused."""
+    if isinstance(tags, str):
+        tags = (tags,)
+    cleaned: dict[str, None] = {}
+    for raw in tags:
+        if not isinstance(raw, str):
+            raise InvalidInput(f"a tag must be text, not {raw!r}")
+        tag = normalise_tag(raw)
+        if not tag:
+            raise InvalidInput("a tag must not be empty")
+        if len(tag) > MAX_TAG_LENGTH:
+            raise InvalidInput(
+                f"the tag {tag[:20]!r}… is {len(tag)} characters long; at most "
+                f"{MAX_TAG_LENGTH} are allowed"
+            )
+        cleaned[tag] = None
+    return tuple(cleaned)
+
+
+def clean_category(category: str | None) -> str | None:
+    """A category normalised, or None; one that is too long is refused."""
+    if category is None:
+        return None
+    name = normalise_category(category)
+    if len(name) > MAX_CATEGORY_LENGTH:
+        raise InvalidInput(f"a category has at most {MAX_CATEGORY_LENGTH} characters")
+    return name or None
+
+
+def merged_tags(tags: tuple[str, ...], more: Iterable[str]) -> tuple[str, ...]:
+    """``tags`` then ``more``, without repeats; more than :data:`MAX_TAGS` is refused."""
+    result = tuple(dict.fromkeys((*tags, *more)))
+    if len(result) > MAX_TAGS:
+        raise InvalidInput(f"an asset has at most {MAX_TAGS} tags")
+    return result

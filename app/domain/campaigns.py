@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, Self
 
@@ -20,6 +21,14 @@ def check_window(start: date | None, end: date | None, what: str) -> None:
     """Refuse an end before the start, naming ``what`` the dates belong to."""
     if start is not None and end is not None and end < start:
         raise InvalidInput(f"{what} ends ({end}) before it starts ({start})")
+
+
+def normalise_channels(channels: Iterable[str] | str) -> tuple[object, ...]:
+    """Channel names trimmed and lower-cased, then de-duplicated in first-seen order (anything
+    that is not text is left for validation to refuse)."""
+    names = (channels,) if isinstance(channels, str) else tuple(channels)
+    cleaned = [name.strip().lower() if isinstance(name, str) else name for name in names]
+    return tuple(dict.fromkeys(cleaned))
 
 
 class Campaign(Record):
@@ -72,3 +81,11 @@ class AdPlan(Record):
 
 
 __all__ = ["AdPlan", "Campaign", "Channel", "Post", "check_window"]
+
+
+def check_in_window(campaign: Campaign, day: date, what: str) -> None:
+    """Refuse a day outside the campaign's start and end, naming ``what`` it is."""
+    if campaign.start and day < campaign.start:
+        raise InvalidInput(f"{what} is before the campaign starts ({campaign.start})")
+    if campaign.end and day > campaign.end:
+        raise InvalidInput(f"{what} is after the campaign ends ({campaign.end})")

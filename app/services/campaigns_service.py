@@ -6,8 +6,6 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from app.domain import (
     Actor,
     AdPlan,
@@ -15,13 +13,13 @@ from app.domain import (
     ApprovalScope,
     ApprovalState,
     Campaign,
-    CampaignStatus,
     Post,
     Role,
 )
+from app.domain.campaigns import check_in_window, normalise_channels
 from app.domain.errors import InvalidInput, PublishBlocked
 from app.domain.guidance import find_blockers
-from app.domain.validation import describe
+from app.domain.validation import build
 from app.ports.repositories import Store
 from app.services.approval_service import ApprovalService
 from app.services.calendar_export import render_calendar
@@ -29,20 +27,6 @@ from app.services.campaign_state import CampaignState
 from app.services.concurrency import mutate
 from app.services.context import ServiceContext
 from app.services.publisher import Publisher
-
-
-def _channels(channels: Iterable[str] | str) -> tuple[object, ...]:
-    """Channel names trimmed and lower-cased, then de-duplicated in first-seen order."""
-    names = (channels,) if isinstance(channels, str) else tuple(channels)
-    cleaned = [name.strip().lower() if isinstance(name, str) else name for name in names]
-    return tuple(dict.fromkeys(cleaned))
-
-
-def _validated(model: type[BaseModel], what: str, fields: Mapping[str, Any]) -> Any:
-    try:
-        return model.model_validate(dict(fields))
-    except ValidationError as exc:
-        raise InvalidInput(f"invalid {what}: {describe(exc)}") from None
 
 
 class CampaignsService:
@@ -83,14 +67,13 @@ class CampaignsService:
         """A new draft campaign with its strategy, content, schedule and ads approvals."""
         await self._access.require(actor, Role.EDITOR, "create campaigns")
         now = self._clock.now()
-        campaign: Campaign = _validated(
+        campaign: Campaign = build(
             Campaign,
-            "campaign",
-            {
+            **{
                 "tenant_id": actor.tenant_id,
                 "name": name,
                 "description": description,
-                "channels": _channels(channels),
+                "channels": normalise_channels(channels),
                 "start": start,
                 "end": end,
                 "created_by": actor.user_id,
@@ -144,12 +127,11 @@ class CampaignsService:
             raise InvalidInput(f"{creative.title!r} belongs to another campaign")
         if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
             raise InvalidInput("the post time needs a time zone (e.g. 2026-03-02T09:00+01:00)")
-        self._check_in_window(campaign, at.date(), f"the post time {at.isoformat()}")
+        check_in_window(campaign, at.date(), f"the post time {at.isoformat()}")
         now = self._clock.now()
-        post: Post = _validated(
+        post: Post = build(
             Post,
-            "post",
-            {
+            **{
                 "tenant_id": actor.tenant_id,
                 "campaign_id": campaign.id,
                 "creative_id": creative.id,
@@ -199,13 +181,13 @@ class CampaignsService:
         if at is not None:
             if not isinstance(at, datetime) or at.utcoffset() is None:
                 raise InvalidInput("the post time needs a time zone")
-            self._check_in_window(campaign, at.date(), f"the post time {at.isoformat()}")
+            check_in_window(campaign, at.date(), f"the post time {at.isoformat()}")
             changes["at"] = at
         if channel is not None:
             changes["channel"] = channel
         if not changes:
             return post
-        candidate: Post = _validated(Post, "post", {**post.__dict__, **changes})
+        candidate: Post = build(Post, **{**post.__dict__, **changes})
         if campaign.channels and candidate.channel not in campaign.channels:
             raise InvalidInput(f"{candidate.channel!r} is not a channel of this campaign")
 
@@ -266,12 +248,11 @@ class CampaignsService:
                 raise InvalidInput(f"{creative.title!r} belongs to another campaign")
         for day, what in ((start, "the ad plan's start"), (end, "the ad plan's end")):
             if day is not None:
-                self._check_in_window(campaign, day, f"{what} {day}")
+                check_in_window(campaign, day, f"{what} {day}")
         now = self._clock.now()
-        plan: AdPlan = _validated(
+        plan: AdPlan = build(
             AdPlan,
-            "ad plan",
-            {
+            **{
                 "tenant_id": actor.tenant_id,
                 "campaign_id": campaign.id,
                 "name": name,
@@ -329,7 +310,7 @@ class CampaignsService:
             changes["audience"] = audience
         if not changes:
             return plan
-        candidate: AdPlan = _validated(AdPlan, "ad plan", {**plan.__dict__, **changes})
+        candidate: AdPlan = build(AdPlan, **{**plan.__dict__, **changes})
 
         def change(current: AdPlan) -> AdPlan:
             return current.model_copy(
@@ -373,72 +354,19 @@ class CampaignsService:
         blockers = find_blockers(snapshot)
         if blockers:
             raise PublishBlocked([blocker.message for blocker in blockers])
-        now = self._clock.now()
-        bundle = await self._publisher.prepare(actor, snapshot, published_at=now)
-        version = snapshot.version
-        previous: Campaign | None = None
-
-        def claim(campaign: Campaign) -> Campaign:
-            nonlocal previous
-            if campaign.published_at and campaign.published_strategy_version == version:
-                raise PublishBlocked([f"strategy version {version} is already published"])
-            previous = campaign
-            return campaign.model_copy(
-                update={
-                    "status": CampaignStatus.PUBLISHED,
-                    "published_at": now,
-                    "published_strategy_version": version,
-                    "bundle_path": str(bundle.target),
-                    "updated_at": now,
-                }
-            )
-
-        # Claim first (one concurrent publish wins this conditional write), then make the
-        # bundle visible; a lost claim or a failed rename leaves no bundle and no claim.
-        try:
-            published = await mutate(self._store.campaigns, actor.tenant_id, campaign_id, claim)
-        except BaseException:
-            await self._publisher.discard(bundle)
-            raise
-        try:
-            await self._publisher.commit(bundle)
-        except BaseException:
-            await self._publisher.discard(bundle)
-            await self._unclaim(actor, campaign_id, previous)
-            raise
+        published = await self._publisher.publish(actor, snapshot, published_at=self._clock.now())
         await self._activity.record(
             actor,
             "campaign.published",
             object_type="campaign",
             object_id=campaign_id,
             campaign_id=campaign_id,
-            strategy_version=version,
-            bundle=str(bundle.target),
+            strategy_version=published.published_strategy_version,
+            bundle=published.bundle_path,
         )
         return published
 
-    async def _unclaim(self, actor: Actor, campaign_id: str, previous: Campaign | None) -> None:
-        if previous is None:
-            return
-        restore = {
-            key: getattr(previous, key)
-            for key in ("status", "published_at", "published_strategy_version", "bundle_path")
-        }
-        await mutate(
-            self._store.campaigns,
-            actor.tenant_id,
-            campaign_id,
-            lambda campaign: campaign.model_copy(update=restore),
-        )
-
     # ------------------------------------------------------------------ helpers
-
-    @staticmethod
-    def _check_in_window(campaign: Campaign, day: date, what: str) -> None:
-        if campaign.start and day < campaign.start:
-            raise InvalidInput(f"{what} is before the campaign starts ({campaign.start})")
-        if campaign.end and day > campaign.end:
-            raise InvalidInput(f"{what} is after the campaign ends ({campaign.end})")
 
     async def _changed(
         self,

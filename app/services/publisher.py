@@ -7,12 +7,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from app.domain import Actor, Asset
+from app.domain import Actor, Asset, Campaign, CampaignStatus
+from app.domain.errors import PublishBlocked
 from app.domain.guidance import CampaignSnapshot
 from app.ports.blob_store import BlobStore
 from app.ports.bundle import BundleFile, BundleWriter, PreparedBundle
-from app.ports.repositories import AssetRepository
+from app.ports.repositories import AssetRepository, CampaignRepository
 from app.services.calendar_export import render_calendar
+from app.services.concurrency import mutate
 
 MANIFEST_VERSION = 1
 
@@ -25,10 +27,75 @@ def _file_name(asset: Asset) -> str:
 class Publisher:
     """Builds the manifest, gathers the files and writes the bundle through a BundleWriter."""
 
-    def __init__(self, *, assets: AssetRepository, blobs: BlobStore, writer: BundleWriter) -> None:
+    def __init__(
+        self,
+        *,
+        campaigns: CampaignRepository,
+        assets: AssetRepository,
+        blobs: BlobStore,
+        writer: BundleWriter,
+    ) -> None:
+        self._campaigns = campaigns
         self._assets = assets
         self._blobs = blobs
         self._writer = writer
+
+    async def publish(
+        self, actor: Actor, snapshot: CampaignSnapshot, *, published_at: datetime
+    ) -> Campaign:
+        """Write the bundle of ``snapshot`` and mark the campaign published, all or nothing.
+
+        The campaign is claimed first (of concurrent publishes, one wins this conditional
+        write; the others get PublishBlocked), then the bundle is made visible; a lost claim or
+        a failed rename leaves no bundle and no claim.
+        """
+        bundle = await self.prepare(actor, snapshot, published_at=published_at)
+        version = snapshot.version
+        previous: Campaign | None = None
+
+        def claim(campaign: Campaign) -> Campaign:
+            nonlocal previous
+            if campaign.published_at and campaign.published_strategy_version == version:
+                raise PublishBlocked([f"strategy version {version} is already published"])
+            previous = campaign
+            return campaign.model_copy(
+                update={
+                    "status": CampaignStatus.PUBLISHED,
+                    "published_at": published_at,
+                    "published_strategy_version": version,
+                    "bundle_path": str(bundle.target),
+                    "updated_at": published_at,
+                }
+            )
+
+        campaign_id = snapshot.campaign.id
+        try:
+            published = await mutate(self._campaigns, actor.tenant_id, campaign_id, claim)
+        except BaseException:
+            await self.discard(bundle)
+            raise
+        try:
+            await self.commit(bundle)
+        except BaseException:
+            await self.discard(bundle)
+            if previous is not None:
+                restore = {
+                    key: getattr(previous, key)
+                    for key in (
+                        "status",
+                        "published_at",
+                        "published_strategy_version",
+                        "bundle_path",
+                    )
+                }
+                await mutate(
+                    self._campaigns,
+                    actor.tenant_id,
+                    campaign_id,
+                    lambda campaign: campaign.model_copy(update=restore),
+                )
+            raise
+        return published
 
     async def prepare(
         self, actor: Actor, snapshot: CampaignSnapshot, *, published_at: datetime

@@ -9,15 +9,10 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from app.domain import Actor, Asset, AssetPage, AssetQuery, AssetSource, Role
-from app.domain.assets import (
-    MAX_CATEGORY_LENGTH,
-    MAX_TAG_LENGTH,
-    normalise_category,
-    normalise_tag,
-)
+from app.domain.assets import ArchiveResult, clean_category, clean_tags, merged_tags
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.validation import describe
 from app.ports.blob_store import BlobStore, StagedBlob
@@ -26,58 +21,7 @@ from app.ports.repositories import AssetRepository, CreativeRepository
 from app.services.concurrency import mutate
 from app.services.context import ServiceContext
 
-MAX_TAGS = 50
 _SAFE_FOLDER = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
-class ArchiveResult(BaseModel):
-    """An archived asset and the creatives that still use it (archiving is allowed anyway)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    asset: Asset
-    used_by: list[str]
-
-    @property
-    def in_use(self) -> bool:
-        return bool(self.used_by)
-
-
-def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
-    """Tags normalised (trimmed, lower case), unique, in first-seen order; bad ones refused."""
-    if isinstance(tags, str):
-        tags = (tags,)
-    cleaned: dict[str, None] = {}
-    for raw in tags:
-        if not isinstance(raw, str):
-            raise InvalidInput(f"a tag must be text, not {raw!r}")
-        tag = normalise_tag(raw)
-        if not tag:
-            raise InvalidInput("a tag must not be empty")
-        if len(tag) > MAX_TAG_LENGTH:
-            raise InvalidInput(
-                f"the tag {tag[:20]!r}… is {len(tag)} characters long; at most "
-                f"{MAX_TAG_LENGTH} are allowed"
-            )
-        cleaned[tag] = None
-    return tuple(cleaned)
-
-
-def clean_category(category: str | None) -> str | None:
-    """A category normalised, or None; one that is too long is refused."""
-    if category is None:
-        return None
-    name = normalise_category(category)
-    if len(name) > MAX_CATEGORY_LENGTH:
-        raise InvalidInput(f"a category has at most {MAX_CATEGORY_LENGTH} characters")
-    return name or None
-
-
-def _merged(tags: tuple[str, ...], more: Iterable[str]) -> tuple[str, ...]:
-    result = tuple(dict.fromkeys((*tags, *more)))
-    if len(result) > MAX_TAGS:
-        raise InvalidInput(f"an asset has at most {MAX_TAGS} tags")
-    return result
 
 
 class StorageService:
@@ -283,7 +227,7 @@ class StorageService:
         the archive."""
 
         def change(asset: Asset) -> Asset:
-            merged = _merged(asset.tags, tags)
+            merged = merged_tags(asset.tags, tags)
             wanted_category = asset.category or category
             if merged == asset.tags and wanted_category == asset.category and not asset.archived:
                 return asset
@@ -370,7 +314,7 @@ class StorageService:
         added, removed = clean_tags(add), set(clean_tags(remove))
 
         def change(asset: Asset) -> Asset:
-            tags = tuple(tag for tag in _merged(asset.tags, added) if tag not in removed)
+            tags = tuple(tag for tag in merged_tags(asset.tags, added) if tag not in removed)
             if tags == asset.tags:
                 return asset
             return asset.model_copy(update={"tags": tags, "updated_at": self._clock.now()})

@@ -16,6 +16,8 @@ import aiohttp
 import httpx
 from aiohttp import web
 
+from app.adapters.providers.http_support import ShardedTransport
+
 
 async def measure(
     label: str, requests: int, concurrency: int, get: Callable[[], Awaitable[None]]
@@ -58,6 +60,14 @@ async def run(requests: int) -> None:
                 await measure(
                     f"httpx (keep-alive pool {keepalive})", requests, concurrency, with_httpx
                 )
+        async with httpx.AsyncClient(transport=ShardedTransport()) as sharded:
+
+            async def with_shards(client: httpx.AsyncClient = sharded) -> None:
+                (await client.get(url)).json()
+
+            await measure(
+                "httpx, 16 pools of 8 (the providers')", requests, concurrency, with_shards
+            )
         async with aiohttp.ClientSession() as session:
 
             async def with_aiohttp(session: aiohttp.ClientSession = session) -> None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import base64
 import binascii
 import email.utils
+import functools
 import itertools
 import math
+import ssl
 import time
 import urllib.parse
 from collections.abc import AsyncGenerator, Iterator, Mapping
@@ -33,6 +35,13 @@ POOL_SHARDS = 16
 SHARD_LIMITS = httpx.Limits(max_connections=8, max_keepalive_connections=8, keepalive_expiry=30)
 
 
+@functools.cache
+def shared_tls() -> ssl.SSLContext:
+    """One TLS context for every provider pool: loading the CA bundle takes ~20 ms, so it is
+    done once per process."""
+    return httpx.create_ssl_context()
+
+
 class ShardedTransport(httpx.AsyncBaseTransport):
     """Several small httpx connection pools used in turn.
 
@@ -42,8 +51,7 @@ class ShardedTransport(httpx.AsyncBaseTransport):
     """
 
     def __init__(self, shards: int = POOL_SHARDS, limits: httpx.Limits = SHARD_LIMITS) -> None:
-        # One TLS context for all pools: loading the CA bundle takes ~20 ms each time.
-        tls = httpx.create_ssl_context()
+        tls = shared_tls()
         self._pools = [httpx.AsyncHTTPTransport(limits=limits, verify=tls) for _ in range(shards)]
         self._turn = itertools.cycle(self._pools)
 

@@ -19,15 +19,22 @@ async def mutate(
     tenant_id: str,
     record_id: str,
     change: Callable[[R], R],
+    *,
+    known: R | None = None,
 ) -> R:
     """Apply ``change`` to the stored record and save it, retrying on :class:`Conflict`.
 
     ``change`` gets the freshly read record and returns the new one (or the same object when
     there is nothing to change: then nothing is written). Errors it raises propagate unchanged,
-    and nothing is written.
+    and nothing is written. ``known``, a copy the caller has just read, saves the first read;
+    if it turns out stale, the write conflicts and the record is read again.
     """
-    for _ in range(ATTEMPTS):
-        current = await repository.get(tenant_id, record_id)
+    for attempt in range(ATTEMPTS):
+        current = (
+            known
+            if attempt == 0 and known is not None
+            else (await repository.get(tenant_id, record_id))
+        )
         changed = change(current)
         if changed is current:
             return current

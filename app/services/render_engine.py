@@ -80,14 +80,15 @@ class RenderEngine:
         self._retry_base = retry_base_seconds
         self._publishing: dict[str, asyncio.Lock] = {}
 
-    async def update(self, job: RenderJob, **changes: object) -> RenderJob:
+    async def update(self, job: RenderJob, *, fresh: bool = False, **changes: object) -> RenderJob:
         """Apply ``changes`` to the stored job unless it has been finished meanwhile; an event
-        is published only when this call really changed it."""
+        is published only when this call really changed it. ``fresh``: ``job`` was just read
+        (or written) by the caller, so the write can be tried without reading it again."""
 
         def change(current: RenderJob) -> RenderJob:
             return self._changed(current, changes)
 
-        return await self._write(job, change)
+        return await self._write(job, change, fresh=fresh)
 
     def _changed(self, current: RenderJob, changes: Mapping[str, object]) -> RenderJob:
         if current.status.terminal:
@@ -97,7 +98,9 @@ class RenderEngine:
             check_transition(current.status, status)
         return current.model_copy(update={**changes, "updated_at": self._clock.now()})
 
-    async def _write(self, job: RenderJob, change: Callable[[RenderJob], RenderJob]) -> RenderJob:
+    async def _write(
+        self, job: RenderJob, change: Callable[[RenderJob], RenderJob], *, fresh: bool = False
+    ) -> RenderJob:
         wrote = False
 
         def tracked(current: RenderJob) -> RenderJob:
@@ -106,7 +109,9 @@ class RenderEngine:
             wrote = changed is not current
             return changed
 
-        updated = await mutate(self._jobs, job.tenant_id, job.id, tracked)
+        updated = await mutate(
+            self._jobs, job.tenant_id, job.id, tracked, known=job if fresh else None
+        )
         if wrote:
             self._events.publish_job(updated)
         return updated
@@ -213,6 +218,7 @@ class RenderEngine:
         *,
         error: str | None = None,
         log_line: str | None = None,
+        fresh: bool = False,
         **changes: object,
     ) -> RenderJob:
         """End the job in ``status`` (once: a finished job stays as it is)."""
@@ -221,6 +227,7 @@ class RenderEngine:
             logs = append_logs(logs, log_line)
         finished = await self.update(
             job,
+            fresh=fresh,
             status=status,
             error=error,
             logs=logs,
@@ -268,6 +275,7 @@ class RenderEngine:
         published = await self.finish(
             job,
             RenderStatus.PUBLISHED,
+            fresh=True,  # read under the publishing lock; the creative write does not touch it
             asset_id=asset.id,
             result_url=url,
             progress=RenderProgress(fraction=1.0, step=status.step or total, total_steps=total),

@@ -166,6 +166,7 @@ class RenderWorker:
             return await self._engine.fail_or_retry(await self._fresh(job), exc)
         submitted = await self._engine.update(
             job,
+            fresh=True,  # as claimed a moment ago
             status=RenderStatus.RUNNING,
             provider_job_id=provider_job_id,
             submitted_at=self._clock.now(),

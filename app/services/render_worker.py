@@ -140,15 +140,17 @@ class RenderWorker:
     async def _handle(self, job: RenderJob) -> None:
         provider = self._engine.providers[job.provider]
         self._tasks.start(f"lease:{job.id}", lambda: self._heartbeat(job))
+        ended = False
         try:
             if job.provider_job_id is None:
                 job = await self._submit(job, provider)
             if job.status is RenderStatus.RUNNING and job.provider_job_id:
-                await self._follow(job, provider)
+                ended = await self._follow(job, provider)
         finally:
             self._tasks.cancel(f"lease:{job.id}")
-            with contextlib.suppress(AppError):
-                await self._release(job)
+            if not ended:  # an ended job has no lease left to give back
+                with contextlib.suppress(AppError):
+                    await self._release(job)
 
     async def _submit(self, job: RenderJob, provider: RenderProvider) -> RenderJob:
         request = RenderRequest(
@@ -178,7 +180,8 @@ class RenderWorker:
                 await provider.cancel(provider_job_id)
         return submitted
 
-    async def _follow(self, job: RenderJob, provider: RenderProvider) -> None:
+    async def _follow(self, job: RenderJob, provider: RenderProvider) -> bool:
+        """Poll until the job ends; True if it ended in this process (its lease is gone)."""
         interval = provider.poll_interval
         if provider.supports_webhooks and self._webhook_url(provider, job):
             interval *= WEBHOOK_POLL_FACTOR
@@ -187,6 +190,7 @@ class RenderWorker:
             await self._poll_until_done(job, provider, interval, finished)
         finally:
             self._finished.pop(job.id, None)
+        return finished.is_set()
 
     async def _poll_until_done(
         self, job: RenderJob, provider: RenderProvider, interval: float, finished: asyncio.Event

@@ -89,3 +89,11 @@ def check_in_window(campaign: Campaign, day: date, what: str) -> None:
         raise InvalidInput(f"{what} is before the campaign starts ({campaign.start})")
     if campaign.end and day > campaign.end:
         raise InvalidInput(f"{what} is after the campaign ends ({campaign.end})")
+
+
+def check_channel(campaign: Campaign, channel: str) -> None:
+    """Refuse a channel the campaign does not use (any channel, if it names none)."""
+    if campaign.channels and channel not in campaign.channels:
+        raise InvalidInput(
+            f"{channel!r} is not a channel of this campaign ({', '.join(campaign.channels)})"
+        )

@@ -16,7 +16,7 @@ from app.domain import (
     Post,
     Role,
 )
-from app.domain.campaigns import check_in_window, normalise_channels
+from app.domain.campaigns import check_channel, check_in_window, normalise_channels
 from app.domain.errors import InvalidInput, PublishBlocked
 from app.domain.guidance import find_blockers
 from app.domain.validation import build
@@ -142,11 +142,7 @@ class CampaignsService:
                 "updated_at": now,
             },
         )
-        if campaign.channels and post.channel not in campaign.channels:
-            raise InvalidInput(
-                f"{post.channel!r} is not a channel of this campaign "
-                f"({', '.join(campaign.channels)})"
-            )
+        check_channel(campaign, post.channel)
         stored = await self._store.posts.add(post)
         await self._changed(
             actor,
@@ -188,8 +184,7 @@ class CampaignsService:
         if not changes:
             return post
         candidate: Post = build(Post, **{**post.__dict__, **changes})
-        if campaign.channels and candidate.channel not in campaign.channels:
-            raise InvalidInput(f"{candidate.channel!r} is not a channel of this campaign")
+        check_channel(campaign, candidate.channel)
 
         def change(current: Post) -> Post:
             return current.model_copy(
@@ -267,11 +262,7 @@ class CampaignsService:
                 "updated_at": now,
             },
         )
-        if campaign.channels and plan.channel not in campaign.channels:
-            raise InvalidInput(
-                f"{plan.channel!r} is not a channel of this campaign "
-                f"({', '.join(campaign.channels)})"
-            )
+        check_channel(campaign, plan.channel)
         stored = await self._store.ad_plans.add(plan)
         await self._changed(
             actor,

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
+from app.adapters.providers.http_client import HttpAnswer
 from app.adapters.providers.http_support import json_or_none, retry_after, scrub
 from app.domain.errors import ProviderError
 
@@ -57,7 +56,7 @@ def log_lines(entries: Any) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def status_error(response: httpx.Response, what: str, secret: str) -> ProviderError:
+def status_error(response: HttpAnswer, what: str, secret: str) -> ProviderError:
     """The :class:`ProviderError` for a non-success answer of fal's queue about ``what``:
     401/403 and other 4xx are not retryable, 408/429/5xx are (but not a 504 that the caller's
     own ``x-fal-request-timeout`` caused, as fal-js decides). ``secret`` is scrubbed.

@@ -21,11 +21,11 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from app.adapters.providers.fal_support import PROVIDER, error_detail
+from app.adapters.providers.http_client import HttpClient, HttpFailure
 from app.domain.errors import WebhookRejected
 from app.ports.render_provider import ProviderState, ProviderStatus, WebhookDelivery
 
@@ -36,7 +36,7 @@ MAX_WEBHOOK_BYTES = 1024 * 1024
 TIMESTAMP_TOLERANCE_SECONDS = 300.0
 JWKS_MAX_AGE_SECONDS = 24 * 3600.0
 JWKS_REFETCH_SECONDS = 60.0
-_JWKS_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+_JWKS_TIMEOUT = 10.0  # seconds for the next bytes of the answer
 _MAX_JWKS_SECONDS = 15.0
 _SIGNATURE_BYTES = 64
 _HEADERS = ("request-id", "user-id", "timestamp", "signature")
@@ -53,7 +53,7 @@ class FalWebhookVerifier:
     """
 
     def __init__(
-        self, *, jwks_url: str, http: Callable[[], httpx.AsyncClient], clock: Callable[[], float]
+        self, *, jwks_url: str, http: Callable[[], HttpClient], clock: Callable[[], float]
     ) -> None:
         self._jwks_url = jwks_url
         self._http = http
@@ -130,10 +130,11 @@ class FalWebhookVerifier:
     async def _fetch(self, now: float) -> None:
         try:
             async with asyncio.timeout(_MAX_JWKS_SECONDS):
-                response = await self._http().get(self._jwks_url, timeout=_JWKS_TIMEOUT)
-            response.raise_for_status()
+                response = await self._http().request("GET", self._jwks_url, timeout=_JWKS_TIMEOUT)
+            if not response.is_success:
+                raise ValueError(f"HTTP {response.status_code}")
             keys = _jwks_keys(response.json())
-        except (TimeoutError, httpx.HTTPError, ValueError) as exc:
+        except (TimeoutError, HttpFailure, ValueError) as exc:
             _log.warning("fal's JWKS at %s could not be fetched: %s", self._jwks_url, exc)
             return
         if not keys:

@@ -1,6 +1,6 @@
 """HTTP helpers shared by the cloud render providers (Replicate, Runway, Pika on fal).
 
-The client factory, the scrubbing of secrets from what a server echoes, JSON bodies,
+The scrubbing of secrets from what a server echoes, JSON bodies,
 ``Retry-After`` waits, ``data:`` URIs and the streaming of output files with a size cap and a
 deadline. What differs between the providers is passed in: their display name (``provider``,
 used in messages: ``"Runway"``, ``"Pika on fal"``) and what an expired output link means for
@@ -12,60 +12,35 @@ from __future__ import annotations
 import base64
 import binascii
 import email.utils
-import functools
-import itertools
 import math
-import ssl
 import time
 import urllib.parse
 from collections.abc import AsyncGenerator, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-import httpx
-
+from app.adapters.providers.http_client import (
+    HttpBadUrl,
+    HttpClient,
+    HttpFailure,
+    HttpStream,
+    HttpTimeout,
+)
 from app.domain.errors import ProviderError
 
 CHUNK_BYTES = 64 * 1024
 MAX_DETAIL_CHARS = 300
 # Answers to an output download that mean the link has expired (signed or short-lived URLs).
 EXPIRED_STATUSES = frozenset({403, 404, 410})
-# Connection pools per provider client, and connections kept alive in each.
-POOL_SHARDS = 16
-SHARD_LIMITS = httpx.Limits(max_connections=8, max_keepalive_connections=8, keepalive_expiry=30)
 
 
-@functools.cache
-def shared_tls() -> ssl.SSLContext:
-    """One TLS context for every provider pool: loading the CA bundle takes ~20 ms, so it is
-    done once per process."""
-    return httpx.create_ssl_context()
+class Answer(Protocol):
+    """What the helpers read of an answer (an ``HttpAnswer``)."""
 
+    @property
+    def headers(self) -> Mapping[str, str]: ...
 
-class ShardedTransport(httpx.AsyncBaseTransport):
-    """Several small httpx connection pools used in turn.
-
-    httpcore scans its whole pool on every request, so one pool serving dozens of renders in
-    flight costs several times the CPU of a few small ones (``bench/http_client_bench.py``:
-    2.9 ms per request with one pool of 100 at 50 in flight, 0.4 ms with 16 pools of 8).
-    """
-
-    def __init__(self, shards: int = POOL_SHARDS, limits: httpx.Limits = SHARD_LIMITS) -> None:
-        tls = shared_tls()
-        self._pools = [httpx.AsyncHTTPTransport(limits=limits, verify=tls) for _ in range(shards)]
-        self._turn = itertools.cycle(self._pools)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await next(self._turn).handle_async_request(request)
-
-    async def aclose(self) -> None:
-        for pool in self._pools:
-            await pool.aclose()
-
-
-def provider_client(timeout: httpx.Timeout | float) -> httpx.AsyncClient:
-    """A client with explicit timeouts and pools sized for many renders in flight."""
-    return httpx.AsyncClient(timeout=timeout, transport=ShardedTransport())
+    def json(self) -> Any: ...
 
 
 def scrub(text: str, secret: str) -> str:
@@ -76,7 +51,7 @@ def scrub(text: str, secret: str) -> str:
     return text
 
 
-def json_or_none(response: httpx.Response) -> Any:
+def json_or_none(response: Answer) -> Any:
     """The JSON body of ``response``, or ``None`` when it has none."""
     try:
         return response.json()
@@ -84,9 +59,7 @@ def json_or_none(response: httpx.Response) -> Any:
         return None
 
 
-def json_object(
-    response: httpx.Response, provider: str, *, retryable: bool = False
-) -> dict[str, Any]:
+def json_object(response: Answer, provider: str, *, retryable: bool = False) -> dict[str, Any]:
     """The JSON object of a successful answer.
 
     Raises:
@@ -193,22 +166,22 @@ def chunks_of(data: bytes) -> Iterator[bytes]:
 
 
 async def open_output(
-    client: httpx.AsyncClient,
+    client: HttpClient,
     url: str,
     *,
     provider: str,
     max_bytes: int,
     max_wait_seconds: float,
     expiry_note: str,
-    timeout: httpx.Timeout | None = None,
+    timeout: float | None = None,
 ) -> AsyncGenerator[bytes, None]:
     """Stream an output file of ``provider`` in chunks of at most :data:`CHUNK_BYTES`: a
     ``data:`` URI is decoded, an http(s) URL downloaded with no credentials (outputs are public
     or signed files, perhaps on another host).
 
-    Each read is bounded by ``timeout`` (the client's timeouts when ``None``); the time spent
-    waiting for the server in all (not the consumer's time between chunks) by
-    ``max_wait_seconds``, so a trickling server cannot hold the download forever.
+    Each read is bounded by ``timeout`` (the client's when ``None``); the time spent waiting
+    for the server in all (not the consumer's time between chunks) by ``max_wait_seconds``,
+    so a trickling server cannot hold the download forever.
 
     Args:
         client: The client to download with.
@@ -217,7 +190,7 @@ async def open_output(
         max_bytes: The most bytes the output may have.
         max_wait_seconds: The most seconds to wait for the server in all.
         expiry_note: Appended to the message of an answer in :data:`EXPIRED_STATUSES`.
-        timeout: The timeouts of the request, if not the client's.
+        timeout: The seconds one read may take, if not the client's.
 
     Raises:
         ProviderError: Too large, a malformed ``data:`` URI or not an http(s) URL (not
@@ -233,12 +206,11 @@ async def open_output(
         raise ProviderError(f"the {provider} output URL {where!r} is not http(s)")
     waited = 0.0
     received = 0
-    limits = httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
     try:
-        async with client.stream("GET", url, timeout=limits, follow_redirects=True) as response:
+        async with client.stream(url, timeout=timeout) as response:
             _check_answer(response, provider, where, max_bytes, expiry_note)
             resumed = time.monotonic()
-            async for chunk in response.aiter_bytes(CHUNK_BYTES):
+            async for chunk in response.chunks(CHUNK_BYTES):
                 waited += time.monotonic() - resumed
                 received += len(chunk)
                 if received > max_bytes:
@@ -251,22 +223,21 @@ async def open_output(
                     )
                 yield chunk
                 resumed = time.monotonic()  # the consumer's time between chunks is not counted
-    except httpx.TimeoutException as exc:
+    except HttpTimeout as exc:
         raise ProviderError(
             f"the {provider} output at {where} stopped arriving (timed out after {received} bytes)",
             retryable=True,
         ) from exc
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+    except HttpBadUrl as exc:
         raise ProviderError(f"the {provider} output URL {where!r} is not valid") from exc
-    except httpx.HTTPError as exc:
-        detail = " ".join(str(exc).split()) or type(exc).__name__
+    except HttpFailure as exc:
         raise ProviderError(
-            f"the {provider} output at {where} could not be downloaded ({detail})", retryable=True
+            f"the {provider} output at {where} could not be downloaded ({exc})", retryable=True
         ) from exc
 
 
 def _check_answer(
-    response: httpx.Response, provider: str, where: str, max_bytes: int, expiry_note: str
+    response: HttpStream, provider: str, where: str, max_bytes: int, expiry_note: str
 ) -> None:
     status = response.status_code
     if status >= 400:

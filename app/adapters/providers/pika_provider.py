@@ -24,8 +24,6 @@ from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from app.adapters.providers import fal_support as support
 from app.adapters.providers import http_support
 from app.adapters.providers.fal_support import PROVIDER, error_detail
@@ -34,6 +32,13 @@ from app.adapters.providers.fal_webhooks import (
     FalWebhookVerifier,
     is_permanent,
     result_status,
+)
+from app.adapters.providers.http_client import (
+    HttpAnswer,
+    HttpBadUrl,
+    HttpClient,
+    HttpFailure,
+    HttpTimeout,
 )
 from app.domain import CreativeKind
 from app.domain.errors import ConfigurationError, ProviderError
@@ -48,7 +53,8 @@ _log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_BASE_URL = "https://queue.fal.run"
 DEFAULT_MODEL_ID = "fal-ai/pika/v2.2/text-to-video"
-_CLIENT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+_READ_TIMEOUT = 30.0  # seconds for the next bytes of an answer
+_CONNECT_TIMEOUT = 10.0
 _MAX_CALL_SECONDS = 60.0  # one queue call, all in, whatever the client's own timeouts
 _MAX_DOWNLOAD_WAIT_SECONDS = 600.0
 _REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
@@ -94,12 +100,12 @@ class PikaProvider:
         queue_base_url: str = DEFAULT_QUEUE_BASE_URL,
         model_id: str = DEFAULT_MODEL_ID,
         jwks_url: str = DEFAULT_JWKS_URL,
-        client: httpx.AsyncClient | None = None,
+        client: HttpClient | None = None,
         max_concurrency: int = 2,
         poll_interval: float = 3.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        # A key with a line break would make httpx raise an error that quotes the header.
+        # A key with a line break would make the client raise an error that quotes the header.
         if not fal_key or any(ch.isspace() for ch in fal_key):
             raise ConfigurationError("the fal API key is empty or contains spaces or line breaks")
         parts = model_id.strip("/").split("/")
@@ -233,11 +239,11 @@ class PikaProvider:
         """Close the HTTP client if this provider created it; a client passed in stays open."""
         if self._owns_client and self._client is not None:
             client, self._client = self._client, None
-            await client.aclose()
+            await client.close()
 
-    def _http(self) -> httpx.AsyncClient:
+    def _http(self) -> HttpClient:
         if self._client is None:
-            self._client = http_support.provider_client(_CLIENT_TIMEOUT)
+            self._client = HttpClient(timeout=_READ_TIMEOUT, connect_timeout=_CONNECT_TIMEOUT)
         return self._client
 
     def _job_id(self, request_id: str, answer: dict[str, Any]) -> str:
@@ -274,10 +280,14 @@ class PikaProvider:
 
     def _on_queue_host(self, url: str) -> bool:
         try:
-            mine, theirs = httpx.URL(self._queue), httpx.URL(url)
-        except httpx.InvalidURL:
+            mine, theirs = urllib.parse.urlsplit(self._queue), urllib.parse.urlsplit(url)
+            return (mine.scheme, mine.hostname, mine.port) == (
+                theirs.scheme,
+                theirs.hostname,
+                theirs.port,
+            )
+        except ValueError:  # a malformed port or IPv6 address
             return False
-        return (mine.scheme, mine.host, mine.port) == (theirs.scheme, theirs.host, theirs.port)
 
     async def _result(
         self, provider_job_id: str, req: _Request, logs: tuple[str, ...]
@@ -313,7 +323,7 @@ class PikaProvider:
         *,
         json: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
-    ) -> httpx.Response:
+    ) -> HttpAnswer:
         """One queue call, bounded in time; transport failures translated."""
         headers = {"Authorization": f"Key {self._key}", "Accept": "application/json"}
         try:
@@ -321,21 +331,21 @@ class PikaProvider:
                 return await self._http().request(
                     method, url, headers=headers, json=json, params=params
                 )
-        except (TimeoutError, httpx.TimeoutException) as exc:
+        except (TimeoutError, HttpTimeout) as exc:
             raise ProviderError(f"{PROVIDER} did not answer in time", retryable=True) from exc
-        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+        except HttpBadUrl as exc:
             raise ProviderError(f"the {PROVIDER} URL {url!r} is not valid") from exc
-        except httpx.HTTPError as exc:
+        except HttpFailure as exc:
             detail = self._scrub(str(exc)) or type(exc).__name__
             raise ProviderError(
                 f"{PROVIDER} could not be reached at {self._queue} ({detail})", retryable=True
             ) from exc
 
-    def _status_error(self, response: httpx.Response, what: str) -> ProviderError:
+    def _status_error(self, response: HttpAnswer, what: str) -> ProviderError:
         return support.status_error(response, what, self._key)
 
     def _scrub(self, text: str) -> str:
         return http_support.scrub(text, self._key)
 
-    def _json(self, response: httpx.Response) -> dict[str, Any]:
+    def _json(self, response: HttpAnswer) -> dict[str, Any]:
         return http_support.json_object(response, PROVIDER)

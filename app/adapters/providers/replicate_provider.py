@@ -1,11 +1,12 @@
 """Image renders on Replicate, through its HTTP API (``docs/provider-apis.md`` §1 and §2).
 
-One ``httpx.AsyncClient`` carries every call; each API call is bounded by the client's timeouts
-and by an ``asyncio.timeout`` around the whole exchange, downloads by the client's read timeout
-per chunk and an overall deadline. Failures become :class:`ProviderError` messages naming
-Replicate, the HTTP status and the problem body's text, never the API token (it is scrubbed from
-anything the server echoes). Webhooks are verified with the ``standardwebhooks`` library (v1
-HMAC signatures, ±300 s timestamp window). Nothing is retried here: the engine decides.
+One :class:`~app.adapters.providers.http_client.HttpClient` carries every call; each API call
+is bounded by the client's timeouts and by an ``asyncio.timeout`` around the whole exchange,
+downloads by the client's read timeout per chunk and an overall deadline. Failures become
+:class:`ProviderError` messages naming Replicate, the HTTP status and the problem body's text,
+never the API token (it is scrubbed from anything the server echoes). Webhooks are verified
+with the ``standardwebhooks`` library (v1 HMAC signatures, ±300 s timestamp window). Nothing
+is retried here: the engine decides.
 """
 
 from __future__ import annotations
@@ -15,14 +16,21 @@ import contextlib
 import json
 import logging
 import urllib.parse
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
-from typing import Any, cast
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any
 
-import httpx
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from app.adapters.providers import http_support
 from app.adapters.providers import replicate_parsing as parsing
+from app.adapters.providers.http_client import (
+    HttpAnswer,
+    HttpBadUrl,
+    HttpClient,
+    HttpFailure,
+    HttpStream,
+    HttpTimeout,
+)
 from app.domain import CreativeKind
 from app.domain.errors import ConfigurationError, ProviderError, WebhookRejected
 from app.ports.render_provider import ProviderStatus, RenderRequest, WebhookDelivery
@@ -34,12 +42,12 @@ DEFAULT_BASE_URL = "https://api.replicate.com/v1"
 DEFAULT_MODEL = "black-forest-labs/flux-schnell"
 MAX_WEBHOOK_BYTES = 1024 * 1024
 WEBHOOK_EVENTS = ("start", "output", "logs", "completed")
-_CLIENT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+_READ_TIMEOUT = 30.0  # seconds for the next bytes of an answer
+_CONNECT_TIMEOUT = 10.0
 _CALL_DEADLINE = 60.0  # seconds for one API call, whatever the client's timeouts say
 _DOWNLOAD_DEADLINE = 900.0  # seconds for one whole output download
 _RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-# httpx.InvalidURL is not an httpx.HTTPError.
-_TRANSPORT_ERRORS = (TimeoutError, httpx.HTTPError, httpx.InvalidURL)
+_TRANSPORT_ERRORS = (TimeoutError, HttpFailure)
 
 
 class ReplicateProvider:
@@ -74,11 +82,11 @@ class ReplicateProvider:
         base_url: str = DEFAULT_BASE_URL,
         model: str = DEFAULT_MODEL,
         webhook_secret: str | None = None,
-        client: httpx.AsyncClient | None = None,
+        client: HttpClient | None = None,
         max_concurrency: int = 4,
         poll_interval: float = 2.0,
     ) -> None:
-        # A token with a line break would make httpx raise an error that quotes the header.
+        # A token with a line break would make the client raise an error that quotes the header.
         if not api_token or any(ch.isspace() for ch in api_token):
             raise ConfigurationError("the Replicate API token is empty or contains whitespace")
         try:
@@ -204,17 +212,12 @@ class ReplicateProvider:
         async with contextlib.AsyncExitStack() as stack:
             try:
                 async with asyncio.timeout_at(deadline):
-                    stream = self._http().stream(
-                        "GET", url, headers=self._download_headers(url), follow_redirects=True
-                    )
+                    stream = self._http().stream(url, headers=self._download_headers(url))
                     response = await stack.enter_async_context(stream)
             except _TRANSPORT_ERRORS as exc:
                 raise self._transport_error(exc, "the output download") from exc
             _check_download(response, max_bytes)
-            # httpx types aiter_bytes() as an AsyncIterator; it is an async generator.
-            reads = cast(
-                "AsyncGenerator[bytes, None]", response.aiter_bytes(http_support.CHUNK_BYTES)
-            )
+            reads = response.chunks(http_support.CHUNK_BYTES)
             chunks = await stack.enter_async_context(contextlib.aclosing(reads))
             received = 0
             while True:
@@ -238,11 +241,11 @@ class ReplicateProvider:
         """Close the HTTP client if this provider created it; a client passed in stays open."""
         if self._owns_client and self._client is not None:
             client, self._client = self._client, None
-            await client.aclose()
+            await client.close()
 
-    def _http(self) -> httpx.AsyncClient:
+    def _http(self) -> HttpClient:
         if self._client is None:
-            self._client = http_support.provider_client(_CLIENT_TIMEOUT)
+            self._client = HttpClient(timeout=_READ_TIMEOUT, connect_timeout=_CONNECT_TIMEOUT)
         return self._client
 
     async def _webhook_verifier(self) -> Webhook:
@@ -261,7 +264,7 @@ class ReplicateProvider:
 
     async def _send(
         self, method: str, path: str, *, json: dict[str, Any] | None = None
-    ) -> httpx.Response:
+    ) -> HttpAnswer:
         """One API call, bounded in time; transport failures become ProviderErrors."""
         headers = {"Authorization": f"Bearer {self._api_token}", "Accept": "application/json"}
         try:
@@ -274,16 +277,16 @@ class ReplicateProvider:
 
     def _transport_error(self, exc: Exception, what: str) -> ProviderError:
         """The :class:`ProviderError` for an exchange that failed below HTTP."""
-        if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        if isinstance(exc, TimeoutError | HttpTimeout):
             return ProviderError(
                 f"Replicate did not answer in time ({what}: {type(exc).__name__})", retryable=True
             )
         detail = self._scrub(str(exc)) or type(exc).__name__
-        if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        if isinstance(exc, HttpBadUrl):
             return ProviderError(f"the Replicate URL is not usable ({what}: {detail})")
         return ProviderError(f"Replicate could not be reached ({what}: {detail})", retryable=True)
 
-    def _status_error(self, response: httpx.Response, doing: str) -> ProviderError:
+    def _status_error(self, response: HttpAnswer, doing: str) -> ProviderError:
         """The :class:`ProviderError` for a non-success answer of the API."""
         status = response.status_code
         detail = self._scrub(parsing.problem_detail(http_support.json_or_none(response)))
@@ -319,7 +322,7 @@ def _verifier(secret: str) -> Webhook:
         raise ConfigurationError("the Replicate webhook secret is not a whsec_ key") from exc
 
 
-def _check_download(response: httpx.Response, max_bytes: int) -> None:
+def _check_download(response: HttpStream, max_bytes: int) -> None:
     status = response.status_code
     if not response.is_success:
         if status in (404, 410):

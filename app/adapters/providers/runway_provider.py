@@ -18,9 +18,14 @@ import urllib.parse
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
-import httpx
-
 from app.adapters.providers import http_support
+from app.adapters.providers.http_client import (
+    HttpAnswer,
+    HttpBadUrl,
+    HttpClient,
+    HttpFailure,
+    HttpTimeout,
+)
 from app.adapters.providers.runway_support import (
     EXPIRY_NOTE,
     PROVIDER,
@@ -92,12 +97,12 @@ class RunwayProvider:
         base_url: str = DEFAULT_BASE_URL,
         model: str = DEFAULT_MODEL,
         api_version: str = API_VERSION,
-        client: httpx.AsyncClient | None = None,
+        client: HttpClient | None = None,
         max_concurrency: int = 2,
         poll_interval: float = MIN_POLL_INTERVAL,
         timeout: float = 30.0,
     ) -> None:
-        # A key with a line break would make httpx raise an error that quotes the header.
+        # A key with a line break would make the client raise an error that quotes the header.
         if not api_key or any(ch.isspace() for ch in api_key):
             raise ConfigurationError("the Runway API key is empty or contains spaces")
         if not model.strip() or not api_version.strip():
@@ -210,7 +215,7 @@ class RunwayProvider:
             max_bytes=max_bytes,
             max_wait_seconds=MAX_DOWNLOAD_WAIT_SECONDS,
             expiry_note=EXPIRY_NOTE,
-            timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, _MAX_CONNECT_SECONDS)),
+            timeout=self._timeout,
         )
 
     async def release(self, provider_job_id: str) -> None:
@@ -220,7 +225,7 @@ class RunwayProvider:
         """Close the HTTP client if this provider created it; a client passed in stays open."""
         if self._owns_client and self._client is not None:
             client, self._client = self._client, None
-            await client.aclose()
+            await client.close()
 
     def _create_body(self, request: RenderRequest) -> dict[str, Any]:
         units = len(request.prompt.encode("utf-16-le")) // 2
@@ -245,11 +250,9 @@ class RunwayProvider:
             body["seed"] = seed
         return body
 
-    def _http(self) -> httpx.AsyncClient:
+    def _http(self) -> HttpClient:
         if self._client is None:
-            self._client = http_support.provider_client(
-                httpx.Timeout(self._timeout, connect=_MAX_CONNECT_SECONDS)
-            )
+            self._client = HttpClient(timeout=self._timeout, connect_timeout=_MAX_CONNECT_SECONDS)
         return self._client
 
     async def _send(
@@ -259,7 +262,7 @@ class RunwayProvider:
         *,
         json: dict[str, Any] | None = None,
         accept: str = "application/json",
-    ) -> httpx.Response:
+    ) -> HttpAnswer:
         """One API call, bounded by the timeout in all; transport failures translated."""
         headers = {
             "Authorization": f"Bearer {self._api_key}",
@@ -267,25 +270,24 @@ class RunwayProvider:
             "Accept": accept,
         }
         seconds = self._timeout
-        limits = httpx.Timeout(seconds, connect=min(seconds, _MAX_CONNECT_SECONDS))
         try:
             async with asyncio.timeout(seconds):
                 return await self._http().request(
-                    method, f"{self._base_url}{path}", headers=headers, json=json, timeout=limits
+                    method, f"{self._base_url}{path}", headers=headers, json=json, timeout=seconds
                 )
-        except (TimeoutError, httpx.TimeoutException) as exc:
+        except (TimeoutError, HttpTimeout) as exc:
             raise ProviderError(
                 f"Runway did not answer within {seconds:g} s", retryable=True
             ) from exc
-        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+        except HttpBadUrl as exc:
             raise ProviderError(f"the Runway base URL {self._base_url!r} is not valid") from exc
-        except httpx.HTTPError as exc:
+        except HttpFailure as exc:
             detail = http_support.scrub(str(exc), self._api_key) or type(exc).__name__
             raise ProviderError(
                 f"Runway could not be reached at {self._base_url} ({detail})", retryable=True
             ) from exc
 
-    def _status_error(self, response: httpx.Response, action: str) -> ProviderError:
+    def _status_error(self, response: HttpAnswer, action: str) -> ProviderError:
         """The :class:`ProviderError` for a non-success answer (§3.6 error table)."""
         status = response.status_code
         detail = http_support.scrub(error_detail(response), self._api_key)

@@ -14,8 +14,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
-
+from app.adapters.providers.http_client import HttpAnswer
 from app.ports.render_provider import ProviderState, ProviderStatus
 
 _log = logging.getLogger("app.adapters.providers.runway_provider")
@@ -25,7 +24,7 @@ PROVIDER = "Runway"
 EXPIRY_NOTE = "Runway's output URLs expire within 24–48 h, poll the task for fresh ones"
 
 
-def error_detail(response: httpx.Response) -> str:
+def error_detail(response: HttpAnswer) -> str:
     """The text of an error body: Runway documents ``{"error": "..."}``; a dict with
     ``message``/``code`` and a short ``text/plain`` body are read too. ``""`` otherwise."""
     try:

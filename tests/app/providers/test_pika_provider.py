@@ -10,12 +10,12 @@ import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import httpx
 import pytest
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.adapters.providers.fal_webhooks import MAX_WEBHOOK_BYTES
+from app.adapters.providers.http_client import HttpClient
 from app.adapters.providers.pika_provider import PikaProvider
 from app.domain import CreativeKind
 from app.domain.errors import ConfigurationError, ProviderError, WebhookRejected
@@ -254,7 +254,7 @@ async def test_a_scripted_422_is_not_retryable(
 async def test_timeouts_and_refused_connections_are_retryable(
     make_provider: Callable[..., PikaProvider], server: FakeFalServer
 ) -> None:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.3)) as client:
+    async with HttpClient(timeout=0.3) as client:
         server.script("slow")
         started = time.monotonic()
         error = await refusal(make_provider(client=client))
@@ -689,8 +689,8 @@ async def test_padded_jwks_keys_are_read(
     async with FakeFalServer(pad_jwks=True) as padded:
         provider = make_provider(queue_base_url=padded.base_url, jwks_url=padded.jwks_url)
         assert await deliver(provider, padded, clock)
-        async with httpx.AsyncClient() as client:
-            jwks = (await client.get(padded.jwks_url)).json()
+        async with HttpClient() as client:
+            jwks = (await client.request("GET", padded.jwks_url)).json()
         assert jwks["keys"][0]["x"].endswith("=")
 
 
@@ -749,7 +749,7 @@ async def test_download_failures(
         await download(provider, f"{server.base_url}/files/expired.mp4")
     assert not caught.value.retryable
 
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.3)) as client:
+    async with HttpClient(timeout=0.3) as client:
         server.file_script.append("stall")
         with pytest.raises(ProviderError) as caught:
             await download(make_provider(client=client), server.video_url)
@@ -762,7 +762,7 @@ async def test_download_failures(
 async def test_close_leaves_a_passed_client_open(
     make_provider: Callable[..., PikaProvider], server: FakeFalServer
 ) -> None:
-    async with httpx.AsyncClient() as client:
+    async with HttpClient() as client:
         provider = make_provider(client=client)
         await provider.render(video())
         await provider.close()

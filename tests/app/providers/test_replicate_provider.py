@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import socket
@@ -10,11 +11,11 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import httpx
 import pytest
 from aiohttp import web
 from PIL import Image
 
+from app.adapters.providers.http_client import HttpClient
 from app.adapters.providers.replicate_provider import ReplicateProvider
 from app.domain import CreativeKind
 from app.domain.errors import ConfigurationError, ProviderError, WebhookRejected
@@ -293,22 +294,68 @@ async def test_open_output_streams_the_png_with_the_token(
     assert fetch.headers["Authorization"] == f"Bearer {FAKE_REPLICATE_TOKEN}"
 
 
-async def test_the_token_goes_to_no_other_host(
+@contextlib.asynccontextmanager
+async def file_host(
+    seen: list[tuple[str, str | None]], redirect_to: str | None = None
+) -> AsyncIterator[str]:
+    """A loopback origin serving ``/file`` (and ``/bounce``, a redirect to ``redirect_to``),
+    recording each request's path and ``Authorization``; yields its origin."""
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        seen.append((request.path, request.headers.get("Authorization")))
+        if request.path == "/bounce" and redirect_to:
+            raise web.HTTPFound(redirect_to)
+        return web.Response(body=b"png")
+
+    app = web.Application()
+    app.router.add_get("/{name}", serve)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", free_port())
+    await site.start()
+    try:
+        yield site.name
+    finally:
+        await runner.cleanup()
+
+
+async def test_the_token_goes_to_no_other_origin(
     make_provider: Callable[..., ReplicateProvider],
 ) -> None:
-    seen: list[httpx.Request] = []
+    """Downloads carry the token to the API's own origin only, and a redirect from there to
+    another origin drops it."""
+    api_seen: list[tuple[str, str | None]] = []
+    other_seen: list[tuple[str, str | None]] = []
+    async with contextlib.AsyncExitStack() as hosts:
+        other = await hosts.enter_async_context(file_host(other_seen))
+        api = await hosts.enter_async_context(file_host(api_seen, redirect_to=f"{other}/file"))
+        provider = make_provider(base_url=f"{api}/v1")
+        assert await download(provider, f"{api}/file") == b"png"
+        assert await download(provider, f"{other}/file") == b"png"
+        assert await download(provider, f"{api}/bounce") == b"png"
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, content=b"png")
+    token = f"Bearer {FAKE_REPLICATE_TOKEN}"
+    assert api_seen == [("/file", token), ("/bounce", token)]
+    assert other_seen == [("/file", None), ("/file", None)]
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-        provider = make_provider(client=client, base_url="https://api.replicate.com/v1")
-        await download(provider, "https://elsewhere.example/out.png")
-        await download(provider, "https://pbxt.replicate.delivery/abc/out-0.png")
 
-    assert "Authorization" not in seen[0].headers
-    assert seen[1].headers["Authorization"] == f"Bearer {FAKE_REPLICATE_TOKEN}"
+@pytest.mark.parametrize(
+    ("url", "sent"),
+    [
+        ("https://api.replicate.com/v1/files/abc", True),
+        ("https://pbxt.replicate.delivery/abc/out-0.png", True),
+        ("https://replicate.delivery/abc/out-0.png", True),
+        ("http://pbxt.replicate.delivery/abc/out-0.png", False),
+        ("https://replicate.delivery.example.com/out.png", False),
+        ("https://elsewhere.example/out.png", False),
+        ("https://api.replicate.com:8443/v1/files/abc", False),
+    ],
+)
+def test_the_token_is_meant_only_for_replicate_hosts(url: str, sent: bool) -> None:
+    provider = ReplicateProvider(
+        api_token=FAKE_REPLICATE_TOKEN, base_url="https://api.replicate.com/v1"
+    )
+    assert ("Authorization" in provider._download_headers(url)) is sent
 
 
 @pytest.mark.parametrize("data_uri", [False, True])
@@ -349,7 +396,7 @@ async def test_a_failed_download_says_whether_to_retry(
 async def test_a_download_stalling_midway_is_retryable(
     server: FakeReplicateServer, make_provider: Callable[..., ReplicateProvider]
 ) -> None:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.3)) as client:
+    async with HttpClient(timeout=0.3) as client:
         provider = make_provider(client=client)
         prediction_id = await provider.render(REQUEST)
         server.succeed(prediction_id)
@@ -579,7 +626,7 @@ async def test_the_fake_validates_like_replicate(
 async def test_a_slow_answer_is_retryable(
     server: FakeReplicateServer, make_provider: Callable[..., ReplicateProvider], route: str
 ) -> None:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.3)) as client:
+    async with HttpClient(timeout=0.3) as client:
         provider = make_provider(client=client)
         server.script(route, "slow")
         started = time.monotonic()
@@ -749,7 +796,7 @@ async def test_close_closes_only_a_client_it_created(server: FakeReplicateServer
     assert client is not None
     assert client.is_closed
 
-    async with httpx.AsyncClient() as given:
+    async with HttpClient() as given:
         lent = ReplicateProvider(
             api_token=FAKE_REPLICATE_TOKEN, base_url=server.base_url, client=given
         )

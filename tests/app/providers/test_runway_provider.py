@@ -10,9 +10,10 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
 
-import httpx
 import pytest
 
+from app.adapters.providers import runway_provider
+from app.adapters.providers.http_client import HttpClient
 from app.adapters.providers.runway_provider import API_VERSION, RunwayProvider
 from app.domain import CreativeKind
 from app.domain.errors import ConfigurationError, ProviderError, WebhookRejected
@@ -608,14 +609,14 @@ async def test_open_output_reads_data_uris(make_provider: Callable[..., RunwayPr
 async def test_close_closes_only_a_client_it_created(
     server: FakeRunwayServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    created: list[httpx.AsyncClient] = []
+    created: list[HttpClient] = []
 
-    class RecordingClient(httpx.AsyncClient):
+    class RecordingClient(HttpClient):
         def __init__(self, **options: Any) -> None:
             super().__init__(**options)
             created.append(self)
 
-    monkeypatch.setattr(httpx, "AsyncClient", RecordingClient)
+    monkeypatch.setattr(runway_provider, "HttpClient", RecordingClient)
     own = RunwayProvider(api_key=FAKE_RUNWAY_API_KEY, base_url=server.base_url)
     await own.render(VIDEO)
     await own.render(VIDEO)

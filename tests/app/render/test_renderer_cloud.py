@@ -27,6 +27,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from app.adapters.providers.http_client import HttpClient
 from app.adapters.providers.replicate_provider import ReplicateProvider
 from app.bootstrap import Core, open_core
 from app.config import AppSettings
@@ -452,7 +453,7 @@ async def test_replicate_timeouts_on_create_poll_and_download_are_retried(
     """No setting bounds the providers' HTTP calls (30 s reads), so the core's Replicate
     provider is swapped for one on a client with 0.5 s timeouts, before any job is queued."""
     core = await open_cores(replicate=replicate)
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.5)) as client:
+    async with HttpClient(timeout=0.5) as client:
         core.providers["replicate"] = ReplicateProvider(
             api_token=FAKE_REPLICATE_TOKEN,
             base_url=replicate.base_url,

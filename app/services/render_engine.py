@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from app.domain import (
     Actor,
@@ -24,6 +25,7 @@ from app.domain import (
     RenderJob,
     RenderStatus,
     Role,
+    Strategy,
 )
 from app.domain.errors import AppError, ProviderError
 from app.domain.render_jobs import RenderProgress
@@ -41,7 +43,10 @@ from app.services.storage_service import StorageService
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 MAX_SEEN_DELIVERIES = 50
+MAX_ENDED_REMEMBERED = 10_000
 _EXTENSIONS = {"image": ".png", "video": ".mp4"}
 
 
@@ -79,24 +84,34 @@ class RenderEngine:
         self._output_max_bytes = output_max_bytes
         self._retry_base = retry_base_seconds
         self._publishing: dict[str, asyncio.Lock] = {}
+        self._ended: dict[str, None] = {}  # insertion-ordered: the oldest is dropped first
 
-    async def update(self, job: RenderJob, *, fresh: bool = False, **changes: object) -> RenderJob:
+    async def update(
+        self, job: RenderJob, *, fresh: bool = False, seen: str | None = None, **changes: object
+    ) -> RenderJob:
         """Apply ``changes`` to the stored job unless it has been finished meanwhile; an event
         is published only when this call really changed it. ``fresh``: ``job`` was just read
-        (or written) by the caller, so the write can be tried without reading it again."""
+        (or written) by the caller, so the write can be tried without reading it again.
+        ``seen``: the webhook delivery that brought the news, remembered in the same write
+        (added to the stored list, so deliveries applied together are all kept)."""
 
         def change(current: RenderJob) -> RenderJob:
-            return self._changed(current, changes)
+            return self._changed(current, changes, seen)
 
         return await self._write(job, change, fresh=fresh)
 
-    def _changed(self, current: RenderJob, changes: Mapping[str, object]) -> RenderJob:
+    def _changed(
+        self, current: RenderJob, changes: Mapping[str, object], seen: str | None = None
+    ) -> RenderJob:
         if current.status.terminal:
             return current
         status = changes.get("status")
         if isinstance(status, RenderStatus) and status is not current.status:
             check_transition(current.status, status)
-        return current.model_copy(update={**changes, "updated_at": self._clock.now()})
+        update = {**changes, "updated_at": self._clock.now()}
+        if seen is not None and seen not in current.seen_deliveries:
+            update["seen_deliveries"] = (*current.seen_deliveries, seen)[-MAX_SEEN_DELIVERIES:]
+        return current.model_copy(update=update)
 
     async def _write(
         self, job: RenderJob, change: Callable[[RenderJob], RenderJob], *, fresh: bool = False
@@ -117,50 +132,51 @@ class RenderEngine:
         return updated
 
     async def apply(
-        self, job: RenderJob, status: ProviderStatus, *, delivery_id: str | None = None
+        self,
+        job: RenderJob,
+        status: ProviderStatus,
+        *,
+        delivery_id: str | None = None,
+        fresh: bool = False,
     ) -> Outcome:
-        """Bring ``job`` up to date with ``status`` from a poll or a verified webhook."""
+        """Bring ``job`` up to date with ``status`` from a poll or a verified webhook.
+
+        ``delivery_id``: the webhook delivery, remembered in the write the news causes (news
+        that changes nothing needs no remembering: applying it again changes nothing either).
+        ``fresh``: ``job`` was read just now, so publishing need not read it again.
+        """
         if job.status.terminal:
             return Outcome(job, True)
-        if delivery_id is not None:
-            job = await self._remember(job, delivery_id)
         if status.state is ProviderState.SUCCEEDED:
             # A webhook and a poll may both report success: in this process, one publishes
             # and the other then finds the job finished (across processes, the conditional
             # write of the published state decides, and the same bytes make one asset).
             lock = self._publishing.setdefault(job.id, asyncio.Lock())
+            waited = lock.locked()
             async with lock:
-                current = await self._jobs.get(job.tenant_id, job.id)
+                current = job
+                if waited or not fresh or job.id in self._ended:
+                    current = await self._jobs.get(job.tenant_id, job.id)
                 if current.status.terminal:
                     return Outcome(current, True)
                 try:
-                    return await self._publish(current, status)
+                    return await self._publish(current, status, seen=delivery_id)
                 finally:
                     self._publishing.pop(job.id, None)
         if status.state is ProviderState.FAILED:
             error = status.error or "the provider reported a failure"
             failure = ProviderError(error, retryable=not status.permanent)
-            return Outcome(await self.fail_or_retry(job, failure), True)
+            return Outcome(await self.fail_or_retry(job, failure, seen=delivery_id), True)
         if status.state is ProviderState.CANCELLED:
-            return Outcome(
-                await self.finish(job, RenderStatus.CANCELLED, error="cancelled at the provider"),
-                True,
+            cancelled = await self.finish(
+                job, RenderStatus.CANCELLED, error="cancelled at the provider", seen=delivery_id
             )
-        return Outcome(await self._progress(job, status), False)
+            return Outcome(cancelled, True)
+        return Outcome(await self._progress(job, status, seen=delivery_id), False)
 
-    async def _remember(self, job: RenderJob, delivery_id: str) -> RenderJob:
-        """Add the delivery to the job's seen ones, reading them fresh inside the write so that
-        deliveries arriving together are all kept."""
-
-        def change(current: RenderJob) -> RenderJob:
-            if delivery_id in current.seen_deliveries:
-                return current
-            seen = (*current.seen_deliveries, delivery_id)[-MAX_SEEN_DELIVERIES:]
-            return self._changed(current, {"seen_deliveries": seen})
-
-        return await self._write(job, change)
-
-    async def _progress(self, job: RenderJob, status: ProviderStatus) -> RenderJob:
+    async def _progress(
+        self, job: RenderJob, status: ProviderStatus, *, seen: str | None
+    ) -> RenderJob:
         fraction = status.progress if status.progress is not None else job.progress.fraction
         fraction = max(job.progress.fraction, min(1.0, fraction))
         progress = RenderProgress(
@@ -170,7 +186,7 @@ class RenderEngine:
         if progress == job.progress and logs == job.logs:
             return job
         return await self.update(
-            job, progress=progress, logs=logs, eta_seconds=self._eta(job, fraction)
+            job, seen=seen, progress=progress, logs=logs, eta_seconds=self._eta(job, fraction)
         )
 
     def _eta(self, job: RenderJob, fraction: float) -> float | None:
@@ -180,9 +196,11 @@ class RenderEngine:
         elapsed = (self._clock.now() - job.submitted_at).total_seconds()
         return round(max(0.0, elapsed * (1 - fraction) / fraction), 1)
 
-    async def fail_or_retry(self, job: RenderJob, error: ProviderError) -> RenderJob:
+    async def fail_or_retry(
+        self, job: RenderJob, error: ProviderError, *, seen: str | None = None
+    ) -> RenderJob:
         """Queue the job again after a backoff, or fail it for good (permanent error, or
-        retries exhausted); the error is recorded either way."""
+        retries exhausted); the error is recorded either way (``seen`` as in :meth:`update`)."""
         line = f"{'retryable' if error.retryable else 'permanent'} error: {error.message}"
         if not error.retryable or job.retries >= job.max_retries:
             reason = (
@@ -190,12 +208,15 @@ class RenderEngine:
                 if not error.retryable
                 else (f"{error.message} (gave up after {job.retries} retries)")
             )
-            return await self.finish(job, RenderStatus.FAILED, error=reason, log_line=line)
+            return await self.finish(
+                job, RenderStatus.FAILED, error=reason, log_line=line, seen=seen
+            )
         retry = job.retries + 1
         wait = backoff_seconds(retry, retry_after=error.retry_after, base=self._retry_base)
         await self._release(job)  # the next attempt is a new provider job
         return await self.update(
             job,
+            seen=seen,
             status=RenderStatus.QUEUED,
             retries=retry,
             error=error.message,
@@ -219,15 +240,18 @@ class RenderEngine:
         error: str | None = None,
         log_line: str | None = None,
         fresh: bool = False,
+        seen: str | None = None,
         **changes: object,
     ) -> RenderJob:
-        """End the job in ``status`` (once: a finished job stays as it is)."""
+        """End the job in ``status`` (once: a finished job stays as it is); ``fresh`` and
+        ``seen`` as in :meth:`update`."""
         logs: tuple[str, ...] = changes.pop("logs", job.logs)  # type: ignore[assignment]
         if log_line:
             logs = append_logs(logs, log_line)
         finished = await self.update(
             job,
             fresh=fresh,
+            seen=seen,
             status=status,
             error=error,
             logs=logs,
@@ -237,15 +261,26 @@ class RenderEngine:
             **changes,
         )
         if finished.status.terminal:
+            self._remember_ended(finished.id)
             await self._release(finished)
         return finished
 
-    async def _publish(self, job: RenderJob, status: ProviderStatus) -> Outcome:
+    def _remember_ended(self, job_id: str) -> None:
+        """Jobs ended in this process lately: news about them needs a fresh read."""
+        self._ended[job_id] = None
+        while len(self._ended) > MAX_ENDED_REMEMBERED:
+            self._ended.pop(next(iter(self._ended)))
+
+    async def _publish(
+        self, job: RenderJob, status: ProviderStatus, *, seen: str | None
+    ) -> Outcome:
         if not status.outputs:
             failure = ProviderError("the provider finished without an output", retryable=True)
-            return Outcome(await self.fail_or_retry(job, failure), True)
+            return Outcome(await self.fail_or_retry(job, failure, seen=seen), True)
         provider = self.providers[job.provider]
         owner = Actor(tenant_id=job.tenant_id, user_id=job.created_by, roles={Role.EDITOR})
+        # Looked up while the output downloads: the creative's freshness depends on it.
+        active = _started(self._strategies.find_active(job.tenant_id, job.campaign_id))
         try:
             asset = await self._storage.ingest(
                 owner,
@@ -257,18 +292,16 @@ class RenderEngine:
         except ProviderError as exc:
             # The download failed: the job stays unpublished. The render itself is done (and
             # paid for), so the next poll downloads again, within the same retry budget.
-            return await self._retry_download(job, exc)
+            return await self._retry_download(job, exc, seen=seen)
         except AppError as exc:
-            return Outcome(
-                await self.finish(
-                    job, RenderStatus.FAILED, error=f"the output could not be stored: {exc}"
-                ),
-                True,
+            failed = await self.finish(
+                job, RenderStatus.FAILED, error=f"the output could not be stored: {exc}", seen=seen
             )
-        url = await self._storage.blob_url(asset)
+            return Outcome(failed, True)
+        url = _started(self._storage.blob_url(asset))
         # The creative first: whoever sees the job published finds its creative updated; the
         # provider's copy is no longer needed once the asset is stored.
-        await self._attach(job, asset)
+        await self._attach(job, asset, await active)
         await self._release(job)
         total = status.total_steps or job.progress.total_steps
         logs = append_logs(job.logs, *_new_lines(job.logs, status.logs))
@@ -276,30 +309,32 @@ class RenderEngine:
             job,
             RenderStatus.PUBLISHED,
             fresh=True,  # read under the publishing lock; the creative write does not touch it
+            seen=seen,
             asset_id=asset.id,
-            result_url=url,
+            result_url=await url,
             progress=RenderProgress(fraction=1.0, step=status.step or total, total_steps=total),
             eta_seconds=0.0,
             logs=append_logs(logs, f"published as asset {asset.id}"),
         )
         return Outcome(published, True)
 
-    async def _retry_download(self, job: RenderJob, error: ProviderError) -> Outcome:
+    async def _retry_download(
+        self, job: RenderJob, error: ProviderError, *, seen: str | None
+    ) -> Outcome:
         if not error.retryable or job.retries >= job.max_retries:
-            return Outcome(await self.fail_or_retry(job, error), True)
+            return Outcome(await self.fail_or_retry(job, error, seen=seen), True)
         retry = job.retries + 1
         line = f"download failed ({error.message}); retry {retry} of {job.max_retries}"
         return Outcome(
             await self.update(
-                job, retries=retry, error=error.message, logs=append_logs(job.logs, line)
+                job, seen=seen, retries=retry, error=error.message, logs=append_logs(job.logs, line)
             ),
             False,
         )
 
-    async def _attach(self, job: RenderJob, asset: Asset) -> None:
+    async def _attach(self, job: RenderJob, asset: Asset, active: Strategy | None) -> None:
         """The creative gets the new output (earlier outputs stay in its history); it is
-        fresh again if the output was made for the active strategy version."""
-        active = await self._strategies.find_active(job.tenant_id, job.campaign_id)
+        fresh again if the output was made for the ``active`` strategy version."""
 
         def change(creative: Creative) -> Creative:
             if any(output.render_job_id == job.id for output in creative.outputs):
@@ -328,6 +363,13 @@ class RenderEngine:
             )
 
         await mutate(self._creatives, job.tenant_id, job.creative_id, change)
+
+
+def _started(work: Awaitable[T]) -> asyncio.Future[T]:
+    """``work`` running on its own; its error, if nobody awaits it, is not reported as lost."""
+    future = asyncio.ensure_future(work)
+    future.add_done_callback(lambda done: done.cancelled() or done.exception())
+    return future
 
 
 def _new_lines(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:

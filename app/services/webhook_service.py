@@ -48,7 +48,9 @@ class WebhookService:
         if delivery.delivery_id in job.seen_deliveries:
             return 200
         try:
-            await self._engine.apply(job, delivery.status, delivery_id=delivery.delivery_id)
+            await self._engine.apply(
+                job, delivery.status, delivery_id=delivery.delivery_id, fresh=True
+            )
         except AppError as exc:
             log.error("could not apply a %s webhook to job %s: %s", route, job.id, exc)
             return 500  # the provider retries; the poll loop is the safety net

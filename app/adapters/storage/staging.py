@@ -53,30 +53,31 @@ class Staging:
             InvalidInput: The stream is empty or grows beyond ``max_bytes``.
             StorageError: Writing failed.
         """
-        handle, path = await asyncio.to_thread(self._open_temp)
-        writer = _Writer(handle)
+        writer: _Writer | None = None
         batch: list[bytes] = []
         batched = 0
         try:
             async for chunk in chunks:
                 if not chunk:
                     continue
-                if writer.size + batched + len(chunk) > max_bytes:
+                written = writer.size if writer else 0
+                if written + batched + len(chunk) > max_bytes:
                     raise InvalidInput(f"the download is larger than the {_mb(max_bytes)} limit")
                 batch.append(bytes(chunk))
                 batched += len(chunk)
                 if batched >= CHUNK_SIZE:
-                    await asyncio.to_thread(writer.write_all, batch)
+                    writer = await asyncio.to_thread(self._write, writer, batch, last=False)
                     batch, batched = [], 0
-            await asyncio.to_thread(writer.write_all, batch)
-            if writer.size == 0:
+            if writer is None and not batch:
                 raise InvalidInput("the download is empty")
-            await asyncio.to_thread(writer.finish)
+            # A small file is opened, written, synced and closed in this one thread hop.
+            writer = await asyncio.to_thread(self._write, writer, batch, last=True)
         except BaseException:
-            await _remove_on_error(handle, path)
+            if writer is not None:
+                await _remove_on_error(writer.handle, writer.path)
             await _close_iterator(chunks)
             raise
-        return writer.staged(path)
+        return writer.staged()
 
     async def discard(self, staged: StagedBlob) -> None:
         """Remove a staging file; nothing happens if it is already gone.
@@ -109,10 +110,24 @@ class Staging:
             raise StorageError(f"cannot create a staging file in {self.folder}: {exc}") from exc
         return os.fdopen(fd, "wb"), Path(name)
 
+    def _write(self, writer: _Writer | None, batch: list[bytes], *, last: bool) -> _Writer:
+        """Write ``batch`` to the staging file (opened first if ``writer`` is ``None``); the
+        ``last`` batch also syncs and closes it. On error the file is removed."""
+        if writer is None:
+            writer = _Writer(*self._open_temp())
+        try:
+            writer.write_all(batch)
+            if last:
+                writer.finish()
+        except BaseException:
+            _close_and_remove(writer.handle, writer.path)
+            raise
+        return writer
+
     def _stage_file(self, source: Path, max_bytes: int) -> StagedBlob:
         _check_source(source, max_bytes)
         handle, path = self._open_temp()
-        writer = _Writer(handle)
+        writer = _Writer(handle, path)
         try:
             with source.open("rb") as reader:
                 while chunk := reader.read(CHUNK_SIZE):
@@ -129,14 +144,15 @@ class Staging:
             if isinstance(exc, OSError):
                 raise StorageError(f"cannot copy {source} into staging: {exc}") from exc
             raise
-        return writer.staged(path)
+        return writer.staged()
 
 
 class _Writer:
     """Hashes, counts and writes chunks; only one thread uses it at a time."""
 
-    def __init__(self, handle: BinaryIO) -> None:
+    def __init__(self, handle: BinaryIO, path: Path) -> None:
         self.handle = handle
+        self.path = path
         self.digest = hashlib.sha256()
         self.size = 0
         self.head = b""
@@ -160,8 +176,10 @@ class _Writer:
         except OSError as exc:
             raise StorageError(f"cannot write the staging file: {exc}") from exc
 
-    def staged(self, path: Path) -> StagedBlob:
-        return StagedBlob(sha256=self.digest.hexdigest(), size=self.size, head=self.head, path=path)
+    def staged(self) -> StagedBlob:
+        return StagedBlob(
+            sha256=self.digest.hexdigest(), size=self.size, head=self.head, path=self.path
+        )
 
 
 def _check_source(source: Path, max_bytes: int) -> None:

@@ -1,14 +1,23 @@
-"""The core's event stream: what changed, for the UI, notifications and waiting callers."""
+"""The core's event stream: what changed, for the UI, notifications and waiting callers.
+
+Two ways to follow it: :meth:`EventBus.subscribe` gives a queue to read at one's own pace (the
+UI, notifications); :meth:`EventBus.listen` calls a function at once, in the publisher's turn,
+for the core's own bookkeeping (a waiting call, the worker's slots), which then costs no task
+wake-up per event.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
 from app.domain import RenderJob
+
+log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 1000
 
@@ -35,12 +44,31 @@ class EventBus:
 
     def __init__(self) -> None:
         self._queues: set[asyncio.Queue[JobEvent]] = set()
+        self._listeners: dict[int, Callable[[JobEvent], None]] = {}
+        self._next_listener = 0
 
     def publish(self, event: JobEvent) -> None:
         for queue in self._queues:
             if queue.full():
                 queue.get_nowait()
             queue.put_nowait(event)
+        for listener in list(self._listeners.values()):
+            try:
+                listener(event)
+            except Exception:  # one broken listener must not stop the others or the writer
+                log.exception("an event listener failed on %s", event.kind)
+
+    @contextmanager
+    def listen(self, listener: Callable[[JobEvent], None]) -> Iterator[None]:
+        """``with bus.listen(fn): ...`` calls ``fn(event)`` for every event published meanwhile,
+        at once and in order; ``fn`` must be quick and must not wait."""
+        key = self._next_listener
+        self._next_listener += 1
+        self._listeners[key] = listener
+        try:
+            yield
+        finally:
+            self._listeners.pop(key, None)
 
     @asynccontextmanager
     async def subscribe(self) -> AsyncIterator[asyncio.Queue[JobEvent]]:

@@ -15,7 +15,7 @@ from app.ports.repositories import CreativeRepository, RenderJobRepository, Stra
 from app.services.campaign_state import parse_enum
 from app.services.concurrency import mutate
 from app.services.context import ServiceContext
-from app.services.events import EventBus
+from app.services.events import EventBus, JobEvent
 from app.services.render_engine import RenderEngine
 from app.services.render_worker import RenderWorker
 
@@ -251,18 +251,24 @@ class MediaRendererService:
             WaitTimeout: it did not finish within ``timeout`` seconds.
         """
         await self._access.require(actor, Role.VIEWER, "see render jobs")
+        ended = asyncio.Event()
+
+        def watch(event: JobEvent) -> None:
+            if event.job.id == job_id and event.job.status.terminal:
+                ended.set()
+
         try:
-            async with asyncio.timeout(timeout), self._events.subscribe() as events:
-                while True:
-                    job = await self._jobs.get(actor.tenant_id, job_id)
-                    if job.status.terminal:
-                        return job
-                    # Events from this process wake us at once; a job finished elsewhere is
-                    # seen by the next read.
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(1.0):
-                            while (await events.get()).job.id != job_id:
-                                pass
+            with self._events.listen(watch):
+                async with asyncio.timeout(timeout):
+                    while True:
+                        job = await self._jobs.get(actor.tenant_id, job_id)
+                        if job.status.terminal:
+                            return job
+                        # An end in this process wakes us at once; one in another process is
+                        # seen by the next read.
+                        with contextlib.suppress(TimeoutError):
+                            async with asyncio.timeout(1.0):
+                                await ended.wait()
         except TimeoutError:
             raise WaitTimeout(
                 f"render job {job_id[:8]}… is still "

@@ -12,10 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
 
 from app.domain import (
     Actor,
@@ -39,11 +38,10 @@ from app.ports.repositories import (
 )
 from app.services.concurrency import mutate
 from app.services.events import EventBus
+from app.services.parallel import started
 from app.services.storage_service import StorageService
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 MAX_SEEN_DELIVERIES = 50
 MAX_ENDED_REMEMBERED = 10_000
@@ -84,7 +82,13 @@ class RenderEngine:
         self._output_max_bytes = output_max_bytes
         self._retry_base = retry_base_seconds
         self._publishing: dict[str, asyncio.Lock] = {}
+        self._rendered: list[Callable[[RenderJob], None]] = []
         self._ended: dict[str, None] = {}  # insertion-ordered: the oldest is dropped first
+
+    def on_rendered(self, callback: Callable[[RenderJob], None]) -> None:
+        """Call ``callback`` with a job when its provider has finished rendering it, as its
+        output starts to be stored (the render worker frees the provider's slot then)."""
+        self._rendered.append(callback)
 
     async def update(
         self, job: RenderJob, *, fresh: bool = False, seen: str | None = None, **changes: object
@@ -159,6 +163,8 @@ class RenderEngine:
                     current = await self._jobs.get(job.tenant_id, job.id)
                 if current.status.terminal:
                     return Outcome(current, True)
+                for callback in self._rendered:
+                    callback(current)
                 try:
                     return await self._publish(current, status, seen=delivery_id)
                 finally:
@@ -279,8 +285,10 @@ class RenderEngine:
             return Outcome(await self.fail_or_retry(job, failure, seen=seen), True)
         provider = self.providers[job.provider]
         owner = Actor(tenant_id=job.tenant_id, user_id=job.created_by, roles={Role.EDITOR})
-        # Looked up while the output downloads: the creative's freshness depends on it.
-        active = _started(self._strategies.find_active(job.tenant_id, job.campaign_id))
+        # Read while the output downloads: the creative (a stale copy only costs a re-read)
+        # and the active strategy, on which the creative's freshness depends.
+        creative = started(self._creatives.get(job.tenant_id, job.creative_id))
+        active = started(self._strategies.find_active(job.tenant_id, job.campaign_id))
         try:
             asset = await self._storage.ingest(
                 owner,
@@ -298,10 +306,10 @@ class RenderEngine:
                 job, RenderStatus.FAILED, error=f"the output could not be stored: {exc}", seen=seen
             )
             return Outcome(failed, True)
-        url = _started(self._storage.blob_url(asset))
+        url = started(self._storage.blob_url(asset))
         # The creative first: whoever sees the job published finds its creative updated; the
         # provider's copy is no longer needed once the asset is stored.
-        await self._attach(job, asset, await active)
+        await self._attach(job, asset, await active, known=await creative)
         await self._release(job)
         total = status.total_steps or job.progress.total_steps
         logs = append_logs(job.logs, *_new_lines(job.logs, status.logs))
@@ -332,9 +340,12 @@ class RenderEngine:
             False,
         )
 
-    async def _attach(self, job: RenderJob, asset: Asset, active: Strategy | None) -> None:
+    async def _attach(
+        self, job: RenderJob, asset: Asset, active: Strategy | None, *, known: Creative
+    ) -> None:
         """The creative gets the new output (earlier outputs stay in its history); it is
-        fresh again if the output was made for the ``active`` strategy version."""
+        fresh again if the output was made for the ``active`` strategy version. ``known``: a
+        recent copy of the creative (if it is stale, the write is retried on a fresh one)."""
 
         def change(creative: Creative) -> Creative:
             if any(output.render_job_id == job.id for output in creative.outputs):
@@ -362,14 +373,7 @@ class RenderEngine:
                 }
             )
 
-        await mutate(self._creatives, job.tenant_id, job.creative_id, change)
-
-
-def _started(work: Awaitable[T]) -> asyncio.Future[T]:
-    """``work`` running on its own; its error, if nobody awaits it, is not reported as lost."""
-    future = asyncio.ensure_future(work)
-    future.add_done_callback(lambda done: done.cancelled() or done.exception())
-    return future
+        await mutate(self._creatives, job.tenant_id, job.creative_id, change, known=known)
 
 
 def _new_lines(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:

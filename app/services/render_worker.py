@@ -23,7 +23,7 @@ from app.ports.clock import Clock
 from app.ports.render_provider import RenderProvider, RenderRequest
 from app.ports.repositories import RenderJobRepository
 from app.services.concurrency import mutate
-from app.services.events import EventBus
+from app.services.events import EventBus, JobEvent
 from app.services.render_engine import RenderEngine
 from app.services.task_runner import TaskRunner
 
@@ -41,7 +41,10 @@ class RenderWorker:
         jobs: the shared queue.
         tasks: owns the worker's tasks.
         worker_id: unique per process (leases name it).
-        concurrency: jobs in flight at once (each provider's own limit applies too).
+        concurrency: renders in flight at once (each provider's own limit applies too). A job
+            whose provider has finished stops counting while its output is stored, so the
+            next job is submitted at once; at most ``concurrency`` jobs are stored at a time
+            that way (beyond that, storing counts again).
         lease_seconds: how long a claim lasts without a heartbeat.
         webhook_url: the public URL a provider should call for a job, or None (polling only).
         idle_poll: how often an idle worker looks for jobs queued by other processes.
@@ -72,24 +75,27 @@ class RenderWorker:
         self._idle_poll = idle_poll
         self._wake = asyncio.Event()
         self._in_flight: Counter[str] = Counter()
+        self._storing: set[str] = set()  # jobs whose render is done and no longer counted
+        self._handled: dict[str, str] = {}  # job id -> provider, for the jobs handled here
         self._events = events
         self._finished: dict[str, asyncio.Event] = {}
 
     def start(self) -> None:
+        self._engine.on_rendered(self._rendered)
         self._tasks.start("render-worker", self._run)
-        if self._events is not None:
-            self._tasks.start("render-worker-events", self._listen)
 
-    async def _listen(self) -> None:
+    async def _run(self) -> None:
+        events = self._events.listen(self._on_event) if self._events else contextlib.nullcontext()
+        with events:
+            await self._claim_loop()
+
+    def _on_event(self, event: JobEvent) -> None:
         """A job finished in this process by a webhook or a cancel frees its slot at once
         (instead of at the next safety-net poll)."""
-        assert self._events is not None
-        async with self._events.subscribe() as events:
-            while True:
-                job = (await events.get()).job
-                finished = self._finished.get(job.id)
-                if finished is not None and (job.status.terminal or job.lease_owner is None):
-                    finished.set()
+        job = event.job
+        finished = self._finished.get(job.id)
+        if finished is not None and (job.status.terminal or job.lease_owner is None):
+            finished.set()
 
     def wake(self) -> None:
         """Look for work now (a job was queued in this process)."""
@@ -99,7 +105,7 @@ class RenderWorker:
     def in_flight(self) -> int:
         return sum(self._in_flight.values())
 
-    async def _run(self) -> None:
+    async def _claim_loop(self) -> None:
         while True:
             self._wake.clear()
             try:
@@ -130,11 +136,28 @@ class RenderWorker:
             if job is None:
                 return
             self._in_flight[job.provider] += 1
+            self._handled[job.id] = job.provider
             task = self._tasks.start(f"render:{job.id}", functools.partial(self._handle, job))
-            task.add_done_callback(functools.partial(self._done, job.provider))
+            task.add_done_callback(functools.partial(self._done, job.id))
 
-    def _done(self, provider: str, _task: object) -> None:
+    def _rendered(self, job: RenderJob) -> None:
+        """The provider has finished ``job`` (handled here): its slot goes to the next job
+        while the output is stored, unless as many outputs are being stored already."""
+        provider = self._handled.get(job.id)
+        if provider is None or job.id in self._storing:
+            return
+        if len(self._storing) >= self._concurrency:
+            return
+        self._storing.add(job.id)
         self._in_flight[provider] -= 1
+        self._wake.set()
+
+    def _done(self, job_id: str, _task: object) -> None:
+        provider = self._handled.pop(job_id)
+        if job_id in self._storing:
+            self._storing.discard(job_id)
+        else:
+            self._in_flight[provider] -= 1
         self._wake.set()
 
     async def _handle(self, job: RenderJob) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import mimetypes
 import re
@@ -20,8 +21,11 @@ from app.ports.media import MediaInfo, MediaInspector
 from app.ports.repositories import AssetRepository, CreativeRepository
 from app.services.concurrency import mutate
 from app.services.context import ServiceContext
+from app.services.parallel import both
 
 _SAFE_FOLDER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Files up to this size are inspected while the library is searched for the same bytes.
+INSPECT_ALONGSIDE_MAX_BYTES = 8 * 1024 * 1024
 
 
 class StorageService:
@@ -129,16 +133,17 @@ class StorageService:
     ) -> Asset:
         asset: Asset | None = None
         try:
-            existing = await self._assets.find_by_sha256(actor.tenant_id, staged.sha256)
-            if existing is not None:
+            info = await self._lookup_and_inspect(actor, staged, filename)
+            if isinstance(info, Asset):  # the same bytes are in the library already
                 await self._blobs.discard(staged)
-                return await self._reuse(actor, existing, tags, category)
-            info = await self._media.inspect(staged.path, head=staged.head, filename=filename)
+                return await self._reuse(actor, info, tags, category)
             asset = self._new_asset(
                 actor, staged, filename, info, tags, category, source, render_job_id
             )
-            await self._put_pictures(asset, info)
-            await self._blobs.commit(staged, asset.storage_key, content_type=info.content_type)
+            await both(
+                self._put_pictures(asset, info),
+                self._blobs.commit(staged, asset.storage_key, content_type=info.content_type),
+            )
             stored = await self._assets.add(asset)
         except Conflict:
             # Someone stored the same bytes a moment ago; their blobs are ours (same keys).
@@ -161,6 +166,32 @@ class StorageService:
             source=stored.source.value,
         )
         return stored
+
+    async def _lookup_and_inspect(
+        self, actor: Actor, staged: StagedBlob, filename: str
+    ) -> Asset | MediaInfo:
+        """The tenant's asset with the same bytes, or else what the file is.
+
+        A small file is inspected while the library is searched (one wait instead of two;
+        the inspection is wasted, and its error ignored, when the bytes are already there); a
+        large one, whose inspection may run ffmpeg, only once the search has found nothing.
+        """
+        lookup = self._assets.find_by_sha256(actor.tenant_id, staged.sha256)
+        if staged.size > INSPECT_ALONGSIDE_MAX_BYTES:
+            return await lookup or await self._inspect(staged, filename)
+        existing, info = await asyncio.gather(
+            lookup, self._inspect(staged, filename), return_exceptions=True
+        )
+        if isinstance(existing, BaseException):
+            raise existing
+        if existing is not None:
+            return existing
+        if isinstance(info, BaseException):
+            raise info
+        return info
+
+    async def _inspect(self, staged: StagedBlob, filename: str) -> MediaInfo:
+        return await self._media.inspect(staged.path, head=staged.head, filename=filename)
 
     def _new_asset(
         self,

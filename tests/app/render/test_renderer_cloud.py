@@ -858,6 +858,48 @@ async def test_two_cores_on_one_database_submit_each_job_exactly_once(
     assert len(await generated_assets(first)) == 10
 
 
+async def test_the_next_job_is_submitted_while_an_output_is_stored(
+    open_cores: Callable[..., Awaitable[Core]], replicate: FakeReplicateServer
+) -> None:
+    """The concurrency limit counts renders at the provider: once the provider is done, the
+    slot goes to the next job while the output downloads."""
+    core = await open_cores(replicate=replicate, render_concurrency=1)
+    campaign = await campaign_with_strategy(core)
+    replicate.script("file", Behaviour(stall=1.0))  # the first output takes a second
+    async with succeeding(replicate):
+        first = await media_job(core, campaign, "replicate")
+        second = await media_job(core, campaign, "replicate")
+        done = [await finished(core, job.id) for job in (first, second)]
+
+    assert [job.status for job in done] == [PUBLISHED, PUBLISHED], [j.error for j in done]
+    assert done[1].submitted_at is not None
+    assert done[0].finished_at is not None
+    assert done[1].submitted_at < done[0].finished_at
+
+
+async def test_no_more_outputs_are_stored_at_once_than_renders_run(
+    open_cores: Callable[..., Awaitable[Core]], replicate: FakeReplicateServer
+) -> None:
+    """With one output already being stored, a second finished render keeps its slot until it
+    is stored too: the third job waits (storing is bounded like rendering)."""
+    core = await open_cores(replicate=replicate, render_concurrency=1)
+    campaign = await campaign_with_strategy(core)
+    replicate.script("file", Behaviour(stall=1.5), Behaviour(stall=1.5))
+    async with succeeding(replicate):
+        jobs = [await media_job(core, campaign, "replicate") for _ in range(3)]
+        done = [await finished(core, job.id) for job in jobs]
+
+    assert [job.status for job in done] == [PUBLISHED] * 3, [j.error for j in done]
+    first, second, third = done
+    assert second.submitted_at is not None
+    assert first.finished_at is not None
+    assert second.submitted_at < first.finished_at  # the first one's slot was handed on
+    assert third.submitted_at is not None
+    assert second.finished_at is not None
+    # The second one's slot was not: the third waited for one of the two stores to end.
+    assert third.submitted_at >= min(first.finished_at, second.finished_at)
+
+
 # ------------------------------------------------------------------ 10. webhooks (relay)
 
 

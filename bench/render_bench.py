@@ -27,7 +27,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession, TCPConnector, web
 from PIL import Image
 from standardwebhooks.webhooks import Webhook
 
@@ -49,11 +49,13 @@ SECRET = "whsec_" + base64.b64encode(b"render-bench-signing-key-32bytes").decode
 
 def serve_fake_provider(port: int, job_seconds: float) -> None:
     """The fake Replicate: runs in its own process until terminated. With a ``webhook`` in the
-    create request it delivers the signed ``completed`` webhook when the job is done."""
+    create request it delivers the signed ``completed`` webhook when the job is done, through
+    one pooled client (keep-alive connections), as webhook senders do."""
     created: dict[str, float] = {}
     counter = iter(range(10**9))
     signer = Webhook(SECRET)
     tasks: set[asyncio.Task[None]] = set()
+    senders: list[ClientSession] = []
 
     async def deliver(pid: str, url: str) -> None:
         await asyncio.sleep(job_seconds)
@@ -65,7 +67,9 @@ def serve_fake_provider(port: int, job_seconds: float) -> None:
             "webhook-signature": signer.sign(f"msg_{pid}", sent_at, body),
             "content-type": "application/json",
         }
-        async with ClientSession() as session, session.post(url, data=body, headers=headers):
+        if not senders:
+            senders.append(ClientSession(connector=TCPConnector(limit=0)))
+        async with senders[0].post(url, data=body, headers=headers):
             pass
 
     def prediction(pid: str) -> dict[str, object]:

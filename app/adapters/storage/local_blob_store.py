@@ -7,7 +7,6 @@ it to lie inside the resolved root, which also refuses symlinks that point out o
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import shutil
@@ -16,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from app.adapters.storage.file_threads import in_file_thread
 from app.adapters.storage.keys import check_key
 from app.adapters.storage.staging import CHUNK_SIZE, Staging
 from app.domain.errors import InvalidInput, NotFound, StorageError
@@ -56,7 +56,7 @@ class LocalBlobStore:
             StorageError: The rename failed.
         """
         source = self._staging.owned_path(staged)
-        await asyncio.to_thread(self._commit, source, key)
+        await in_file_thread(self._commit, source, key)
 
     async def discard(self, staged: StagedBlob) -> None:
         """Remove a staged file that will not be committed."""
@@ -64,7 +64,7 @@ class LocalBlobStore:
 
     async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> None:
         """Write ``data`` to ``key`` atomically (temporary file, fsync, rename)."""
-        await asyncio.to_thread(self._put_bytes, key, data)
+        await in_file_thread(self._put_bytes, key, data)
 
     async def read_bytes(self, key: str) -> bytes:
         """The bytes stored under ``key``.
@@ -72,7 +72,7 @@ class LocalBlobStore:
         Raises:
             NotFound: Nothing is stored under ``key``.
         """
-        return await asyncio.to_thread(self._read_bytes, key)
+        return await in_file_thread(self._read_bytes, key)
 
     async def download(self, key: str, destination: Path) -> None:
         """Copy the object to ``destination`` atomically, 1 MiB at a time.
@@ -80,19 +80,19 @@ class LocalBlobStore:
         Raises:
             NotFound: Nothing is stored under ``key``.
         """
-        await asyncio.to_thread(self._download, key, destination)
+        await in_file_thread(self._download, key, destination)
 
     async def exists(self, key: str) -> bool:
         """Whether a file is stored under ``key``."""
-        return await asyncio.to_thread(lambda: self._target(key).is_file())
+        return await in_file_thread(lambda: self._target(key).is_file())
 
     async def delete(self, key: str) -> None:
         """Remove ``key``; nothing happens if it is absent."""
-        await asyncio.to_thread(self._delete, key)
+        await in_file_thread(self._delete, key)
 
     async def url(self, key: str) -> str:
         """A ``file:`` URL of the object's file."""
-        return await asyncio.to_thread(lambda: self._target(key).as_uri())
+        return await in_file_thread(lambda: self._target(key).as_uri())
 
     async def describe(self) -> dict[str, Any]:
         """Kind, folder and free space, after checking that the folder is writable.
@@ -100,7 +100,7 @@ class LocalBlobStore:
         Raises:
             StorageError: The folder cannot be created or written.
         """
-        return await asyncio.to_thread(self._describe)
+        return await in_file_thread(self._describe)
 
     async def close(self) -> None:
         """Nothing to release: every call opens and closes its own files."""

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import BinaryIO
 
+from app.adapters.storage.file_threads import in_file_thread
 from app.domain.errors import InvalidInput, StorageError
 from app.ports.blob_store import StagedBlob
 
@@ -42,7 +43,7 @@ class Staging:
             InvalidInput: ``source`` is missing, not a file, empty or larger than ``max_bytes``.
             StorageError: Reading or writing failed.
         """
-        return await asyncio.to_thread(self._stage_file, source, max_bytes)
+        return await in_file_thread(self._stage_file, source, max_bytes)
 
     async def stage_stream(self, chunks: AsyncIterator[bytes], *, max_bytes: int) -> StagedBlob:
         """Copy bytes arriving in ``chunks`` into a staging file while hashing them.
@@ -66,12 +67,12 @@ class Staging:
                 batch.append(bytes(chunk))
                 batched += len(chunk)
                 if batched >= CHUNK_SIZE:
-                    writer = await asyncio.to_thread(self._write, writer, batch, last=False)
+                    writer = await in_file_thread(self._write, writer, batch, last=False)
                     batch, batched = [], 0
             if writer is None and not batch:
                 raise InvalidInput("the download is empty")
             # A small file is opened, written, synced and closed in this one thread hop.
-            writer = await asyncio.to_thread(self._write, writer, batch, last=True)
+            writer = await in_file_thread(self._write, writer, batch, last=True)
         except BaseException:
             if writer is not None:
                 await _remove_on_error(writer.handle, writer.path)
@@ -86,7 +87,7 @@ class Staging:
             InvalidInput: ``staged`` does not live in this staging folder.
         """
         path = self.owned_path(staged)
-        await asyncio.to_thread(path.unlink, missing_ok=True)
+        await in_file_thread(path.unlink, missing_ok=True)
 
     def owned_path(self, staged: StagedBlob) -> Path:
         """The staging file of ``staged``, refusing a path outside this folder.
@@ -207,7 +208,7 @@ def _close_and_remove(handle: BinaryIO, path: Path) -> None:
 
 async def _remove_on_error(handle: BinaryIO, path: Path) -> None:
     try:
-        await asyncio.to_thread(_close_and_remove, handle, path)
+        await in_file_thread(_close_and_remove, handle, path)
     except asyncio.CancelledError:
         # Cancelled again while cleaning up: finish here (one close and one unlink) so that no
         # staging file outlives the error.

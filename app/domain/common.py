@@ -42,6 +42,8 @@ def new_id() -> str:
 
 def to_timestamp(value: datetime) -> datetime:
     """UTC, truncated to the millisecond: what both databases store exactly."""
+    if value.tzinfo is UTC and not value.microsecond % 1000:
+        return value  # already one (every stored time read back): validated on each read
     utc = value.astimezone(UTC)
     return utc.replace(microsecond=utc.microsecond - utc.microsecond % 1000)
 

@@ -130,3 +130,26 @@ async def test_reads_alone_do_not_take_the_write_lock(db: SqliteDatabase, tmp_pa
         other.execute("ROLLBACK")
         other.close()
     assert reads == [{"k": 1}] * 5
+
+
+async def test_a_read_that_fails_in_a_group_leaves_the_writes_around_it(
+    db: SqliteDatabase,
+) -> None:
+    def bad_query(c: sqlite3.Connection) -> object:
+        return c.execute("SELECT nope FROM t").fetchall()
+
+    release, blocker = await hold_the_thread(db)
+    before = asyncio.create_task(db.write(insert("before")))
+    failing = asyncio.create_task(db.read(bad_query))
+    reading = asyncio.create_task(db.read(rows))
+    after = asyncio.create_task(db.write(insert("after")))
+    await asyncio.sleep(0.05)
+    release.set()
+    await blocker
+
+    assert await before == 1
+    with pytest.raises(StorageError, match="no such column"):
+        await failing
+    assert await reading == {"before": 1}  # it sees the group's earlier writes
+    assert await after == 1
+    assert await db.read(rows) == {"before": 1, "after": 1}

@@ -168,17 +168,21 @@ class SqliteDatabase:
             return
         alone = len(batch) == 1
         for operation in batch:
+            # A read changes nothing, so it needs no savepoint to be undone by.
+            guarded = operation.writes and not alone
             try:
-                if not alone:
+                if guarded:
                     connection.execute("SAVEPOINT operation")
                 operation.outcome, operation.ok = operation.work(connection), True
-                if not alone:
+                if guarded:
                     connection.execute("RELEASE operation")
             except BaseException as exc:  # handed to the awaiting caller
                 operation.outcome, operation.ok = _translated(exc), False
                 if not connection.in_transaction:  # the error ended the whole transaction
                     _fail(batch, StorageError(f"database error: {exc}"))
                     return
+                if not guarded and not alone:
+                    continue
                 try:
                     if alone:
                         connection.execute("ROLLBACK")

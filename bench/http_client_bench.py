@@ -1,6 +1,6 @@
 """Benchmark of the HTTP clients the providers could use: CPU per request at 5 and 50 requests
 in flight against a loopback aiohttp server (the server runs in the same process, so the figures
-include its share, the same for both clients).
+include its share, the same for every client). The providers use ``HttpClient`` (aiohttp).
 
 Run: .venv/bin/python bench/http_client_bench.py [--requests 2000]
 """
@@ -16,7 +16,7 @@ import aiohttp
 import httpx
 from aiohttp import web
 
-from app.adapters.providers.http_support import ShardedTransport
+from app.adapters.providers.http_client import HttpClient
 
 
 async def measure(
@@ -60,14 +60,12 @@ async def run(requests: int) -> None:
                 await measure(
                     f"httpx (keep-alive pool {keepalive})", requests, concurrency, with_httpx
                 )
-        async with httpx.AsyncClient(transport=ShardedTransport()) as sharded:
+        async with HttpClient() as ours:
 
-            async def with_shards(client: httpx.AsyncClient = sharded) -> None:
-                (await client.get(url)).json()
+            async def with_ours(client: HttpClient = ours) -> None:
+                (await client.request("GET", url)).json()
 
-            await measure(
-                "httpx, 16 pools of 8 (the providers')", requests, concurrency, with_shards
-            )
+            await measure("HttpClient (the providers')", requests, concurrency, with_ours)
         async with aiohttp.ClientSession() as session:
 
             async def with_aiohttp(session: aiohttp.ClientSession = session) -> None:

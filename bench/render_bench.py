@@ -5,10 +5,11 @@ Run: .venv/bin/python bench/render_bench.py [--jobs 1000] [--concurrency 50] [--
 A fake provider speaking Replicate's protocol runs in a separate process on 127.0.0.1 (so the
 figures are the core's alone): a prediction is "processing" until ``--job-ms`` after its
 creation, then "succeeded" with a small PNG of its own. The core (embedded SQLite store, local
-media folder) queues the jobs, and its worker claims, submits, polls and publishes them (each
-output stored in the library as an asset and attached to its creative). A lag probe measures the
-longest event-loop stall. Targets: wall time <= 1.15 x ideal (jobs / concurrency x job time);
-stall <= 30 ms; CPU per job reported.
+media folder) queues the jobs; then the clock starts with its worker, which claims, submits,
+follows and publishes them (each output stored in the library as an asset and attached to its
+creative), and stops when the last one has ended. A lag probe measures the longest event-loop
+stall. Targets: wall time <= 1.15 x ideal (jobs / concurrency x job time); stall <= 30 ms; CPU
+per job reported.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ from aiohttp import ClientSession, TCPConnector, web
 from PIL import Image
 from standardwebhooks.webhooks import Webhook
 
-from app.bootstrap import open_core
+from app.bootstrap import Core, open_core
 from app.config import AppSettings
-from app.domain import Actor, RenderStatus, Role
+from app.domain import Actor, RenderJob, RenderStatus, Role
+from app.services.events import JobEvent
 
 ANA = Actor(tenant_id="bench", user_id="ana", roles={Role.EDITOR, Role.APPROVER})
 
@@ -118,6 +120,29 @@ async def lag_probe(stop: asyncio.Event, stalls: list[float]) -> None:
         stalls.append(loop.time() - began - 0.005)
 
 
+async def queue_jobs(core: Core, jobs: int) -> tuple[list[RenderJob], float]:
+    """A campaign with 50 image creatives, then ``jobs`` renders queued over them, one call
+    each; returns the jobs and the seconds the queueing took."""
+    campaign = await core.campaigns.create_campaign(ANA, "Bench")
+    await core.strategies.create_strategy(ANA, campaign.id, {"objective": "x"})
+    creatives = [
+        await core.store.creatives.update(
+            (
+                await core.creatives.create_text_creative(
+                    ANA, campaign.id, title=f"c{n}", body=f"body {n}"
+                )
+            ).model_copy(update={"kind": "image", "prompt": "bench"})
+        )
+        for n in range(50)
+    ]
+    began = time.perf_counter()
+    queued = [
+        await core.renderer.queue_render(ANA, creatives[n % 50].id, kind="image", prompt=f"job {n}")
+        for n in range(jobs)
+    ]
+    return queued, time.perf_counter() - began
+
+
 async def run(jobs: int, concurrency: int, job_ms: int, webhooks: bool) -> None:
     port, relay_port = free_port(), free_port()
     server = multiprocessing.get_context("spawn").Process(
@@ -140,36 +165,33 @@ async def run(jobs: int, concurrency: int, job_ms: int, webhooks: bool) -> None:
                 webhook_port=relay_port,
                 public_webhook_url=f"http://127.0.0.1:{relay_port}" if webhooks else None,
             )
+            # The jobs are queued by a core without a worker (as the app queues them), then a
+            # core with one starts on the same data (as `campaign-studio worker` would).
+            async with open_core(settings.model_copy(update={"render_worker": False})) as app:
+                queued, queueing = await queue_jobs(app, jobs)
             async with open_core(settings) as core:
+                # Before the first await: the worker's task has not run yet.
                 core.providers["replicate"].max_concurrency = concurrency
-                campaign = await core.campaigns.create_campaign(ANA, "Bench")
-                await core.strategies.create_strategy(ANA, campaign.id, {"objective": "x"})
-                creatives = [
-                    await core.store.creatives.update(
-                        (
-                            await core.creatives.create_text_creative(
-                                ANA, campaign.id, title=f"c{n}", body=f"body {n}"
-                            )
-                        ).model_copy(update={"kind": "image", "prompt": "bench"})
-                    )
-                    for n in range(50)
-                ]
+                ended: set[str] = set()
+                all_ended = asyncio.Event()
+
+                def count(event: JobEvent) -> None:
+                    if event.job.status.terminal:
+                        ended.add(event.job.id)
+                        if len(ended) == jobs:
+                            all_ended.set()
+
                 stop, stalls = asyncio.Event(), []
-                probe = asyncio.create_task(lag_probe(stop, stalls))
-                cpu, began = time.process_time(), time.perf_counter()
-                queued = [
-                    await core.renderer.queue_render(
-                        ANA, creatives[n % 50].id, kind="image", prompt=f"job {n}"
-                    )
-                    for n in range(jobs)
-                ]
-                for job in queued:
-                    await core.renderer.wait_for(ANA, job.id, timeout=600)
-                wall, cpu = time.perf_counter() - began, time.process_time() - cpu
+                with core.events.listen(count):
+                    cpu, began = time.process_time(), time.perf_counter()
+                    probe = asyncio.create_task(lag_probe(stop, stalls))
+                    await asyncio.wait_for(all_ended.wait(), timeout=600)
+                    wall, cpu = time.perf_counter() - began, time.process_time() - cpu
                 stop.set()
                 await probe
                 done = await core.renderer.list_jobs(ANA, statuses=[RenderStatus.PUBLISHED])
                 assets = (await core.storage.search(ANA, {"types": ["image"]})).total
+                assert {job.id for job in done} == {job.id for job in queued}
     finally:
         server.terminate()
         server.join()
@@ -183,6 +205,7 @@ async def run(jobs: int, concurrency: int, job_ms: int, webhooks: bool) -> None:
         f"{'webhooks' if webhooks else 'polling every 20 ms'}: {len(done)} published, "
         f"{assets} assets"
     )
+    print(f"queueing the {jobs} jobs (before the clock): {queueing:.2f} s")
     print(f"wall time {wall:.2f} s; ideal {ideal:.2f} s; ratio {wall / ideal:.3f} (target <= 1.15)")
     print(
         f"longest event-loop stall {max(stalls) * 1000:.1f} ms (target <= 30); "

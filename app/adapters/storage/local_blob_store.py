@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from app.adapters.storage.file_threads import in_file_thread
+from app.adapters.storage.folders import KnownFolders
 from app.adapters.storage.keys import check_key
 from app.adapters.storage.staging import CHUNK_SIZE, Staging
 from app.domain.errors import InvalidInput, NotFound, StorageError
@@ -36,6 +38,8 @@ class LocalBlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._root: Path | None = None
+        self._folders = KnownFolders()
         self._staging = Staging(root / STAGING_DIRNAME)
 
     async def stage(self, source: Path, *, max_bytes: int) -> StagedBlob:
@@ -107,11 +111,27 @@ class LocalBlobStore:
 
     # ------------------------------------------------------------------ worker-thread side
 
+    def _resolved_root(self) -> Path:
+        """The folder with its symlinks resolved, looked up once (every call needs it)."""
+        if self._root is None:
+            self._root = self.root.resolve()
+        return self._root
+
     def _target(self, key: str) -> Path:
         check_key(key)
         try:
-            root = self.root.resolve()
-            target = (root / key).resolve()
+            root = self._resolved_root()
+        except (OSError, RuntimeError) as exc:
+            raise InvalidInput(f"invalid storage key {key!r}: {exc}") from exc
+        parts = key.split("/")
+        if parts[0] == STAGING_DIRNAME:
+            raise InvalidInput(f"invalid storage key {key!r}: {STAGING_DIRNAME} is reserved")
+        if not _symlink_on_the_way(root, parts):
+            # The key is checked (no "..", no absolute part) and no part of it that exists is
+            # a symlink: the path lies in the folder as written.
+            return root.joinpath(*parts)
+        try:
+            target = root.joinpath(*parts).resolve()
         except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
             raise InvalidInput(f"invalid storage key {key!r}: {exc}") from exc
         if not target.is_relative_to(root) or target == root:
@@ -123,20 +143,26 @@ class LocalBlobStore:
     def _commit(self, source: Path, key: str) -> None:
         try:
             target = self._target(key)
-            if target.is_file():
-                return  # content-addressed: the same bytes are already there
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, target)
+            if target.is_file():  # content-addressed: the same bytes are already there
+                source.unlink(missing_ok=True)
+                return
+            self._folders.within(target.parent, lambda: os.replace(source, target))
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                source.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise StorageError(f"cannot store {key!r} in {self.root}: {exc}") from exc
+            raise
+        try:
             _fsync_folder(target.parent)
         except OSError as exc:
             raise StorageError(f"cannot store {key!r} in {self.root}: {exc}") from exc
-        finally:
-            with contextlib.suppress(OSError):
-                source.unlink(missing_ok=True)
 
     def _put_bytes(self, key: str, data: bytes) -> None:
         target = self._target(key)
-        _write_atomically(target, self._staging.folder, lambda out: out.write(data))
+        _write_atomically(
+            target, self._staging.folder, lambda out: out.write(data), folders=self._folders
+        )
 
     def _read_bytes(self, key: str) -> bytes:
         target = self._target(key)
@@ -185,12 +211,20 @@ class LocalBlobStore:
         return {"kind": self.kind, "folder": str(root), "free_bytes": usage.free, "writable": True}
 
 
-def _write_atomically(target: Path, temp_folder: Path, write: Callable[[BinaryIO], Any]) -> None:
-    """Write through a temporary file in ``temp_folder`` (same file system), fsync, rename."""
+def _write_atomically(
+    target: Path,
+    temp_folder: Path,
+    write: Callable[[BinaryIO], Any],
+    *,
+    folders: KnownFolders | None = None,
+) -> None:
+    """Write through a temporary file in ``temp_folder`` (same file system), fsync, rename.
+    ``folders``: the folders already made (by default, both are made if missing)."""
+    folders = folders or KnownFolders()
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temp_folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=temp_folder, prefix=".part-")
+        fd, name = folders.within(
+            temp_folder, lambda: tempfile.mkstemp(dir=temp_folder, prefix=".part-")
+        )
     except OSError as exc:
         raise StorageError(f"cannot write {target}: {exc}") from exc
     try:
@@ -198,7 +232,7 @@ def _write_atomically(target: Path, temp_folder: Path, write: Callable[[BinaryIO
             write(out)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(name, target)
+        folders.within(target.parent, lambda: os.replace(name, target))
         _fsync_folder(target.parent)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -206,6 +240,21 @@ def _write_atomically(target: Path, temp_folder: Path, write: Callable[[BinaryIO
         if isinstance(exc, OSError):
             raise StorageError(f"cannot write {target}: {exc}") from exc
         raise
+
+
+def _symlink_on_the_way(root: Path, parts: list[str]) -> bool:
+    """Whether a part of ``root/parts…`` that exists is a symlink (one ``lstat`` per existing
+    part: cheaper than resolving the whole path, which walks the root's parts too)."""
+    path = str(root)
+    for part in parts:
+        path = os.path.join(path, part)
+        try:
+            mode = os.lstat(path).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            return False  # nothing below exists, so nothing below can be a link
+        if stat.S_ISLNK(mode):
+            return True
+    return False
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from app.adapters.storage.file_threads import in_file_thread
+from app.adapters.storage.folders import KnownFolders
 from app.domain.errors import InvalidInput, StorageError
 from app.ports.blob_store import StagedBlob
 
@@ -35,6 +36,7 @@ class Staging:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._folders = KnownFolders()
 
     async def stage(self, source: Path, *, max_bytes: int) -> StagedBlob:
         """Copy ``source`` into a staging file while hashing it.
@@ -104,9 +106,11 @@ class Staging:
         return path
 
     def _open_temp(self) -> tuple[BinaryIO, Path]:
+        folder = os.path.abspath(self.folder)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=os.path.abspath(self.folder), prefix="stage-")
+            fd, name = self._folders.within(
+                self.folder, lambda: tempfile.mkstemp(dir=folder, prefix="stage-")
+            )
         except OSError as exc:
             raise StorageError(f"cannot create a staging file in {self.folder}: {exc}") from exc
         return os.fdopen(fd, "wb"), Path(name)

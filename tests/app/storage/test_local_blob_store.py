@@ -317,3 +317,26 @@ async def test_describe_reports_folder_and_free_space(local_store: LocalBlobStor
     assert facts["writable"] is True
     assert staged_files(local_store) == []
     await local_store.close()
+
+
+async def test_folders_removed_behind_the_stores_back_are_made_again(
+    local_store: LocalBlobStore,
+) -> None:
+    """The store makes each folder once and then trusts it exists; one removed meanwhile (by
+    hand, say) is made again when a file cannot be created in it."""
+    await local_store.put_bytes("thumbs/a/one.png", b"one", content_type="image/png")
+    staged = await local_store.stage_stream(chunks_of(b"first", 64), max_bytes=100)
+    await local_store.commit(staged, "media/a/first.bin", content_type="text/plain")
+
+    for folder in ("thumbs", "media", ".staging"):
+        for path in sorted((local_store.root / folder).rglob("*"), reverse=True):
+            path.rmdir() if path.is_dir() else path.unlink()
+        (local_store.root / folder).rmdir()
+
+    await local_store.put_bytes("thumbs/a/two.png", b"two", content_type="image/png")
+    staged = await local_store.stage_stream(chunks_of(b"second", 64), max_bytes=100)
+    await local_store.commit(staged, "media/a/second.bin", content_type="text/plain")
+
+    assert await local_store.read_bytes("thumbs/a/two.png") == b"two"
+    assert await local_store.read_bytes("media/a/second.bin") == b"second"
+    assert staged_files(local_store) == []

@@ -1,0 +1,45 @@
+"""Folders the local stores have made, so that each is created once rather than before every file.
+
+Making a folder that exists costs two system calls and an exception; the blob store writes three
+files per stored output into folders that almost always exist. A folder removed behind our back
+(by hand, say) is noticed when a file cannot be created in it, made again, and the file created
+once more.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class KnownFolders:
+    """The folders made (or found) so far; safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._known: set[str] = set()
+        self._lock = threading.Lock()
+
+    def ensure(self, folder: Path) -> None:
+        """Make ``folder`` (and its parents) unless this process already has."""
+        name = str(folder)
+        if name in self._known:
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            self._known.add(name)
+
+    def within(self, folder: Path, action: Callable[[], T]) -> T:
+        """``action()``, which creates a file in ``folder``: the folder is made first if need
+        be, and again (then ``action`` retried once) if it has vanished meanwhile."""
+        self.ensure(folder)
+        try:
+            return action()
+        except FileNotFoundError:
+            with self._lock:
+                self._known.discard(str(folder))
+            self.ensure(folder)
+            return action()

@@ -8,7 +8,7 @@ twice: :meth:`BlobStore.stage` streams the source into a private staging file wh
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,6 +22,15 @@ class StagedBlob:
     size: int
     head: bytes
     path: Path
+
+
+@dataclass(frozen=True)
+class SmallBlob:
+    """A small object stored along with another one (its thumbnail, its poster frame)."""
+
+    key: str
+    data: bytes
+    content_type: str
 
 
 class BlobStore(Protocol):
@@ -41,8 +50,17 @@ class BlobStore(Protocol):
         """Like :meth:`stage` for bytes that arrive in chunks (a provider's download)."""
         ...
 
-    async def commit(self, staged: StagedBlob, key: str, *, content_type: str) -> None:
-        """Store the staged bytes under ``key`` (atomically; a no-op if ``key`` exists)."""
+    async def commit(
+        self,
+        staged: StagedBlob,
+        key: str,
+        *,
+        content_type: str,
+        alongside: Sequence[SmallBlob] = (),
+    ) -> None:
+        """Store the staged bytes under ``key`` (atomically; a no-op if ``key`` exists), and
+        the small objects ``alongside`` (each written or replaced atomically) before it, so
+        that whoever finds the object finds them too."""
         ...
 
     async def discard(self, staged: StagedBlob) -> None:

@@ -1,9 +1,7 @@
-"""Independent steps of one operation run at the same time, with nothing left behind.
+"""Independent steps of one operation run at the same time, with nothing reported as lost.
 
 Each step that waits (a database round trip, a file written in a thread) costs a turn of the
-event loop; when two such steps do not depend on each other, waiting for both at once halves
-that cost. Unlike a bare ``asyncio.gather``, :func:`both` lets every step finish before an
-error is raised, so the caller's clean-up never races a step still running.
+event loop; a read the operation will need later can be started early and awaited when needed.
 """
 
 from __future__ import annotations
@@ -13,22 +11,6 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 A = TypeVar("A")
-B = TypeVar("B")
-
-
-async def both(first: Awaitable[A], second: Awaitable[B]) -> tuple[A, B]:
-    """The results of ``first`` and ``second``, run together.
-
-    Raises:
-        BaseException: The first step's error if it failed, else the second's; only once
-            both have finished.
-    """
-    one, two = await asyncio.gather(first, second, return_exceptions=True)
-    if isinstance(one, BaseException):
-        raise one
-    if isinstance(two, BaseException):
-        raise two
-    return one, two
 
 
 def started(work: Awaitable[A]) -> asyncio.Future[A]:

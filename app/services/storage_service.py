@@ -16,12 +16,11 @@ from app.domain import Actor, Asset, AssetPage, AssetQuery, AssetSource, Role
 from app.domain.assets import ArchiveResult, clean_category, clean_tags, merged_tags
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.validation import describe
-from app.ports.blob_store import BlobStore, StagedBlob
+from app.ports.blob_store import BlobStore, SmallBlob, StagedBlob
 from app.ports.media import MediaInfo, MediaInspector
 from app.ports.repositories import AssetRepository, CreativeRepository
 from app.services.concurrency import mutate
 from app.services.context import ServiceContext
-from app.services.parallel import both
 
 _SAFE_FOLDER = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Files up to this size are inspected while the library is searched for the same bytes.
@@ -140,9 +139,11 @@ class StorageService:
             asset = self._new_asset(
                 actor, staged, filename, info, tags, category, source, render_job_id
             )
-            await both(
-                self._put_pictures(asset, info),
-                self._blobs.commit(staged, asset.storage_key, content_type=info.content_type),
+            await self._blobs.commit(
+                staged,
+                asset.storage_key,
+                content_type=info.content_type,
+                alongside=_pictures(asset, info),
             )
             stored = await self._assets.add(asset)
         except Conflict:
@@ -233,14 +234,6 @@ class StorageService:
             )
         except ValidationError as exc:
             raise InvalidInput(f"{filename}: {describe(exc)}") from None
-
-    async def _put_pictures(self, asset: Asset, info: MediaInfo) -> None:
-        if asset.thumbnail_key and info.thumbnail:
-            await self._blobs.put_bytes(
-                asset.thumbnail_key, info.thumbnail, content_type="image/png"
-            )
-        if asset.poster_key and info.poster:
-            await self._blobs.put_bytes(asset.poster_key, info.poster, content_type="image/png")
 
     async def _remove_orphans(self, asset: Asset) -> None:
         """Delete the blobs of an asset that could not be stored, unless a concurrent upload
@@ -407,6 +400,16 @@ class StorageService:
         action = "asset.archived" if archived else "asset.unarchived"
         await self._activity.record(actor, action, object_type="asset", object_id=asset_id)
         return changed
+
+
+def _pictures(asset: Asset, info: MediaInfo) -> list[SmallBlob]:
+    """The thumbnail and poster frame stored along with ``asset``'s file."""
+    pictures = []
+    if asset.thumbnail_key and info.thumbnail:
+        pictures.append(SmallBlob(asset.thumbnail_key, info.thumbnail, "image/png"))
+    if asset.poster_key and info.poster:
+        pictures.append(SmallBlob(asset.poster_key, info.poster, "image/png"))
+    return pictures
 
 
 def _tenant_folder(tenant_id: str) -> str:

@@ -12,7 +12,8 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import AsyncIterator, Callable
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -21,9 +22,10 @@ from app.adapters.storage.folders import KnownFolders
 from app.adapters.storage.keys import check_key
 from app.adapters.storage.staging import CHUNK_SIZE, Staging
 from app.domain.errors import InvalidInput, NotFound, StorageError
-from app.ports.blob_store import StagedBlob
+from app.ports.blob_store import SmallBlob, StagedBlob
 
 STAGING_DIRNAME = ".staging"
+MAX_REMEMBERED_URLS = 1024
 _MISSING = (FileNotFoundError, NotADirectoryError, IsADirectoryError)
 
 
@@ -40,6 +42,8 @@ class LocalBlobStore:
         self.root = root
         self._root: Path | None = None
         self._folders = KnownFolders()
+        self._written: dict[str, str] = {}  # key -> file: URL, oldest first
+        self._written_lock = threading.Lock()
         self._staging = Staging(root / STAGING_DIRNAME)
 
     async def stage(self, source: Path, *, max_bytes: int) -> StagedBlob:
@@ -50,7 +54,14 @@ class LocalBlobStore:
         """Copy streamed bytes into ``root/.staging`` while hashing them."""
         return await self._staging.stage_stream(chunks, max_bytes=max_bytes)
 
-    async def commit(self, staged: StagedBlob, key: str, *, content_type: str) -> None:
+    async def commit(
+        self,
+        staged: StagedBlob,
+        key: str,
+        *,
+        content_type: str,
+        alongside: Sequence[SmallBlob] = (),
+    ) -> None:
         """Rename the staged file to ``key``; if ``key`` already exists, drop the staged file.
 
         The staged file is gone afterwards whether this succeeds or raises.
@@ -60,7 +71,7 @@ class LocalBlobStore:
             StorageError: The rename failed.
         """
         source = self._staging.owned_path(staged)
-        await in_file_thread(self._commit, source, key)
+        await in_file_thread(self._commit, source, key, alongside)
 
     async def discard(self, staged: StagedBlob) -> None:
         """Remove a staged file that will not be committed."""
@@ -95,8 +106,19 @@ class LocalBlobStore:
         await in_file_thread(self._delete, key)
 
     async def url(self, key: str) -> str:
-        """A ``file:`` URL of the object's file."""
+        """A ``file:`` URL of the object's file (of one written a moment ago: from memory)."""
+        written = self._written.get(key)
+        if written is not None:
+            return written
         return await in_file_thread(lambda: self._target(key).as_uri())
+
+    def _remember_written(self, key: str, target: Path) -> None:
+        """The URL of a file just written, checked then: its URL is asked for next."""
+        url = target.as_uri()
+        with self._written_lock:  # the file threads write at the same time
+            self._written[key] = url
+            while len(self._written) > MAX_REMEMBERED_URLS:
+                self._written.pop(next(iter(self._written)))
 
     async def describe(self) -> dict[str, Any]:
         """Kind, folder and free space, after checking that the folder is writable.
@@ -140,8 +162,10 @@ class LocalBlobStore:
             raise InvalidInput(f"invalid storage key {key!r}: {STAGING_DIRNAME} is reserved")
         return target
 
-    def _commit(self, source: Path, key: str) -> None:
+    def _commit(self, source: Path, key: str, alongside: Sequence[SmallBlob] = ()) -> None:
         try:
+            for small in alongside:  # all in this one thread hop
+                self._put_bytes(small.key, small.data)
             target = self._target(key)
             if target.is_file():  # content-addressed: the same bytes are already there
                 source.unlink(missing_ok=True)
@@ -157,6 +181,7 @@ class LocalBlobStore:
             _fsync_folder(target.parent)
         except OSError as exc:
             raise StorageError(f"cannot store {key!r} in {self.root}: {exc}") from exc
+        self._remember_written(key, target)
 
     def _put_bytes(self, key: str, data: bytes) -> None:
         target = self._target(key)

@@ -14,7 +14,7 @@ import contextlib
 import os
 import tempfile
 import urllib.parse
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,7 +27,7 @@ from botocore.config import Config
 from app.adapters.storage.keys import check_key
 from app.adapters.storage.staging import Staging
 from app.domain.errors import ConfigurationError, NotFound, StorageError
-from app.ports.blob_store import StagedBlob
+from app.ports.blob_store import SmallBlob, StagedBlob
 
 _T = TypeVar("_T")
 _MIB = 1024 * 1024
@@ -106,7 +106,14 @@ class R2BlobStore:
         """Copy streamed bytes into the local staging folder while hashing them."""
         return await self._staging.stage_stream(chunks, max_bytes=max_bytes)
 
-    async def commit(self, staged: StagedBlob, key: str, *, content_type: str) -> None:
+    async def commit(
+        self,
+        staged: StagedBlob,
+        key: str,
+        *,
+        content_type: str,
+        alongside: Sequence[SmallBlob] = (),
+    ) -> None:
         """Upload the staged file to ``key`` (multipart above 8 MiB) unless ``key`` exists.
 
         The staged file is removed afterwards whether this succeeds or raises.
@@ -118,6 +125,8 @@ class R2BlobStore:
         source = self._staging.owned_path(staged)
         try:
             check_key(key)
+            for small in alongside:
+                await self.put_bytes(small.key, small.data, content_type=small.content_type)
             if await self.exists(key):
                 return  # content-addressed: the same bytes are already there
             extra = {"ContentType": content_type}

@@ -15,7 +15,7 @@ import pytest
 
 from app.adapters.storage import LocalBlobStore
 from app.domain.errors import InvalidInput, NotFound
-from app.ports.blob_store import StagedBlob
+from app.ports.blob_store import SmallBlob, StagedBlob
 
 MIB = 1024 * 1024
 BAD_KEYS = ["../x", "/abs", "a/../../b", "a\\b", "", "a//b"]
@@ -339,4 +339,35 @@ async def test_folders_removed_behind_the_stores_back_are_made_again(
 
     assert await local_store.read_bytes("thumbs/a/two.png") == b"two"
     assert await local_store.read_bytes("media/a/second.bin") == b"second"
+    assert staged_files(local_store) == []
+
+
+async def test_small_objects_are_committed_along_with_the_object(
+    local_store: LocalBlobStore,
+) -> None:
+    staged = await local_store.stage_stream(chunks_of(b"video bytes", 64), max_bytes=100)
+    pictures = [
+        SmallBlob("thumbs/v.png", b"thumb", "image/png"),
+        SmallBlob("posters/v.png", b"poster", "image/png"),
+    ]
+    await local_store.commit(staged, "media/v.mp4", content_type="video/mp4", alongside=pictures)
+
+    assert await local_store.read_bytes("media/v.mp4") == b"video bytes"
+    assert await local_store.read_bytes("thumbs/v.png") == b"thumb"
+    assert await local_store.read_bytes("posters/v.png") == b"poster"
+    assert staged_files(local_store) == []
+
+
+async def test_a_bad_key_alongside_stores_nothing_of_the_object(
+    local_store: LocalBlobStore,
+) -> None:
+    staged = await local_store.stage_stream(chunks_of(b"bytes", 64), max_bytes=100)
+    with pytest.raises(InvalidInput, match="invalid storage key"):
+        await local_store.commit(
+            staged,
+            "media/x.bin",
+            content_type="text/plain",
+            alongside=[SmallBlob("../escape.png", b"x", "image/png")],
+        )
+    assert not await local_store.exists("media/x.bin")
     assert staged_files(local_store) == []

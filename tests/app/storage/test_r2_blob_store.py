@@ -13,6 +13,7 @@ import pytest
 
 from app.adapters.storage import R2BlobStore
 from app.domain.errors import ConfigurationError, InvalidInput, NotFound, StorageError
+from app.ports.blob_store import SmallBlob
 from tests.fakes.moto_s3 import free_port
 
 MIB = 1024 * 1024
@@ -69,6 +70,27 @@ async def test_a_small_commit_is_one_put(
     head = s3_admin.head_object(Bucket=r2_bucket, Key="media/still.png")
     assert "-" not in head["ETag"]
     assert head["ContentType"] == "image/png"
+    assert staged_files(tmp_path) == []
+
+
+async def test_small_objects_are_uploaded_along_with_the_object(
+    r2_store: R2BlobStore, r2_bucket: str, s3_admin: Any, tmp_path: Path
+) -> None:
+    source = tmp_path / "clip.mp4"
+    source.write_bytes(b"video bytes")
+    staged = await r2_store.stage(source, max_bytes=MIB)
+
+    await r2_store.commit(
+        staged,
+        "media/clip.mp4",
+        content_type="video/mp4",
+        alongside=[SmallBlob("thumbs/clip.png", b"thumb", "image/png")],
+    )
+
+    thumb = s3_admin.get_object(Bucket=r2_bucket, Key="thumbs/clip.png")
+    assert thumb["Body"].read() == b"thumb"
+    assert thumb["ContentType"] == "image/png"
+    assert await r2_store.read_bytes("media/clip.mp4") == b"video bytes"
     assert staged_files(tmp_path) == []
 
 

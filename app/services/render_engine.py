@@ -82,13 +82,19 @@ class RenderEngine:
         self._output_max_bytes = output_max_bytes
         self._retry_base = retry_base_seconds
         self._publishing: dict[str, asyncio.Lock] = {}
-        self._rendered: list[Callable[[RenderJob], None]] = []
+        self._rendered: list[Callable[[str, str], None]] = []
         self._ended: dict[str, None] = {}  # insertion-ordered: the oldest is dropped first
 
-    def on_rendered(self, callback: Callable[[RenderJob], None]) -> None:
-        """Call ``callback`` with a job when its provider has finished rendering it, as its
-        output starts to be stored (the render worker frees the provider's slot then)."""
+    def on_rendered(self, callback: Callable[[str, str], None]) -> None:
+        """Call ``callback(provider, provider_job_id)`` when a provider has finished rendering
+        a job, before its output is stored (the render worker frees the provider's slot)."""
         self._rendered.append(callback)
+
+    def rendered(self, provider: str, provider_job_id: str) -> None:
+        """Tell the listeners that ``provider`` has finished ``provider_job_id`` (from a
+        verified webhook at once, or when a status is applied); saying it twice is harmless."""
+        for callback in self._rendered:
+            callback(provider, provider_job_id)
 
     async def update(
         self, job: RenderJob, *, fresh: bool = False, seen: str | None = None, **changes: object
@@ -163,8 +169,8 @@ class RenderEngine:
                     current = await self._jobs.get(job.tenant_id, job.id)
                 if current.status.terminal:
                     return Outcome(current, True)
-                for callback in self._rendered:
-                    callback(current)
+                if current.provider_job_id:
+                    self.rendered(current.provider, current.provider_job_id)
                 try:
                     return await self._publish(current, status, seen=delivery_id)
                 finally:

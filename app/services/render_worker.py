@@ -77,6 +77,7 @@ class RenderWorker:
         self._in_flight: Counter[str] = Counter()
         self._storing: set[str] = set()  # jobs whose render is done and no longer counted
         self._handled: dict[str, str] = {}  # job id -> provider, for the jobs handled here
+        self._submitted: dict[tuple[str, str], str] = {}  # (provider, its job id) -> job id
         self._events = events
         self._finished: dict[str, asyncio.Event] = {}
 
@@ -117,38 +118,57 @@ class RenderWorker:
                     await self._wake.wait()
 
     async def _claim_available(self) -> None:
+        """Claim jobs until the slots are full or the queue is empty. The free slots are
+        claimed at once (one database transaction for them all under group commit) when no
+        provider's own limit can be overrun that way, else one at a time."""
         providers = self._engine.providers
-        while self.in_flight < self._concurrency:
-            open_providers = [
-                name
+        while (free := self._concurrency - self.in_flight) > 0:
+            room = {
+                name: provider.max_concurrency - self._in_flight[name]
                 for name, provider in providers.items()
                 if self._in_flight[name] < provider.max_concurrency
-            ]
-            if not open_providers:
+            }
+            if not room:
                 return
+            wanted = free if min(room.values()) >= free else 1
             now = self._clock.now()
-            job = await self._jobs.claim_next(
-                worker_id=self.worker_id,
-                now=now,
-                lease_until=now + self._lease,
-                providers=open_providers,
+            claims = await asyncio.gather(
+                *(
+                    self._jobs.claim_next(
+                        worker_id=self.worker_id,
+                        now=now,
+                        lease_until=now + self._lease,
+                        providers=list(room),
+                    )
+                    for _ in range(wanted)
+                ),
+                return_exceptions=True,
             )
-            if job is None:
-                return
-            self._in_flight[job.provider] += 1
-            self._handled[job.id] = job.provider
-            task = self._tasks.start(f"render:{job.id}", functools.partial(self._handle, job))
-            task.add_done_callback(functools.partial(self._done, job.id))
+            jobs = [job for job in claims if isinstance(job, RenderJob)]
+            for job in jobs:  # started even when another claim failed: they are ours now
+                self._start(job)
+            for failure in claims:
+                if isinstance(failure, BaseException):
+                    raise failure
+            if len(jobs) < wanted:
+                return  # the queue is empty
 
-    def _rendered(self, job: RenderJob) -> None:
-        """The provider has finished ``job`` (handled here): its slot goes to the next job
+    def _start(self, job: RenderJob) -> None:
+        self._in_flight[job.provider] += 1
+        self._handled[job.id] = job.provider
+        task = self._tasks.start(f"render:{job.id}", functools.partial(self._handle, job))
+        task.add_done_callback(functools.partial(self._done, job.id))
+
+    def _rendered(self, provider_name: str, provider_job_id: str) -> None:
+        """A provider has finished a job: if it is handled here, its slot goes to the next job
         while the output is stored, unless as many outputs are being stored already."""
-        provider = self._handled.get(job.id)
-        if provider is None or job.id in self._storing:
+        job_id = self._submitted.get((provider_name, provider_job_id))
+        provider = self._handled.get(job_id) if job_id else None
+        if job_id is None or provider is None or job_id in self._storing:
             return
         if len(self._storing) >= self._concurrency:
             return
-        self._storing.add(job.id)
+        self._storing.add(job_id)
         self._in_flight[provider] -= 1
         self._wake.set()
 
@@ -168,8 +188,11 @@ class RenderWorker:
             if job.provider_job_id is None:
                 job = await self._submit(job, provider)
             if job.status is RenderStatus.RUNNING and job.provider_job_id:
+                self._submitted[(job.provider, job.provider_job_id)] = job.id
                 ended = await self._follow(job, provider)
         finally:
+            if job.provider_job_id:
+                self._submitted.pop((job.provider, job.provider_job_id), None)
             self._tasks.cancel(f"lease:{job.id}")
             if not ended:  # an ended job has no lease left to give back
                 with contextlib.suppress(AppError):

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping
 
 from app.domain.errors import AppError, ProviderError, WebhookRejected
+from app.ports.render_provider import ProviderState
 from app.ports.repositories import RenderJobRepository
 from app.services.render_engine import RenderEngine
 
@@ -42,6 +43,9 @@ class WebhookService:
         except ProviderError as exc:  # e.g. the signing secret cannot be fetched right now
             log.warning("cannot verify a %s webhook yet: %s", route, exc)
             return 503  # the provider delivers it again later
+        if delivery.status.state is ProviderState.SUCCEEDED:
+            # The render's slot is free from now (a verified delivery), before the job is read.
+            self._engine.rendered(provider.name, delivery.status.provider_job_id)
         job = await self._jobs.find_by_provider_job(provider.name, delivery.status.provider_job_id)
         if job is None:
             return 202

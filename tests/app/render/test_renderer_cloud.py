@@ -858,6 +858,40 @@ async def test_two_cores_on_one_database_submit_each_job_exactly_once(
     assert len(await generated_assets(first)) == 10
 
 
+@pytest.mark.parametrize(("overall", "per_provider"), [(2, 4), (4, 2)])
+async def test_no_more_renders_run_at_once_than_the_limits_allow(
+    open_cores: Callable[..., Awaitable[Core]],
+    replicate: FakeReplicateServer,
+    overall: int,
+    per_provider: int,
+) -> None:
+    """``render_concurrency`` and the provider's own limit both bound the renders at the
+    provider; free slots are claimed together, yet never beyond either limit."""
+    core = await open_cores(replicate=replicate, render_concurrency=overall)
+    core.providers["replicate"].max_concurrency = per_provider
+    campaign = await campaign_with_strategy(core)
+    jobs = [await media_job(core, campaign, "replicate") for _ in range(7)]
+    limit, peak, finished_ids = min(overall, per_provider), 0, set()
+    deadline = time.monotonic() + WAIT
+    while len(finished_ids) < len(jobs) and time.monotonic() < deadline:
+        active = [
+            pid
+            for pid, prediction in replicate.predictions.items()
+            if prediction["status"] in ("starting", "processing")
+        ]
+        peak = max(peak, len(active))
+        if len(active) == limit or (active and len(replicate.predictions) == len(jobs)):
+            replicate.succeed(active[0])  # one render ends: one slot opens
+        for job in jobs:
+            if (await core.renderer.get_job(ANA, job.id)).status.terminal:
+                finished_ids.add(job.id)
+        await asyncio.sleep(0.05)
+
+    assert len(finished_ids) == len(jobs)
+    assert peak == limit
+    assert replicate.create_calls == len(jobs)
+
+
 async def test_the_next_job_is_submitted_while_an_output_is_stored(
     open_cores: Callable[..., Awaitable[Core]], replicate: FakeReplicateServer
 ) -> None:
@@ -875,6 +909,31 @@ async def test_the_next_job_is_submitted_while_an_output_is_stored(
     assert done[1].submitted_at is not None
     assert done[0].finished_at is not None
     assert done[1].submitted_at < done[0].finished_at
+
+
+async def test_a_completion_webhook_hands_the_slot_on_before_the_output_is_stored(
+    open_cores: Callable[..., Awaitable[Core]], replicate: FakeReplicateServer
+) -> None:
+    core = await open_cores(
+        replicate=replicate, relay=True, provider_poll_seconds=5, render_concurrency=1
+    )
+    campaign = await campaign_with_strategy(core)
+    replicate.script("file", Behaviour(stall=1.0))
+    first = await media_job(core, campaign, "replicate")
+    second = await media_job(core, campaign, "replicate")
+    prediction_id = (await submitted(core, first.id)).provider_job_id
+    assert prediction_id is not None
+    replicate.succeed(prediction_id)
+    delivery = asyncio.create_task(replicate.send_webhook(replicate_hooks(core), prediction_id))
+
+    running = await submitted(core, second.id)  # while the first output still downloads
+    assert not (await core.renderer.get_job(ANA, first.id)).status.terminal
+    assert (await delivery)[0] == 200
+    done = await finished(core, first.id)
+    assert done.status is PUBLISHED, done.error
+    assert running.submitted_at is not None
+    assert done.finished_at is not None
+    assert running.submitted_at < done.finished_at
 
 
 async def test_no_more_outputs_are_stored_at_once_than_renders_run(

@@ -50,7 +50,8 @@ def to_timestamp(value: datetime) -> datetime:
 
 def utc_now() -> datetime:
     """The current time as a :data:`Timestamp`."""
-    return to_timestamp(datetime.now(UTC))
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond - now.microsecond % 1000)
 
 
 Timestamp = Annotated[AwareDatetime, AfterValidator(to_timestamp)]

@@ -218,9 +218,7 @@ class HttpClient:
 
     def _limits(self, timeout: float | None) -> aiohttp.ClientTimeout:
         seconds = self._timeout if timeout is None else timeout
-        return aiohttp.ClientTimeout(
-            total=None, connect=min(self._connect_timeout, seconds), sock_read=seconds
-        )
+        return _client_timeout(seconds, min(self._connect_timeout, seconds))
 
     def _proxy(self, url: str) -> str | None:
         if not self._proxies:
@@ -245,6 +243,12 @@ def _target(url: str, params: Mapping[str, str] | None) -> yarl.URL:
         query = urllib.parse.urlencode(params, safe="", quote_via=urllib.parse.quote)
         target = f"{target}{'&' if '?' in target else '?'}{query}"
     return yarl.URL(target, encoded=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _client_timeout(read: float, connect: float) -> aiohttp.ClientTimeout:
+    """The (immutable) timeouts of a call, made once per pair of values."""
+    return aiohttp.ClientTimeout(total=None, connect=connect, sock_read=read)
 
 
 @functools.cache

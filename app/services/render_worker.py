@@ -78,12 +78,14 @@ class RenderWorker:
         self._storing: set[str] = set()  # jobs whose render is done and no longer counted
         self._handled: dict[str, str] = {}  # job id -> provider, for the jobs handled here
         self._submitted: dict[tuple[str, str], str] = {}  # (provider, its job id) -> job id
+        self._leased: dict[str, RenderJob] = {}  # the jobs whose lease the heartbeat renews
         self._events = events
         self._finished: dict[str, asyncio.Event] = {}
 
     def start(self) -> None:
         self._engine.on_rendered(self._rendered)
         self._tasks.start("render-worker", self._run)
+        self._tasks.start("render-worker-leases", self._heartbeat)
 
     async def _run(self) -> None:
         events = self._events.listen(self._on_event) if self._events else contextlib.nullcontext()
@@ -156,6 +158,7 @@ class RenderWorker:
     def _start(self, job: RenderJob) -> None:
         self._in_flight[job.provider] += 1
         self._handled[job.id] = job.provider
+        self._leased[job.id] = job
         task = self._tasks.start(f"render:{job.id}", functools.partial(self._handle, job))
         task.add_done_callback(functools.partial(self._done, job.id))
 
@@ -173,6 +176,7 @@ class RenderWorker:
         self._wake.set()
 
     def _done(self, job_id: str, _task: object) -> None:
+        self._leased.pop(job_id, None)
         provider = self._handled.pop(job_id)
         if job_id in self._storing:
             self._storing.discard(job_id)
@@ -182,7 +186,6 @@ class RenderWorker:
 
     async def _handle(self, job: RenderJob) -> None:
         provider = self._engine.providers[job.provider]
-        self._tasks.start(f"lease:{job.id}", lambda: self._heartbeat(job))
         ended = False
         try:
             if job.provider_job_id is None:
@@ -193,7 +196,6 @@ class RenderWorker:
         finally:
             if job.provider_job_id:
                 self._submitted.pop((job.provider, job.provider_job_id), None)
-            self._tasks.cancel(f"lease:{job.id}")
             if not ended:  # an ended job has no lease left to give back
                 with contextlib.suppress(AppError):
                     await self._release(job)
@@ -270,24 +272,35 @@ class RenderWorker:
             if job.status is not RenderStatus.RUNNING or job.lease_owner != self.worker_id:
                 return  # finished by a webhook or a cancel, or taken over
 
-    async def _heartbeat(self, job: RenderJob) -> None:
+    async def _heartbeat(self) -> None:
+        """Renew the lease of every job handled here, a third of a lease apart (one task for
+        all of them, not one per job); a job whose lease was lost (taken over after this
+        process stalled, or ended elsewhere) stops being handled here."""
         while True:
             await asyncio.sleep(self._lease.total_seconds() / 3)
-            lost = False
+            held = list(self._leased.values())
+            renewals = await asyncio.gather(
+                *(self._renew(job) for job in held), return_exceptions=True
+            )
+            for job, kept in zip(held, renewals, strict=True):
+                if isinstance(kept, BaseException):
+                    log.warning("cannot renew the lease of job %s: %s", job.id, kept)
+                elif not kept:
+                    self._tasks.cancel(f"render:{job.id}")
 
-            def renew(current: RenderJob) -> RenderJob:
-                nonlocal lost
-                if current.lease_owner != self.worker_id or current.status.terminal:
-                    lost = True
-                    return current
-                return current.model_copy(
-                    update={"lease_expires_at": self._clock.now() + self._lease}
-                )
+    async def _renew(self, job: RenderJob) -> bool:
+        """Extend ``job``'s lease; False if this worker no longer holds it."""
+        kept = True
 
-            await mutate(self._jobs, job.tenant_id, job.id, renew)
-            if lost:
-                self._tasks.cancel(f"render:{job.id}")
-                return
+        def renew(current: RenderJob) -> RenderJob:
+            nonlocal kept
+            if current.lease_owner != self.worker_id or current.status.terminal:
+                kept = False
+                return current
+            return current.model_copy(update={"lease_expires_at": self._clock.now() + self._lease})
+
+        await mutate(self._jobs, job.tenant_id, job.id, renew)
+        return kept
 
     async def _release(self, job: RenderJob) -> None:
         """Give the lease back so another worker can go on at once (after a shutdown)."""

@@ -320,23 +320,29 @@ def build_core(settings: AppSettings, store: Store, blobs: BlobStore) -> Core:
     )
 
 
-_frozen = False
+_tuned = False
+YOUNG_GC_THRESHOLD = 10_000
 
 
-def freeze_startup_objects() -> None:
-    """Exclude what exists once the first core is open (modules, classes, the models'
-    validators: most of the process's objects) from the garbage collector's full passes.
+def tune_garbage_collector() -> None:
+    """Fit the garbage collector to a long-running app with bursts of work, once per process.
 
-    Those passes traverse every tracked object; with the startup objects in them, one took
-    50 ms here during a render burst (the event loop stalls meanwhile), with them frozen a
-    few ms. Done once per process: objects frozen are never collected, so later cores (tests
-    open hundreds) do not freeze their garbage.
+    - What exists once the first core is open (modules, classes, the models' validators: most
+      of the process's objects) is frozen out of the full passes. Those walk every tracked
+      object while the event loop waits: one took 50 ms here during a render burst; with the
+      startup objects frozen, a few ms. Objects frozen are never collected, so later cores
+      (tests open hundreds) do not freeze their garbage.
+    - The youngest generation is collected every 10,000 allocations instead of 700: the core
+      allocates many short-lived objects (models, events, requests) that die young anyway;
+      fewer, larger young passes cost ~4 % less CPU in the render benchmark.
     """
-    global _frozen
-    if not _frozen:
-        _frozen = True
+    global _tuned
+    if not _tuned:
+        _tuned = True
         gc.collect()
         gc.freeze()
+        _, second, third = gc.get_threshold()
+        gc.set_threshold(YOUNG_GC_THRESHOLD, second, third)
 
 
 @asynccontextmanager
@@ -362,7 +368,7 @@ async def open_core(settings: AppSettings | None = None) -> AsyncIterator[Core]:
             await core.relay.start()
         if settings.render_worker and core.renderer.worker is not None:
             core.renderer.worker.start()
-        freeze_startup_objects()
+        tune_garbage_collector()
         yield core
     finally:
         if core is not None:

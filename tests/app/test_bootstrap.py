@@ -9,7 +9,7 @@ import pytest
 
 from app.adapters.mongo import MongoStore
 from app.adapters.sqlite import SqliteStore
-from app.bootstrap import build_store, open_core
+from app.bootstrap import YOUNG_GC_THRESHOLD, build_store, open_core
 from app.config import AppSettings
 from app.domain.errors import ConfigurationError, StorageError
 from app.ports.repositories import Store
@@ -86,5 +86,7 @@ async def test_an_open_core_leaves_startup_objects_out_of_full_collections(
     it does not walk them (one such pass took 50 ms during a render burst before)."""
     async with open_core(AppSettings(data_dir=tmp_path, render_worker=False)):
         frozen = gc.get_freeze_count()
+        young_threshold = gc.get_threshold()[0]
     assert frozen > 10_000
     assert frozen > len(gc.get_objects())  # most of the process is out of the collector's walk
+    assert young_threshold == YOUNG_GC_THRESHOLD

@@ -87,6 +87,5 @@ async def test_an_open_core_leaves_startup_objects_out_of_full_collections(
     async with open_core(AppSettings(data_dir=tmp_path, render_worker=False)):
         frozen = gc.get_freeze_count()
         young_threshold = gc.get_threshold()[0]
-    assert frozen > 10_000
-    assert frozen > len(gc.get_objects())  # most of the process is out of the collector's walk
+    assert frozen > 10_000  # the modules, classes and validators at least
     assert young_threshold == YOUNG_GC_THRESHOLD

@@ -63,18 +63,25 @@ class SqliteRepository(Generic[R]):
             raise not_found(self.label, record_id)
         return rows[0]
 
+    # The rows are built here, on the caller's thread: serialising a record holds the
+    # interpreter lock, and the database thread should hold it as little as it can (the event
+    # loop waits for it each time it comes back from a system call).
+
     async def add(self, record: R) -> R:
         stored = checked(record, revision=1)
-        await self._db.write(lambda connection: self._insert(connection, [stored]))
+        rows = [self._row(stored)]
+        await self._db.write(lambda connection: self._insert(connection, [stored], rows))
         return stored
 
     async def add_many(self, records: Sequence[R]) -> None:
         stored = [checked(record, revision=1) for record in records]
-        await self._db.write(lambda connection: self._insert(connection, stored))
+        rows = [self._row(record) for record in stored]
+        await self._db.write(lambda connection: self._insert(connection, stored, rows))
 
     async def update(self, record: R) -> R:
         stored = checked(record, revision=record.revision + 1)
-        await self._db.write(lambda connection: self._replace(connection, record, stored))
+        row = self._row(stored)
+        await self._db.write(lambda connection: self._replace(connection, record, stored, row))
         return stored
 
     def _row(self, record: R) -> dict[str, Any]:
@@ -86,23 +93,31 @@ class SqliteRepository(Generic[R]):
             **self.columns(record),
         }
 
-    def _insert(self, connection: sqlite3.Connection, records: Sequence[R]) -> None:
+    def _insert(
+        self,
+        connection: sqlite3.Connection,
+        records: Sequence[R],
+        rows: Sequence[dict[str, Any]] | None = None,
+    ) -> None:
         if not records:
             return
-        names = list(self._row(records[0]))
+        rows = rows if rows is not None else [self._row(record) for record in records]
+        names = list(rows[0])
         sql = (
             f"INSERT INTO {self.table} ({', '.join(names)}) "
             f"VALUES ({', '.join(':' + name for name in names)})"
         )
         try:
-            connection.executemany(sql, (self._row(record) for record in records))
+            connection.executemany(sql, rows)
         except sqlite3.IntegrityError as exc:
             raise self._conflict(exc) from None
         for record in records:
             self.after_write(connection, record, inserted=True)
 
-    def _replace(self, connection: sqlite3.Connection, old: R, new: R) -> None:
-        row = self._row(new)
+    def _replace(
+        self, connection: sqlite3.Connection, old: R, new: R, row: dict[str, Any] | None = None
+    ) -> None:
+        row = row if row is not None else self._row(new)
         assignments = ", ".join(f"{name} = :{name}" for name in row if name != "id")
         sql = (
             f"UPDATE {self.table} SET {assignments} "

@@ -44,14 +44,16 @@ def to_timestamp(value: datetime) -> datetime:
     """UTC, truncated to the millisecond: what both databases store exactly."""
     if value.tzinfo is UTC and not value.microsecond % 1000:
         return value  # already one (every stored time read back): validated on each read
-    utc = value.astimezone(UTC)
-    return utc.replace(microsecond=utc.microsecond - utc.microsecond % 1000)
+    return _whole_milliseconds(value.astimezone(UTC))
 
 
 def utc_now() -> datetime:
     """The current time as a :data:`Timestamp`."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond - now.microsecond % 1000)
+    return _whole_milliseconds(datetime.now(UTC))
+
+
+def _whole_milliseconds(value: datetime) -> datetime:
+    return value.replace(microsecond=value.microsecond - value.microsecond % 1000)
 
 
 Timestamp = Annotated[AwareDatetime, AfterValidator(to_timestamp)]

@@ -76,9 +76,8 @@ class RenderWorker:
         self._wake = asyncio.Event()
         self._in_flight: Counter[str] = Counter()
         self._storing: set[str] = set()  # jobs whose render is done and no longer counted
-        self._handled: dict[str, str] = {}  # job id -> provider, for the jobs handled here
+        self._held: dict[str, RenderJob] = {}  # the jobs handled here, as claimed (leases)
         self._submitted: dict[tuple[str, str], str] = {}  # (provider, its job id) -> job id
-        self._leased: dict[str, RenderJob] = {}  # the jobs whose lease the heartbeat renews
         self._events = events
         self._finished: dict[str, asyncio.Event] = {}
 
@@ -157,8 +156,7 @@ class RenderWorker:
 
     def _start(self, job: RenderJob) -> None:
         self._in_flight[job.provider] += 1
-        self._handled[job.id] = job.provider
-        self._leased[job.id] = job
+        self._held[job.id] = job
         task = self._tasks.start(f"render:{job.id}", functools.partial(self._handle, job))
         task.add_done_callback(functools.partial(self._done, job.id))
 
@@ -166,22 +164,20 @@ class RenderWorker:
         """A provider has finished a job: if it is handled here, its slot goes to the next job
         while the output is stored, unless as many outputs are being stored already."""
         job_id = self._submitted.get((provider_name, provider_job_id))
-        provider = self._handled.get(job_id) if job_id else None
-        if job_id is None or provider is None or job_id in self._storing:
+        if job_id is None or job_id not in self._held or job_id in self._storing:
             return
         if len(self._storing) >= self._concurrency:
             return
         self._storing.add(job_id)
-        self._in_flight[provider] -= 1
+        self._in_flight[provider_name] -= 1
         self._wake.set()
 
     def _done(self, job_id: str, _task: object) -> None:
-        self._leased.pop(job_id, None)
-        provider = self._handled.pop(job_id)
+        job = self._held.pop(job_id)
         if job_id in self._storing:
             self._storing.discard(job_id)
         else:
-            self._in_flight[provider] -= 1
+            self._in_flight[job.provider] -= 1
         self._wake.set()
 
     async def _handle(self, job: RenderJob) -> None:
@@ -278,7 +274,7 @@ class RenderWorker:
         process stalled, or ended elsewhere) stops being handled here."""
         while True:
             await asyncio.sleep(self._lease.total_seconds() / 3)
-            held = list(self._leased.values())
+            held = list(self._held.values())
             renewals = await asyncio.gather(
                 *(self._renew(job) for job in held), return_exceptions=True
             )

@@ -103,11 +103,6 @@ class HttpStream:
                 return
             yield chunk
 
-    async def read(self) -> bytes:
-        """The rest of the body (for error answers, which are small)."""
-        with translated_failures():
-            return await self._response.read()
-
 
 @functools.cache
 def shared_tls() -> ssl.SSLContext:

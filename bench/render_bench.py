@@ -40,6 +40,12 @@ from app.services.events import JobEvent
 ANA = Actor(tenant_id="bench", user_id="ana", roles={Role.EDITOR, Role.APPROVER})
 
 
+def machine_busy() -> list[float]:
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    return [sum(fields) - fields[3] - fields[4], sum(fields)]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -105,7 +111,12 @@ def serve_fake_provider(port: int, job_seconds: float) -> None:
         image.save(data, "PNG")
         return web.Response(body=data.getvalue(), content_type="image/png")
 
+    async def close_senders(_app: web.Application) -> None:
+        for sender in senders:
+            await sender.close()
+
     app = web.Application()
+    app.on_cleanup.append(close_senders)
     app.router.add_post("/v1/models/{owner}/{name}/predictions", create)
     app.router.add_get("/v1/predictions/{pid}", get)
     app.router.add_get("/files/{pid}.png", file)
@@ -181,12 +192,16 @@ async def run(jobs: int, concurrency: int, job_ms: int, webhooks: bool) -> None:
                         if len(ended) == jobs:
                             all_ended.set()
 
-                stop, stalls = asyncio.Event(), []
+                stop, stalls = asyncio.Event(), list[float]()
                 with core.events.listen(count):
                     cpu, began = time.process_time(), time.perf_counter()
+                    loop_cpu = time.thread_time()
+                    machine = machine_busy()
                     probe = asyncio.create_task(lag_probe(stop, stalls))
                     await asyncio.wait_for(all_ended.wait(), timeout=600)
                     wall, cpu = time.perf_counter() - began, time.process_time() - cpu
+                    loop_cpu = time.thread_time() - loop_cpu
+                    machine = [b - a for a, b in zip(machine, machine_busy(), strict=True)]
                 stop.set()
                 await probe
                 done = await core.renderer.list_jobs(ANA, statuses=[RenderStatus.PUBLISHED])
@@ -214,6 +229,10 @@ async def run(jobs: int, concurrency: int, job_ms: int, webhooks: bool) -> None:
     print(
         f"orchestration CPU {cpu:.2f} s = {cpu / jobs * 1000:.2f} ms per job "
         "(core process: worker, store, library; the provider runs elsewhere)"
+    )
+    print(f"machine busy {machine[0] / machine[1] * 100:.0f} %")
+    print(
+        f"event-loop thread CPU {loop_cpu:.2f} s = {loop_cpu / wall * 100:.0f} % of the wall time"
     )
 
 

@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+HEAD_SIZE = 4096  # the first bytes of a file kept when staging it: enough to tell its type
+
 
 @dataclass(frozen=True)
 class StagedBlob:
-    """Bytes copied into staging: their SHA-256, size, first bytes, and the private file."""
+    """Bytes copied into staging: their SHA-256, size, first ``HEAD_SIZE`` bytes, and the
+    private file."""
 
     sha256: str
     size: int
@@ -58,9 +61,13 @@ class BlobStore(Protocol):
         content_type: str,
         alongside: Sequence[SmallBlob] = (),
     ) -> None:
-        """Store the staged bytes under ``key`` (atomically; a no-op if ``key`` exists), and
-        the small objects ``alongside`` (each written or replaced atomically) before it, so
-        that whoever finds the object finds them too."""
+        """Store the staged bytes under ``key`` (atomically and durably; a no-op if ``key``
+        exists), and the small objects ``alongside`` (each written or replaced atomically)
+        before it, so that whoever finds the object finds them too.
+
+        The objects ``alongside`` are derived from the stored one (thumbnails, poster frames)
+        and may be written without waiting for the disk: after a power cut one may be missing
+        or empty, and is made again from the object (``StorageService.thumbnail``)."""
         ...
 
     async def discard(self, staged: StagedBlob) -> None:

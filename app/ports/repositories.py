@@ -7,7 +7,7 @@ stored ``revision`` still equals the record's, and raises :class:`Conflict` othe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -122,19 +122,22 @@ class RenderJobRepository(Repository[RenderJob], Protocol):
         """The tenant's jobs, newest first, optionally of one campaign and some statuses."""
         ...
 
-    async def claim_next(
+    async def claim(
         self,
         *,
         worker_id: str,
         now: datetime,
         lease_until: datetime,
-        providers: Sequence[str] | None = None,
-    ) -> RenderJob | None:
-        """Atomically lease the next job that needs a worker, across tenants.
+        limit: int = 1,
+        room: Mapping[str, int] | None = None,
+    ) -> Sequence[RenderJob]:
+        """Atomically lease up to ``limit`` of the jobs that need a worker, across tenants.
 
         A job needs a worker when it is queued or running, its ``available_at`` has come, and it
-        has no lease or its lease expired before ``now``. The oldest such job is leased to
-        ``worker_id`` until ``lease_until`` and returned; two claimers never get the same lease.
+        has no lease or its lease expired before ``now``. The oldest such jobs are leased to
+        ``worker_id`` until ``lease_until`` and returned, oldest first; two claimers never get
+        the same lease. With ``room``, only jobs of the providers it names are claimed, at most
+        ``room[provider]`` of each (a provider's own concurrency limit).
         """
         ...
 

@@ -119,9 +119,8 @@ class RenderWorker:
                     await self._wake.wait()
 
     async def _claim_available(self) -> None:
-        """Claim jobs until the slots are full or the queue is empty. The free slots are
-        claimed at once (one database transaction for them all under group commit) when no
-        provider's own limit can be overrun that way, else one at a time."""
+        """Claim jobs until the slots are full or the queue is empty: all the free slots at
+        once (one database transaction), within each provider's own limit."""
         providers = self._engine.providers
         while (free := self._concurrency - self.in_flight) > 0:
             room = {
@@ -131,28 +130,18 @@ class RenderWorker:
             }
             if not room:
                 return
-            wanted = free if min(room.values()) >= free else 1
             now = self._clock.now()
-            claims = await asyncio.gather(
-                *(
-                    self._jobs.claim_next(
-                        worker_id=self.worker_id,
-                        now=now,
-                        lease_until=now + self._lease,
-                        providers=list(room),
-                    )
-                    for _ in range(wanted)
-                ),
-                return_exceptions=True,
+            jobs = await self._jobs.claim(
+                worker_id=self.worker_id,
+                now=now,
+                lease_until=now + self._lease,
+                limit=free,
+                room=room,
             )
-            jobs = [job for job in claims if isinstance(job, RenderJob)]
-            for job in jobs:  # started even when another claim failed: they are ours now
+            for job in jobs:
                 self._start(job)
-            for failure in claims:
-                if isinstance(failure, BaseException):
-                    raise failure
-            if len(jobs) < wanted:
-                return  # the queue is empty
+            if len(jobs) < free:
+                return  # the queue is empty, or holds only jobs of providers at their limit
 
     def _start(self, job: RenderJob) -> None:
         self._in_flight[job.provider] += 1

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import mimetypes
 import re
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -14,9 +17,9 @@ from pydantic import ValidationError
 
 from app.domain import Actor, Asset, AssetPage, AssetQuery, AssetSource, Role
 from app.domain.assets import ArchiveResult, clean_category, clean_tags, merged_tags
-from app.domain.errors import Conflict, InvalidInput
+from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.validation import describe
-from app.ports.blob_store import BlobStore, SmallBlob, StagedBlob
+from app.ports.blob_store import HEAD_SIZE, BlobStore, SmallBlob, StagedBlob
 from app.ports.media import MediaInfo, MediaInspector
 from app.ports.repositories import AssetRepository, CreativeRepository
 from app.services.concurrency import mutate
@@ -25,6 +28,10 @@ from app.services.context import ServiceContext
 _SAFE_FOLDER = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Files up to this size are inspected while the library is searched for the same bytes.
 INSPECT_ALONGSIDE_MAX_BYTES = 8 * 1024 * 1024
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_END = b"IEND\xaeB`\x82"  # the last chunk of every whole PNG
+
+log = logging.getLogger(__name__)
 
 
 class StorageService:
@@ -317,11 +324,38 @@ class StorageService:
         return await self._blobs.url(asset.storage_key)
 
     async def thumbnail(self, actor: Actor, asset_id: str) -> bytes | None:
-        """The asset's 256 px PNG thumbnail, or None for files that have none."""
+        """The asset's 256 px PNG thumbnail, or None for files that have none.
+
+        Thumbnails and poster frames are written without waiting for the disk (they are made
+        from the file): one that a power cut lost or left incomplete is made again here.
+        """
         asset = await self.get(actor, asset_id)
         if asset.thumbnail_key is None:
             return None
-        return await self._blobs.read_bytes(asset.thumbnail_key)
+        try:
+            data = await self._blobs.read_bytes(asset.thumbnail_key)
+        except NotFound:
+            data = b""
+        if data.startswith(_PNG_SIGNATURE) and data.endswith(_PNG_END):
+            return data
+        log.warning("the thumbnail of asset %s is missing or incomplete: making it again", asset.id)
+        return await self._make_pictures_again(asset)
+
+    async def _make_pictures_again(self, asset: Asset) -> bytes | None:
+        """Inspect a copy of the asset's file and store its thumbnail and poster again."""
+        folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="pictures-"))
+        try:
+            copy = folder / "original"
+            await self._blobs.download(asset.storage_key, copy)
+            head = await asyncio.to_thread(_read_head, copy)
+            info = await self._media.inspect(copy, head=head, filename=asset.filename)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, folder, True)
+        for picture in _pictures(asset, info):
+            await self._blobs.put_bytes(
+                picture.key, picture.data, content_type=picture.content_type
+            )
+        return info.thumbnail
 
     # ------------------------------------------------------------------ changing assets
 
@@ -410,6 +444,11 @@ def _pictures(asset: Asset, info: MediaInfo) -> list[SmallBlob]:
     if asset.poster_key and info.poster:
         pictures.append(SmallBlob(asset.poster_key, info.poster, "image/png"))
     return pictures
+
+
+def _read_head(path: Path) -> bytes:
+    with path.open("rb") as file:
+        return file.read(HEAD_SIZE)
 
 
 def _tenant_folder(tenant_id: str) -> str:

@@ -215,7 +215,7 @@ async def test_search_filters_in_order_and_pages(store: MongoStore) -> None:
     assert await store.assets.find_by_sha256("globex", "1" * 64) is None
 
 
-async def test_claim_next_leases_the_oldest_claimable_job(store: MongoStore) -> None:
+async def test_claim_leases_the_oldest_claimable_job(store: MongoStore) -> None:
     now = T0 + timedelta(hours=1)
     done = _job("acme", at=T0 - timedelta(hours=2), status=RenderStatus.PUBLISHED)
     oldest = _job("globex", at=T0 - timedelta(hours=1))
@@ -224,26 +224,22 @@ async def test_claim_next_leases_the_oldest_claimable_job(store: MongoStore) -> 
     await store.render_jobs.add_many([done, oldest, newer, future])
 
     lease = now + timedelta(minutes=1)
-    first = await store.render_jobs.claim_next(worker_id="w1", now=now, lease_until=lease)
-    assert first is not None
+    [first] = await store.render_jobs.claim(worker_id="w1", now=now, lease_until=lease)
     assert (first.id, first.lease_owner, first.lease_expires_at) == (oldest.id, "w1", lease)
     assert first.revision == 2
-    second = await store.render_jobs.claim_next(worker_id="w2", now=now, lease_until=lease)
-    assert second is not None
+    [second] = await store.render_jobs.claim(worker_id="w2", now=now, lease_until=lease, limit=5)
     assert second.id == newer.id
-    assert await store.render_jobs.claim_next(worker_id="w3", now=now, lease_until=lease) is None
+    assert await store.render_jobs.claim(worker_id="w3", now=now, lease_until=lease) == []
+    later = lease + timedelta(seconds=1)
     assert (
-        await store.render_jobs.claim_next(
-            worker_id="w3", now=lease + timedelta(seconds=1), lease_until=lease, providers=["fal"]
-        )
-        is None
+        await store.render_jobs.claim(worker_id="w3", now=later, lease_until=lease, room={"fal": 3})
+        == []
     )
-    again = await store.render_jobs.claim_next(
-        worker_id="w3", now=lease + timedelta(seconds=1), lease_until=lease + timedelta(minutes=1)
+    again = await store.render_jobs.claim(
+        worker_id="w3", now=later, lease_until=later + timedelta(minutes=1), limit=2
     )
-    assert again is not None
-    assert again.id == oldest.id
-    assert await store.render_jobs.get("globex", oldest.id) == again
+    assert [job.id for job in again] == [oldest.id, newer.id]
+    assert await store.render_jobs.get("globex", oldest.id) == again[0]
 
     queued = await store.render_jobs.list("acme", statuses=[RenderStatus.QUEUED])
     assert [j.id for j in queued] == [future.id, newer.id]

@@ -85,7 +85,10 @@ async def test_every_read_uses_an_index(
     await store.render_jobs.list("acme")
     await store.render_jobs.list("acme", campaign_id="c1", statuses=[RenderStatus.QUEUED])
     await store.render_jobs.list("acme", statuses=[RenderStatus.RUNNING])
-    await store.render_jobs.claim_next(worker_id="w", now=at(5), lease_until=at(30))
+    await store.render_jobs.claim(worker_id="w", now=at(5), lease_until=at(30))
+    await store.render_jobs.claim(
+        worker_id="w", now=at(5), lease_until=at(30), limit=5, room={"replicate": 2, "runway": 5}
+    )
     await store.render_jobs.find_by_provider_job("local-image", "p1")
     await store.activity.list("acme")
     await store.activity.list("acme", campaign_id="c1")

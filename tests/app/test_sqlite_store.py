@@ -105,10 +105,10 @@ async def test_two_connections_to_one_file_claim_each_job_once(tmp_path: Path) -
     claimed: list[str] = []
 
     async def worker(store: SqliteStore, name: str) -> None:
-        while job := await store.render_jobs.claim_next(
-            worker_id=name, now=at(10), lease_until=at(60)
+        while jobs := await store.render_jobs.claim(
+            worker_id=name, now=at(10), lease_until=at(60), limit=2
         ):
-            claimed.append(job.id)
+            claimed.extend(job.id for job in jobs)
 
     await asyncio.gather(*(worker(store, f"{n}") for n in range(5) for store in (first, second)))
     await first.close()

@@ -45,13 +45,13 @@ async def test_twenty_concurrent_claimers_take_every_job_exactly_once(store: Sto
 
     async def worker(number: int) -> None:
         while True:
-            job = await store.render_jobs.claim_next(
-                worker_id=f"w{number}", now=at(100), lease_until=at(160)
+            jobs = await store.render_jobs.claim(
+                worker_id=f"w{number}", now=at(100), lease_until=at(160), limit=number % 3 + 1
             )
-            if job is None:
+            if not jobs:
                 return
-            assert job.lease_owner == f"w{number}"
-            claimed.append(job.id)
+            assert {job.lease_owner for job in jobs} == {f"w{number}"}
+            claimed.extend(job.id for job in jobs)
             await asyncio.sleep(random.random() / 1000)
 
     await asyncio.gather(*(worker(n) for n in range(20)))
@@ -64,23 +64,25 @@ async def test_claims_go_oldest_first_and_skip_jobs_not_yet_due(store: Store) ->
     second = factories.render_job(available_at=at(20), created_at=at(1))
     first = factories.render_job(available_at=at(10), created_at=at(2))
     await store.render_jobs.add_many([late, second, first])
-    claim = store.render_jobs.claim_next
-    assert (await claim(worker_id="w", now=at(100), lease_until=at(130))).id == first.id
-    assert (await claim(worker_id="w", now=at(100), lease_until=at(130))).id == second.id
-    assert await claim(worker_id="w", now=at(100), lease_until=at(130)) is None
+    claim = store.render_jobs.claim
+    assert [j.id for j in await claim(worker_id="w", now=at(100), lease_until=at(130))] == [
+        first.id
+    ]
+    assert [j.id for j in await claim(worker_id="w", now=at(100), lease_until=at(130))] == [
+        second.id
+    ]
+    assert await claim(worker_id="w", now=at(100), lease_until=at(130)) == []
 
 
 async def test_an_expired_lease_is_reclaimable_and_a_live_one_is_not(store: Store) -> None:
     job = await store.render_jobs.add(
         factories.render_job(status="running", provider_job_id="pred-1")
     )
-    claim = store.render_jobs.claim_next
-    leased = await claim(worker_id="a", now=at(0), lease_until=at(30))
-    assert leased is not None
+    claim = store.render_jobs.claim
+    [leased] = await claim(worker_id="a", now=at(0), lease_until=at(30))
     assert (leased.lease_owner, leased.lease_expires_at) == ("a", at(30))
-    assert await claim(worker_id="b", now=at(29), lease_until=at(59)) is None
-    taken_over = await claim(worker_id="b", now=at(31), lease_until=at(61))
-    assert taken_over is not None
+    assert await claim(worker_id="b", now=at(29), lease_until=at(59)) == []
+    [taken_over] = await claim(worker_id="b", now=at(31), lease_until=at(61))
     assert (taken_over.id, taken_over.lease_owner) == (job.id, "b")
     assert taken_over.provider_job_id == "pred-1"  # the new worker resumes polling it
     stored = await store.render_jobs.get("acme", job.id)
@@ -93,31 +95,54 @@ async def test_finished_jobs_are_never_claimed(store: Store) -> None:
         for status in (RenderStatus.PUBLISHED, RenderStatus.FAILED, RenderStatus.CANCELLED)
     ]
     await store.render_jobs.add_many(finished)
-    assert (
-        await store.render_jobs.claim_next(worker_id="w", now=at(99), lease_until=at(130)) is None
-    )
+    assert await store.render_jobs.claim(worker_id="w", now=at(99), lease_until=at(130)) == []
 
 
 async def test_claims_can_be_limited_to_providers(store: Store) -> None:
     video = await store.render_jobs.add(factories.render_job(provider="runway", kind="video"))
     await store.render_jobs.add(factories.render_job(provider="replicate"))
-    claimed = await store.render_jobs.claim_next(
-        worker_id="w", now=at(1), lease_until=at(30), providers=["runway", "pika"]
+    claimed = await store.render_jobs.claim(
+        worker_id="w", now=at(1), lease_until=at(30), limit=5, room={"runway": 5, "pika": 5}
     )
-    assert claimed is not None
-    assert claimed.id == video.id
+    assert [job.id for job in claimed] == [video.id]
+    runway_only = {"runway": 1, "replicate": 0}
     assert (
-        await store.render_jobs.claim_next(
-            worker_id="w", now=at(1), lease_until=at(30), providers=["runway"]
+        await store.render_jobs.claim(
+            worker_id="w", now=at(1), lease_until=at(30), room=runway_only
         )
-        is None
+        == []
     )
+
+
+async def test_a_batch_claim_takes_the_oldest_jobs_within_each_providers_room(
+    store: Store,
+) -> None:
+    providers = ["replicate", "local-image", "replicate", "local-image", "replicate", "runway"]
+    jobs = [
+        factories.render_job(provider=name, created_at=at(n), available_at=at(n))
+        for n, name in enumerate(providers)
+    ]
+    await store.render_jobs.add_many(jobs)
+    room = {"replicate": 10, "local-image": 1, "runway": 0}
+    claimed = await store.render_jobs.claim(
+        worker_id="w", now=at(50), lease_until=at(80), limit=3, room=room
+    )
+    assert [job.id for job in claimed] == [jobs[0].id, jobs[1].id, jobs[2].id]
+    assert {job.lease_owner for job in claimed} == {"w"}
+    rest = await store.render_jobs.claim(
+        worker_id="v", now=at(50), lease_until=at(80), limit=10, room=room
+    )
+    assert [job.id for job in rest] == [jobs[3].id, jobs[4].id]  # never the runway job
+    assert (
+        await store.render_jobs.claim(worker_id="v", now=at(50), lease_until=at(80), limit=0) == []
+    )
+    stored = await store.render_jobs.get("acme", jobs[3].id)
+    assert (stored.lease_owner, stored.lease_expires_at) == ("v", at(80))
 
 
 async def test_a_claim_bumps_the_revision_so_a_stale_holder_conflicts(store: Store) -> None:
     job = await store.render_jobs.add(factories.render_job())
-    leased = await store.render_jobs.claim_next(worker_id="w", now=at(1), lease_until=at(30))
-    assert leased is not None
+    [leased] = await store.render_jobs.claim(worker_id="w", now=at(1), lease_until=at(30))
     assert leased.revision == job.revision + 1
     with pytest.raises(Conflict):
         await store.render_jobs.update(job.model_copy(update={"status": "cancelled"}))

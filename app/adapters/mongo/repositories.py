@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -210,38 +210,52 @@ class MongoRenderJobRepository(MongoRepository[RenderJob]):
             query["status"] = {"$in": [RenderStatus(status).value for status in statuses]}
         return await self._find_all(query, sort=NEWEST_FIRST)
 
-    async def claim_next(
+    async def claim(
         self,
         *,
         worker_id: str,
         now: datetime,
         lease_until: datetime,
-        providers: Sequence[str] | None = None,
-    ) -> RenderJob | None:
-        """Atomically lease the oldest job that needs a worker, across tenants.
+        limit: int = 1,
+        room: Mapping[str, int] | None = None,
+    ) -> Sequence[RenderJob]:
+        """Atomically lease up to ``limit`` of the oldest jobs that need a worker, across
+        tenants, at most ``room[provider]`` of each provider named there (when given).
 
         A job needs a worker when it is queued or running, its ``available_at`` has come and it
-        has no lease or its lease expired before ``now``.
+        has no lease or its lease expired before ``now``. Each job is leased by its own atomic
+        update, so concurrent claimers never share one.
         """
         now = as_utc(now)
-        query: dict[str, Any] = {
-            "status": {"$in": CLAIMABLE},
-            "available_at": {"$lte": now},
-            "$or": [{"lease_expires_at": None}, {"lease_expires_at": {"$lt": now}}],
-        }
-        if providers is not None:
-            query["provider"] = {"$in": list(providers)}
-        with storage_errors("claim a render job"):
-            doc = await self._collection.find_one_and_update(
-                query,
-                {
-                    "$set": {"lease_owner": worker_id, "lease_expires_at": as_utc(lease_until)},
-                    "$inc": {"revision": 1},
-                },
-                sort=[("available_at", 1), ("created_at", 1), ("_id", 1)],
-                return_document=ReturnDocument.AFTER,
-            )
-        return None if doc is None else self._codec.decode(doc)
+        left = None if room is None else {name: n for name, n in room.items() if n > 0}
+        claimed: list[RenderJob] = []
+        while len(claimed) < limit and left != {}:
+            query: dict[str, Any] = {
+                "status": {"$in": CLAIMABLE},
+                "available_at": {"$lte": now},
+                "$or": [{"lease_expires_at": None}, {"lease_expires_at": {"$lt": now}}],
+            }
+            if left is not None:
+                query["provider"] = {"$in": list(left)}
+            with storage_errors("claim a render job"):
+                doc = await self._collection.find_one_and_update(
+                    query,
+                    {
+                        "$set": {"lease_owner": worker_id, "lease_expires_at": as_utc(lease_until)},
+                        "$inc": {"revision": 1},
+                    },
+                    sort=[("available_at", 1), ("created_at", 1), ("_id", 1)],
+                    return_document=ReturnDocument.AFTER,
+                )
+            if doc is None:
+                break
+            job = self._codec.decode(doc)
+            claimed.append(job)
+            if left is not None:
+                left[job.provider] -= 1
+                if left[job.provider] == 0:
+                    del left[job.provider]
+        return claimed
 
     async def find_by_provider_job(self, provider: str, provider_job_id: str) -> RenderJob | None:
         """The job a provider's id belongs to, in any tenant (webhooks carry none)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -54,36 +54,57 @@ class SqliteRenderJobRepository(SqliteRepository[RenderJob]):
             params.extend(values)
         return await self._select(where, params, order="created_at DESC, id DESC")
 
-    async def claim_next(
+    async def claim(
         self,
         *,
         worker_id: str,
         now: datetime,
         lease_until: datetime,
-        providers: Sequence[str] | None = None,
-    ) -> RenderJob | None:
-        def claim(connection: sqlite3.Connection) -> RenderJob | None:
-            where = (
-                f"status IN ({_marks(_CLAIMABLE)}) AND available_at <= ? "
-                "AND (lease_expires_at IS NULL OR lease_expires_at < ?)"
-            )
-            params: list[Any] = [*_CLAIMABLE, micros(now), micros(now)]
-            if providers is not None:
-                where += f" AND provider IN ({_marks(providers)})"
-                params.extend(providers)
-            row = connection.execute(
-                f"SELECT doc FROM render_jobs WHERE {where} "
-                "ORDER BY available_at, created_at, id LIMIT 1",
-                params,
-            ).fetchone()
-            if row is None:
-                return None
-            job = RenderJob.model_validate_json(row[0])
-            leased = checked(
-                job, lease_owner=worker_id, lease_expires_at=lease_until, revision=job.revision + 1
-            )
-            self._replace(connection, job, leased)
-            return leased
+        limit: int = 1,
+        room: Mapping[str, int] | None = None,
+    ) -> Sequence[RenderJob]:
+        left = None if room is None else {name: n for name, n in room.items() if n > 0}
+        if limit < 1 or left == {}:
+            return []
+        where = (
+            f"status IN ({_marks(_CLAIMABLE)}) AND available_at <= ? "
+            "AND (lease_expires_at IS NULL OR lease_expires_at < ?)"
+        )
+        params: list[Any] = [*_CLAIMABLE, micros(now), micros(now)]
+        if left is not None:
+            where += f" AND provider IN ({_marks(list(left))})"
+            params.extend(left)
+        order = "ORDER BY available_at, created_at, id"
+        if left is None or min(left.values()) >= limit:
+            order += " LIMIT ?"  # else rows of a provider without room left are read past
+            params.append(limit)
+        sql = f"SELECT provider, doc FROM render_jobs WHERE {where} {order}"
+
+        def claim(connection: sqlite3.Connection) -> list[RenderJob]:
+            rows = connection.execute(sql, params)
+            remaining = None if left is None else dict(left)
+            docs: list[str] = []
+            for provider, doc in rows:
+                if remaining is not None:
+                    if remaining[provider] == 0:
+                        continue
+                    remaining[provider] -= 1
+                docs.append(doc)
+                if len(docs) == limit or (remaining is not None and not any(remaining.values())):
+                    break
+            rows.close()
+            claimed = []
+            for doc in docs:
+                job = RenderJob.model_validate_json(doc)
+                leased = checked(
+                    job,
+                    lease_owner=worker_id,
+                    lease_expires_at=lease_until,
+                    revision=job.revision + 1,
+                )
+                self._replace(connection, job, leased)
+                claimed.append(leased)
+            return claimed
 
         return await self._db.write(claim)
 

@@ -164,8 +164,8 @@ class LocalBlobStore:
 
     def _commit(self, source: Path, key: str, alongside: Sequence[SmallBlob] = ()) -> None:
         try:
-            for small in alongside:  # all in this one thread hop
-                self._put_bytes(small.key, small.data)
+            for small in alongside:  # all in this one thread hop; derived, so not synced
+                self._put_bytes(small.key, small.data, sync=False)
             target = self._target(key)
             if target.is_file():  # content-addressed: the same bytes are already there
                 source.unlink(missing_ok=True)
@@ -183,10 +183,14 @@ class LocalBlobStore:
             raise StorageError(f"cannot store {key!r} in {self.root}: {exc}") from exc
         self._remember_written(key, target)
 
-    def _put_bytes(self, key: str, data: bytes) -> None:
+    def _put_bytes(self, key: str, data: bytes, *, sync: bool = True) -> None:
         target = self._target(key)
         _write_atomically(
-            target, self._staging.folder, lambda out: out.write(data), folders=self._folders
+            target,
+            self._staging.folder,
+            lambda out: out.write(data),
+            folders=self._folders,
+            sync=sync,
         )
 
     def _read_bytes(self, key: str) -> bytes:
@@ -242,9 +246,12 @@ def _write_atomically(
     write: Callable[[BinaryIO], Any],
     *,
     folders: KnownFolders | None = None,
+    sync: bool = True,
 ) -> None:
     """Write through a temporary file in ``temp_folder`` (same file system), fsync, rename.
-    ``folders``: the folders already made (by default, both are made if missing)."""
+    ``folders``: the folders already made (by default, both are made if missing). Without
+    ``sync`` nothing is flushed to disk: the file is whole or absent after the process dies,
+    but a power cut may lose it or leave it empty (for data that can be made again)."""
     folders = folders or KnownFolders()
     try:
         fd, name = folders.within(
@@ -255,10 +262,12 @@ def _write_atomically(
     try:
         with os.fdopen(fd, "wb") as out:
             write(out)
-            out.flush()
-            os.fsync(out.fileno())
+            if sync:
+                out.flush()
+                os.fsync(out.fileno())
         folders.within(target.parent, lambda: os.replace(name, target))
-        _fsync_folder(target.parent)
+        if sync:
+            _fsync_folder(target.parent)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(name)

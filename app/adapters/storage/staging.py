@@ -19,10 +19,9 @@ from typing import BinaryIO
 from app.adapters.storage.file_threads import in_file_thread
 from app.adapters.storage.folders import KnownFolders
 from app.domain.errors import InvalidInput, StorageError
-from app.ports.blob_store import StagedBlob
+from app.ports.blob_store import HEAD_SIZE, StagedBlob
 
 CHUNK_SIZE = 1024 * 1024
-HEAD_SIZE = 4096
 _MB = 1024 * 1024
 
 

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.adapters.providers.http_client import HttpClient
 from app.adapters.providers.replicate_provider import ReplicateProvider
+from app.adapters.sqlite.render_jobs import SqliteRenderJobRepository
 from app.bootstrap import Core, open_core
 from app.config import AppSettings
 from app.domain import AssetQuery, Campaign, RenderJob, RenderStatus
@@ -890,6 +891,34 @@ async def test_no_more_renders_run_at_once_than_the_limits_allow(
     assert len(finished_ids) == len(jobs)
     assert peak == limit
     assert replicate.create_calls == len(jobs)
+
+
+async def test_free_slots_are_claimed_together_beside_a_provider_with_a_smaller_limit(
+    open_cores: Callable[..., Awaitable[Core]],
+    replicate: FakeReplicateServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The local providers take 1–2 renders at once; that must not make a worker claim the
+    jobs of a roomier provider one transaction at a time."""
+    idle = await open_cores(replicate=replicate, render_worker=False)
+    campaign = await campaign_with_strategy(idle)
+    jobs = [await media_job(idle, campaign, "replicate") for _ in range(4)]
+    claims: list[tuple[int, dict[str, int], int]] = []
+    claim = SqliteRenderJobRepository.claim
+
+    async def recorded(self: SqliteRenderJobRepository, **options: Any) -> list[RenderJob]:
+        claimed = await claim(self, **options)
+        claims.append((options["limit"], dict(options["room"]), len(claimed)))
+        return claimed
+
+    monkeypatch.setattr(SqliteRenderJobRepository, "claim", recorded)
+    core = await open_cores(replicate=replicate, render_concurrency=4)
+    assert core.providers["local-image"].max_concurrency < 4
+    running = [await submitted(core, job.id) for job in jobs]
+
+    assert claims[0] == (4, {"replicate": 4, "local-image": 2, "local-video": 1}, 4)
+    assert {job.lease_owner for job in running} == {core.renderer.worker.worker_id}
+    assert replicate.create_calls == 4
 
 
 async def test_the_next_job_is_submitted_while_an_output_is_stored(

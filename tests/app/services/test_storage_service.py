@@ -62,6 +62,33 @@ async def test_a_video_upload_has_duration_poster_and_thumbnail(
     assert await storage.thumbnail(ANA, asset.id) is not None
 
 
+@pytest.mark.parametrize("damage", ["removed", "emptied", "cut short"])
+async def test_a_thumbnail_lost_in_a_power_cut_is_made_again(
+    storage: StorageService, tmp_path: Path, media_root: Path, damage: str
+) -> None:
+    """Thumbnails and posters are written without waiting for the disk: after a power cut
+    one may be gone, empty or partly written; reading it makes them again from the file."""
+    asset = await storage.upload(ANA, samples.mp4(tmp_path / "teaser.mp4", seconds=1.0))
+    assert asset.thumbnail_key is not None
+    assert asset.poster_key is not None
+    thumbnail, poster = media_root / asset.thumbnail_key, media_root / asset.poster_key
+    whole_thumbnail, whole_poster = thumbnail.read_bytes(), poster.read_bytes()
+    if damage == "removed":
+        thumbnail.unlink()
+        poster.unlink()
+    elif damage == "emptied":
+        thumbnail.write_bytes(b"")
+    else:
+        thumbnail.write_bytes(whole_thumbnail[: len(whole_thumbnail) // 2])
+
+    assert await storage.thumbnail(ANA, asset.id) == whole_thumbnail
+    assert thumbnail.read_bytes() == whole_thumbnail
+    assert poster.read_bytes() == whole_poster
+    assert _stored_files(media_root) == sorted(
+        media_root / key for key in (asset.storage_key, asset.thumbnail_key, asset.poster_key)
+    )
+
+
 async def test_text_and_content_based_types(storage: StorageService, tmp_path: Path) -> None:
     copy = await storage.upload(ANA, samples.text(tmp_path / "headline.txt"))
     assert (copy.type, await storage.thumbnail(ANA, copy.id)) == (AssetType.TEXT, None)

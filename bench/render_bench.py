@@ -22,9 +22,12 @@ import json
 import multiprocessing
 import os
 import platform
+import re
 import socket
 import tempfile
+import threading
 import time
+from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,6 +41,20 @@ from app.domain import Actor, RenderJob, RenderStatus, Role
 from app.services.events import JobEvent
 
 ANA = Actor(tenant_id="bench", user_id="ana", roles={Role.EDITOR, Role.APPROVER})
+
+
+def cpu_by_thread_group() -> dict[str, float]:
+    """CPU seconds so far of this process's threads, by name without its number."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    groups: dict[str, float] = defaultdict(float)
+    for thread in threading.enumerate():
+        try:
+            with open(f"/proc/self/task/{thread.native_id}/stat") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+        except OSError:
+            continue  # the thread has ended
+        groups[re.sub(r"_\d+$", "", thread.name)] += (int(fields[11]) + int(fields[12])) / ticks
+    return groups
 
 
 def machine_busy() -> list[float]:
@@ -154,7 +171,7 @@ async def queue_jobs(core: Core, jobs: int) -> tuple[list[RenderJob], float]:
     return queued, time.perf_counter() - began
 
 
-async def run(jobs: int, concurrency: int, job_ms: int, webhooks: bool) -> None:
+async def run(jobs: int, concurrency: int, job_ms: int, webhooks: bool, parent: str | None) -> None:
     port, relay_port = free_port(), free_port()
     server = multiprocessing.get_context("spawn").Process(
         target=serve_fake_provider, args=(port, job_ms / 1000), daemon=True
@@ -162,7 +179,7 @@ async def run(jobs: int, concurrency: int, job_ms: int, webhooks: bool) -> None:
     server.start()
     await wait_for_port(port)
     try:
-        with tempfile.TemporaryDirectory() as folder:
+        with tempfile.TemporaryDirectory(dir=parent) as folder:
             settings = AppSettings(
                 data_dir=Path(folder),
                 render_concurrency=concurrency,
@@ -196,12 +213,16 @@ async def run(jobs: int, concurrency: int, job_ms: int, webhooks: bool) -> None:
                 with core.events.listen(count):
                     cpu, began = time.process_time(), time.perf_counter()
                     loop_cpu = time.thread_time()
-                    machine = machine_busy()
+                    machine, threads = machine_busy(), cpu_by_thread_group()
                     probe = asyncio.create_task(lag_probe(stop, stalls))
                     await asyncio.wait_for(all_ended.wait(), timeout=600)
                     wall, cpu = time.perf_counter() - began, time.process_time() - cpu
                     loop_cpu = time.thread_time() - loop_cpu
                     machine = [b - a for a, b in zip(machine, machine_busy(), strict=True)]
+                    threads = {
+                        name: seconds - threads.get(name, 0.0)
+                        for name, seconds in cpu_by_thread_group().items()
+                    }
                 stop.set()
                 await probe
                 done = await core.renderer.list_jobs(ANA, statuses=[RenderStatus.PUBLISHED])
@@ -230,6 +251,13 @@ async def run(jobs: int, concurrency: int, job_ms: int, webhooks: bool) -> None:
         f"orchestration CPU {cpu:.2f} s = {cpu / jobs * 1000:.2f} ms per job "
         "(core process: worker, store, library; the provider runs elsewhere)"
     )
+    print(
+        "CPU by thread: "
+        + ", ".join(
+            f"{name} {seconds:.2f} s"
+            for name, seconds in sorted(threads.items(), key=lambda item: -item[1])
+        )
+    )
     print(f"machine busy {machine[0] / machine[1] * 100:.0f} %")
     print(
         f"event-loop thread CPU {loop_cpu:.2f} s = {loop_cpu / wall * 100:.0f} % of the wall time"
@@ -256,8 +284,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--job-ms", type=int, default=200)
     parser.add_argument("--poll", action="store_true", help="no webhooks: poll every 20 ms")
+    parser.add_argument(
+        "--folder", help="where the data folder is made (default: the system's temporary folder)"
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.jobs, args.concurrency, args.job_ms, webhooks=not args.poll))
+    asyncio.run(
+        run(args.jobs, args.concurrency, args.job_ms, webhooks=not args.poll, parent=args.folder)
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_POLL_FACTOR = 5.0  # with webhooks on, polling is a slower safety net
 MAX_POLL_FAILURES = 8
+STARTS_PER_TURN = 10  # jobs started in one event-loop turn (each turn delays the next timers)
+CLAIM_BATCH = 10  # jobs claimed in one transaction (a bigger one holds the database thread longer)
+AHEAD_HORIZON = 0.5  # seconds: jobs are claimed ahead for the slots expected to free this soon
+AHEAD_WINDOW = 1.0  # seconds: the rate at which slots free is measured over this last stretch
+AHEAD_FRESH = 1.0  # seconds: a job held ahead longer than this is read again before it starts
 
 
 class RenderWorker:
@@ -44,7 +49,10 @@ class RenderWorker:
         concurrency: renders in flight at once (each provider's own limit applies too). A job
             whose provider has finished stops counting while its output is stored, so the
             next job is submitted at once; at most ``concurrency`` jobs are stored at a time
-            that way (beyond that, storing counts again).
+            that way (beyond that, storing counts again). While renders end quickly (more than
+            two a second), the worker also holds a few jobs claimed ahead, ready for the next
+            free slot: as many as slots are expected to free within half a second, at most
+            ``concurrency`` (none while renders take longer).
         lease_seconds: how long a claim lasts without a heartbeat.
         webhook_url: the public URL a provider should call for a job, or None (polling only).
         idle_poll: how often an idle worker looks for jobs queued by other processes.
@@ -80,6 +88,8 @@ class RenderWorker:
         self._submitted: dict[tuple[str, str], str] = {}  # (provider, its job id) -> job id
         self._events = events
         self._finished: dict[str, asyncio.Event] = {}
+        self._ahead: dict[str, tuple[RenderJob, float]] = {}  # claimed ahead: job, when
+        self._freed: deque[float] = deque()  # when slots freed over the last AHEAD_WINDOW
 
     def start(self) -> None:
         self._engine.on_rendered(self._rendered)
@@ -88,13 +98,21 @@ class RenderWorker:
 
     async def _run(self) -> None:
         events = self._events.listen(self._on_event) if self._events else contextlib.nullcontext()
-        with events:
-            await self._claim_loop()
+        try:
+            with events:
+                await self._claim_loop()
+        finally:
+            held_ahead = [job for job, _ in self._ahead.values()]
+            self._ahead.clear()
+            with contextlib.suppress(AppError):  # else their leases simply expire
+                await asyncio.gather(*(self._release(job) for job in held_ahead))
 
     def _on_event(self, event: JobEvent) -> None:
         """A job finished in this process by a webhook or a cancel frees its slot at once
         (instead of at the next safety-net poll)."""
         job = event.job
+        if job.status.terminal or job.lease_owner != self.worker_id:
+            self._ahead.pop(job.id, None)  # cancelled (or taken over) before it started
         finished = self._finished.get(job.id)
         if finished is not None and (job.status.terminal or job.lease_owner is None):
             finished.set()
@@ -119,34 +137,76 @@ class RenderWorker:
                     await self._wake.wait()
 
     async def _claim_available(self) -> None:
-        """Claim jobs until the slots are full or the queue is empty: all the free slots at
-        once (one database transaction), within each provider's own limit."""
+        """Claim jobs until the slots (and the jobs held ahead) are full or the queue is empty,
+        up to CLAIM_BATCH in one database transaction, within each provider's own limit."""
         providers = self._engine.providers
-        while (free := self._concurrency - self.in_flight) > 0:
+        while True:
+            ahead = self._ahead_wanted()
+            wanted = self._concurrency + ahead - self.in_flight - len(self._ahead)
+            held = Counter(job.provider for job, _ in self._ahead.values())
             room = {
-                name: provider.max_concurrency - self._in_flight[name]
+                name: left
                 for name, provider in providers.items()
-                if self._in_flight[name] < provider.max_concurrency
+                if (
+                    left := provider.max_concurrency
+                    + min(ahead, provider.max_concurrency)
+                    - self._in_flight[name]
+                    - held[name]
+                )
+                > 0
             }
-            if not room:
+            if wanted <= 0 or not room:
                 return
             now = self._clock.now()
+            limit = min(wanted, CLAIM_BATCH)
             jobs = await self._jobs.claim(
                 worker_id=self.worker_id,
                 now=now,
                 lease_until=now + self._lease,
-                limit=free,
+                limit=limit,
                 room=room,
             )
+            claimed_at = asyncio.get_running_loop().time()
             for job in jobs:
-                self._start(job)
-            if len(jobs) < free:
+                self._ahead[job.id] = (job, claimed_at)
+            await self._start_ahead()
+            if len(jobs) < limit:
                 return  # the queue is empty, or holds only jobs of providers at their limit
 
-    def _start(self, job: RenderJob) -> None:
+    def _ahead_wanted(self) -> int:
+        """How many jobs to hold ahead: the slots expected to free within AHEAD_HORIZON at
+        the rate they freed over the last AHEAD_WINDOW, at most the concurrency."""
+        since = asyncio.get_running_loop().time() - AHEAD_WINDOW
+        while self._freed and self._freed[0] < since:
+            self._freed.popleft()
+        return min(self._concurrency, int(len(self._freed) / AHEAD_WINDOW * AHEAD_HORIZON))
+
+    async def _start_ahead(self) -> None:
+        """Start the jobs held ahead that have a free slot, oldest first, a few per turn."""
+        started = 0
+        while self._start_next():
+            started += 1
+            if started % STARTS_PER_TURN == 0:
+                await asyncio.sleep(0)  # the next ones' first steps run in a later turn
+
+    def _start_next(self) -> bool:
+        """Start the oldest job held ahead that has a free slot; False if none has."""
+        if self.in_flight >= self._concurrency:
+            return False
+        providers = self._engine.providers
+        for job_id, (job, claimed_at) in self._ahead.items():
+            if self._in_flight[job.provider] < providers[job.provider].max_concurrency:
+                del self._ahead[job_id]
+                self._start(job, claimed_at)
+                return True
+        return False
+
+    def _start(self, job: RenderJob, claimed_at: float) -> None:
         self._in_flight[job.provider] += 1
         self._held[job.id] = job
-        task = self._tasks.start(f"render:{job.id}", functools.partial(self._handle, job))
+        task = self._tasks.start(
+            f"render:{job.id}", functools.partial(self._handle, job, claimed_at)
+        )
         task.add_done_callback(functools.partial(self._done, job.id))
 
     def _rendered(self, provider_name: str, provider_job_id: str) -> None:
@@ -159,20 +219,31 @@ class RenderWorker:
             return
         self._storing.add(job_id)
         self._in_flight[provider_name] -= 1
-        self._wake.set()
+        self._slot_freed()
 
     def _done(self, job_id: str, _task: object) -> None:
         job = self._held.pop(job_id)
-        if job_id in self._storing:
+        if job_id in self._storing:  # its slot was freed when its render ended
             self._storing.discard(job_id)
+            self._wake.set()
         else:
             self._in_flight[job.provider] -= 1
+            self._slot_freed()
+
+    def _slot_freed(self) -> None:
+        """The job held ahead goes at once; the claim loop then claims more."""
+        self._freed.append(asyncio.get_running_loop().time())
+        self._start_next()
         self._wake.set()
 
-    async def _handle(self, job: RenderJob) -> None:
+    async def _handle(self, job: RenderJob, claimed_at: float) -> None:
         provider = self._engine.providers[job.provider]
         ended = False
         try:
+            if asyncio.get_running_loop().time() - claimed_at > AHEAD_FRESH:
+                job = await self._fresh(job)  # held ahead a while: cancelled meanwhile?
+                if job.status.terminal or job.lease_owner != self.worker_id:
+                    return
             if job.provider_job_id is None:
                 job = await self._submit(job, provider)
             if job.status is RenderStatus.RUNNING and job.provider_job_id:
@@ -258,12 +329,12 @@ class RenderWorker:
                 return  # finished by a webhook or a cancel, or taken over
 
     async def _heartbeat(self) -> None:
-        """Renew the lease of every job handled here, a third of a lease apart (one task for
-        all of them, not one per job); a job whose lease was lost (taken over after this
-        process stalled, or ended elsewhere) stops being handled here."""
+        """Renew the lease of every job handled or held ahead here, a third of a lease apart
+        (one task for all of them, not one per job); a job whose lease was lost (taken over
+        after this process stalled, or ended elsewhere) stops being handled here."""
         while True:
             await asyncio.sleep(self._lease.total_seconds() / 3)
-            held = list(self._held.values())
+            held = [*self._held.values(), *(job for job, _ in self._ahead.values())]
             renewals = await asyncio.gather(
                 *(self._renew(job) for job in held), return_exceptions=True
             )
@@ -271,6 +342,7 @@ class RenderWorker:
                 if isinstance(kept, BaseException):
                     log.warning("cannot renew the lease of job %s: %s", job.id, kept)
                 elif not kept:
+                    self._ahead.pop(job.id, None)
                     self._tasks.cancel(f"render:{job.id}")
 
     async def _renew(self, job: RenderJob) -> bool:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.adapters.sqlite import SqliteStore
+from app.adapters.sqlite.render_jobs import CLAIMABLE_SQL
 from app.domain import AssetQuery, AssetType, RenderStatus
 from tests import factories
 from tests.factories import at
@@ -96,5 +97,15 @@ async def test_every_read_uses_an_index(
     assert len(plans) >= 25
     for sql, plan in plans.items():
         assert not _FULL_SCAN.search(plan), f"full table scan:\n{sql}\n{plan}"
-        if "FROM assets" in sql and "ORDER BY" in sql:
+        if ("FROM assets" in sql or "lease_expires_at" in sql) and "ORDER BY" in sql:
             assert "TEMP B-TREE FOR ORDER BY" not in plan, f"sorts all matches:\n{sql}\n{plan}"
+    claims = [plan for sql, plan in plans.items() if "lease_expires_at" in sql]
+    assert len(claims) == 2
+    assert all("USING INDEX render_jobs_claimable" in plan for plan in claims), claims
+
+
+async def test_the_claim_query_names_exactly_the_claimable_statuses() -> None:
+    """The claim query spells its statuses out (so that SQLite matches it with the partial
+    index's WHERE): they must be the ones the domain calls claimable."""
+    spelled = set(re.findall(r"'(\w+)'", CLAIMABLE_SQL))
+    assert spelled == {RenderStatus.QUEUED.value, RenderStatus.RUNNING.value}

@@ -60,6 +60,39 @@ def test_a_failing_migration_leaves_the_previous_schema_intact() -> None:
     assert tables == {"a"}
 
 
+async def test_a_first_schema_file_is_brought_up_to_date_with_its_jobs_claimable(
+    tmp_path: Path,
+) -> None:
+    """A file written at schema 1 (the first release) gets the claim index of schema 2 and
+    its queued jobs are claimed as before. The schema-1 file is made by writing jobs, then
+    putting back version 1 and its claim index."""
+    path = tmp_path / "studio.sqlite3"
+    old = SqliteStore(path)
+    await old.open()
+    jobs = [factories.render_job(created_at=at(n), available_at=at(n)) for n in range(3)]
+    await old.render_jobs.add_many(jobs)
+    await old.close()
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA user_version = 1")
+    connection.execute("DROP INDEX render_jobs_claimable")
+    connection.execute(
+        "CREATE INDEX render_jobs_claim ON render_jobs (status, available_at, created_at, id)"
+    )
+    connection.close()
+
+    store = SqliteStore(path)
+    await store.open()
+    claimed = await store.render_jobs.claim(worker_id="w", now=at(10), lease_until=at(40), limit=5)
+    await store.close()
+    assert [job.id for job in claimed] == [job.id for job in jobs]
+    connection = sqlite3.connect(path)
+    indexes = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    assert schema_version(connection) == len(MIGRATIONS)
+    connection.close()
+    assert "render_jobs_claimable" in indexes
+    assert "render_jobs_claim" not in indexes
+
+
 async def test_a_file_from_a_newer_release_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "studio.sqlite3"
     connection = sqlite3.connect(path)

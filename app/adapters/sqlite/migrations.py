@@ -93,7 +93,16 @@ CREATE INDEX activity_newest ON activity (tenant_id, at DESC, id DESC);
 CREATE INDEX activity_campaign ON activity (tenant_id, campaign_id, at DESC, id DESC);
 """
 
-MIGRATIONS: tuple[str, ...] = (SCHEMA_V1,)
+# Claims read the claimable jobs in queue order straight from this index, filters included,
+# and stop at the jobs they take: the first one sorted every queued job (their documents too).
+# Its WHERE must match the claim query's status condition word for word.
+SCHEMA_V2 = """
+DROP INDEX render_jobs_claim;
+CREATE INDEX render_jobs_claimable ON render_jobs (available_at, created_at, id, lease_expires_at,
+    provider) WHERE status IN ('queued', 'running');
+"""
+
+MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, SCHEMA_V2)
 """Migration ``n`` (1-based) brings the schema from version ``n - 1`` to ``n``."""
 
 

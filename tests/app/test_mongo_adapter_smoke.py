@@ -84,6 +84,24 @@ async def test_open_is_idempotent_and_describe_hides_nothing_secret(store: Mongo
     assert facts["replica_set"] is False
 
 
+async def test_opening_drops_the_indexes_of_earlier_releases() -> None:
+    client = AsyncMongomockClient(tz_aware=True)
+    jobs = client["campaign_studio_test"]["render_jobs"]
+    await jobs.create_index([("status", 1), ("available_at", 1)], name="claim")
+    store = MongoStore(client, "campaign_studio_test")  # type: ignore[arg-type]
+    await store.open()
+    await store.open()  # again: nothing left to drop
+    indexes = await jobs.index_information()
+    await store.close()
+    assert "claim" not in indexes
+    assert list(indexes["claim_in_order"]["key"]) == [
+        ("status", 1),
+        ("available_at", 1),
+        ("created_at", 1),
+        ("_id", 1),
+    ]
+
+
 def test_mask_uri_hides_passwords() -> None:
     masked = mask_uri("mongodb://ana:s3cret@db.example:27017/?tlsCertificateKeyFilePassword=pw")
     assert "s3cret" not in masked

@@ -165,6 +165,9 @@ class AsyncMockCollection:
     async def index_information(self) -> dict[str, Any]:
         return dict(await self._call("index_information"))
 
+    async def drop_index(self, name: str) -> None:
+        await self._call("drop_index", name)
+
     async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> ResultCursor:
         """Like PyMongo's async ``aggregate``: awaited, it returns a cursor of the results."""
 

@@ -43,7 +43,15 @@ INDEXES: dict[str, list[IndexModel]] = {
             ("created_at", DESC),
         ),
         _index("tenant_status_created", TENANT, ("status", ASC), ("created_at", DESC)),
-        _index("claim", ("status", ASC), ("available_at", ASC)),
+        # Claims read the queue in their order (one index scan per claimable status, merged)
+        # instead of sorting every queued job. It replaces "claim" (see RETIRED).
+        _index(
+            "claim_in_order",
+            ("status", ASC),
+            ("available_at", ASC),
+            ("created_at", ASC),
+            ("_id", ASC),
+        ),
         _index("provider_job", ("provider", ASC), ("provider_job_id", ASC)),
     ],
     "assets": [
@@ -77,3 +85,6 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
 }
 """Collection name → its indexes (besides ``_id``)."""
+
+RETIRED: dict[str, list[str]] = {"render_jobs": ["claim"]}
+"""Collection name → indexes of earlier releases that opening a database drops."""

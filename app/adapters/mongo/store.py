@@ -10,7 +10,7 @@ from pymongo.errors import PyMongoError
 from pymongo.read_concern import ReadConcern
 
 from app.adapters.mongo.collection import Document, describe_error
-from app.adapters.mongo.indexes import INDEXES
+from app.adapters.mongo.indexes import INDEXES, RETIRED
 from app.adapters.mongo.repositories import (
     MongoActivityRepository,
     MongoAdPlanRepository,
@@ -131,6 +131,10 @@ class MongoStore:
                 continue
             try:
                 await self._db[name].create_indexes(indexes)
+                existing = await self._db[name].index_information()
+                for retired in RETIRED.get(name, []):
+                    if retired in existing:
+                        await self._db[name].drop_index(retired)
             except PyMongoError as exc:
                 raise StorageError(
                     f"cannot create the indexes of {self._database_name}.{name}: "

@@ -31,8 +31,8 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_POLL_FACTOR = 5.0  # with webhooks on, polling is a slower safety net
 MAX_POLL_FAILURES = 8
-STARTS_PER_TURN = 10  # jobs started in one event-loop turn (each turn delays the next timers)
-CLAIM_BATCH = 10  # jobs claimed in one transaction (a bigger one holds the database thread longer)
+STARTS_PER_TURN = 5  # jobs started in one event-loop turn (each turn delays the next timers)
+CLAIM_BATCH = 5  # jobs claimed in one transaction (a bigger one holds the database thread longer)
 AHEAD_HORIZON = 0.5  # seconds: jobs are claimed ahead for the slots expected to free this soon
 AHEAD_WINDOW = 1.0  # seconds: the rate at which slots free is measured over this last stretch
 AHEAD_FRESH = 1.0  # seconds: a job held ahead longer than this is read again before it starts

@@ -49,8 +49,8 @@ class RenderWorker:
         concurrency: renders in flight at once (each provider's own limit applies too). A job
             whose provider has finished stops counting while its output is stored, so the
             next job is submitted at once; at most ``concurrency`` jobs are stored at a time
-            that way (beyond that, storing counts again). While renders end quickly (more than
-            two a second), the worker also holds a few jobs claimed ahead, ready for the next
+            that way (beyond that, storing counts again). While renders end quickly (two or
+            more a second), the worker also holds a few jobs claimed ahead, ready for the next
             free slot: as many as slots are expected to free within half a second, at most
             ``concurrency`` (none while renders take longer).
         lease_seconds: how long a claim lasts without a heartbeat.
@@ -109,7 +109,7 @@ class RenderWorker:
 
     def _on_event(self, event: JobEvent) -> None:
         """A job finished in this process by a webhook or a cancel frees its slot at once
-        (instead of at the next safety-net poll)."""
+        (instead of at the next safety-net poll); one cancelled while held ahead is dropped."""
         job = event.job
         if job.status.terminal or job.lease_owner != self.worker_id:
             self._ahead.pop(job.id, None)  # cancelled (or taken over) before it started

@@ -144,17 +144,12 @@ class RenderWorker:
             ahead = self._ahead_wanted()
             wanted = self._concurrency + ahead - self.in_flight - len(self._ahead)
             held = Counter(job.provider for job, _ in self._ahead.values())
-            room = {
-                name: left
-                for name, provider in providers.items()
-                if (
-                    left := provider.max_concurrency
-                    + min(ahead, provider.max_concurrency)
-                    - self._in_flight[name]
-                    - held[name]
-                )
-                > 0
-            }
+            room = {}
+            for name, provider in providers.items():
+                own = provider.max_concurrency
+                left = own + min(ahead, own) - self._in_flight[name] - held[name]
+                if left > 0:
+                    room[name] = left
             if wanted <= 0 or not room:
                 return
             now = self._clock.now()

@@ -131,10 +131,11 @@ class MongoStore:
                 continue
             try:
                 await self._db[name].create_indexes(indexes)
-                existing = await self._db[name].index_information()
-                for retired in RETIRED.get(name, []):
-                    if retired in existing:
-                        await self._db[name].drop_index(retired)
+                if name in RETIRED:  # one more round trip only where there is something to drop
+                    existing = await self._db[name].index_information()
+                    for retired in RETIRED[name]:
+                        if retired in existing:
+                            await self._db[name].drop_index(retired)
             except PyMongoError as exc:
                 raise StorageError(
                     f"cannot create the indexes of {self._database_name}.{name}: "

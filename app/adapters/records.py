@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from app.domain.common import Record
-from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.errors import Conflict, InvalidInput, NotFound, StaleRecord
 from app.domain.validation import describe
 
 R = TypeVar("R", bound=Record)
@@ -44,9 +44,9 @@ def not_found(noun: str, record_id: str) -> NotFound:
     return NotFound(f"{noun} {short_id(record_id)} not found")
 
 
-def stale(noun: str, record_id: str) -> Conflict:
+def stale(noun: str, record_id: str) -> StaleRecord:
     """The error for an update based on a revision someone else has replaced."""
-    return Conflict(
+    return StaleRecord(
         f"{noun} {short_id(record_id)} was changed by someone else in the meantime; "
         "reload it and try again"
     )

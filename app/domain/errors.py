@@ -29,6 +29,10 @@ class Conflict(AppError):
     """A concurrent writer changed the record first (stale version) or an identity is taken."""
 
 
+class StaleRecord(Conflict):
+    """The record changed since it was read: an optimistic ``update`` lost the race."""
+
+
 class PermissionDenied(AppError):
     """The acting user lacks the role the call needs."""
 

@@ -1,13 +1,15 @@
 """Repository ports: how services read and write records, whatever the database.
 
 Every method takes the tenant first and never returns or changes another tenant's record: such a
-record reads as missing (:class:`NotFound`). Writes are optimistic: ``update`` succeeds only if the
-stored ``revision`` still equals the record's, and raises :class:`Conflict` otherwise.
+record reads as missing (:class:`NotFound`). ``update`` is optimistic: it succeeds only if the
+stored ``revision`` still equals the record's, and raises :class:`Conflict` otherwise. ``modify``
+is how services change a stored record: it applies a change atomically, so concurrent writers
+never lose an update and never see :class:`Conflict` for having raced.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -51,6 +53,29 @@ class Repository(Protocol[R]):
     async def update(self, record: R) -> R:
         """Write ``record`` if the stored revision equals ``record.revision``; returns it at the
         next revision. :class:`Conflict` if it is stale, :class:`NotFound` if it is gone."""
+        ...
+
+    async def modify(
+        self,
+        tenant_id: str,
+        record_id: str,
+        change: Callable[[R], R],
+        *,
+        known: R | None = None,
+    ) -> R:
+        """Apply ``change`` to the stored record atomically and return what was stored.
+
+        ``change`` gets the current record and returns the new one, or the same object when
+        there is nothing to change (then nothing is written). It must be a pure function of the
+        record: a store may call it more than once (on a fresher copy each time) but stores
+        exactly one result, computed from the record as it was when stored. Errors it raises
+        propagate unchanged and nothing is written. ``known``, a copy the caller has just read,
+        may save the store a read.
+
+        Concurrent calls on one record are applied one after another, none lost; a racing
+        writer never makes this raise :class:`Conflict` (a taken unique key still does).
+        :class:`NotFound` if the record is missing or another tenant's.
+        """
         ...
 
 

@@ -63,16 +63,46 @@ class CampaignState:
 
     async def refresh_status(self, actor: Actor, campaign_id: str) -> Campaign:
         """Set the campaign's status to what its approvals imply (draft, in_review, ready,
-        published); a no-op when it already is."""
-        approvals: Mapping[ApprovalScope, Approval] = await self.approvals(
-            actor.tenant_id, campaign_id
-        )
-        version = await self.active_version(actor.tenant_id, campaign_id)
+        published); a no-op when it already is.
 
+        The status is computed from approvals read before the campaign is written, so a
+        concurrent vote may land in between and its own refresh may write first; the
+        approvals are therefore read again after the write, and the status refreshed again
+        until they held still (the last writer always saw the last vote).
+        """
+        tenant_id = actor.tenant_id
+        seen = await self._approval_facts(tenant_id, campaign_id)
+        while True:
+            campaign = await self._write_status(tenant_id, campaign_id, *seen)
+            latest = await self._approval_facts(tenant_id, campaign_id)
+            if _revisions(latest) == _revisions(seen):
+                return campaign
+            seen = latest
+
+    async def _write_status(
+        self,
+        tenant_id: str,
+        campaign_id: str,
+        approvals: Mapping[ApprovalScope, Approval],
+        version: int | None,
+    ) -> Campaign:
         def change(campaign: Campaign) -> Campaign:
             status = derive_status(campaign, approvals, version)
             if status is campaign.status:
                 return campaign
             return campaign.model_copy(update={"status": status, "updated_at": self._clock.now()})
 
-        return await mutate(self._store.campaigns, actor.tenant_id, campaign_id, change)
+        return await mutate(self._store.campaigns, tenant_id, campaign_id, change)
+
+    async def _approval_facts(
+        self, tenant_id: str, campaign_id: str
+    ) -> tuple[Mapping[ApprovalScope, Approval], int | None]:
+        return (
+            await self.approvals(tenant_id, campaign_id),
+            await self.active_version(tenant_id, campaign_id),
+        )
+
+
+def _revisions(facts: tuple[Mapping[ApprovalScope, Approval], int | None]) -> tuple[object, ...]:
+    approvals, version = facts
+    return version, sorted((scope.value, a.revision) for scope, a in approvals.items())

@@ -1,4 +1,4 @@
-"""Optimistic read-modify-write: re-read and retry when another writer got there first."""
+"""Changing a stored record: the one way services write an existing record."""
 
 from __future__ import annotations
 
@@ -6,12 +6,9 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from app.domain import Record
-from app.domain.errors import Conflict
 from app.ports.repositories import Repository
 
 R = TypeVar("R", bound=Record)
-
-ATTEMPTS = 20
 
 
 async def mutate(
@@ -22,24 +19,11 @@ async def mutate(
     *,
     known: R | None = None,
 ) -> R:
-    """Apply ``change`` to the stored record and save it, retrying on :class:`Conflict`.
+    """Apply ``change`` to the stored record atomically (see :meth:`Repository.modify`).
 
-    ``change`` gets the freshly read record and returns the new one (or the same object when
-    there is nothing to change: then nothing is written). Errors it raises propagate unchanged,
-    and nothing is written. ``known``, a copy the caller has just read, saves the first read;
-    if it turns out stale, the write conflicts and the record is read again.
+    ``change`` gets the current record and returns the new one (or the same object when there
+    is nothing to change: then nothing is written); it may run more than once, so it must not
+    act on the world. Errors it raises propagate unchanged, and nothing is written. ``known``,
+    a copy the caller has just read, may save a read.
     """
-    for attempt in range(ATTEMPTS):
-        current = (
-            known
-            if attempt == 0 and known is not None
-            else (await repository.get(tenant_id, record_id))
-        )
-        changed = change(current)
-        if changed is current:
-            return current
-        try:
-            return await repository.update(changed)
-        except Conflict:
-            continue
-    raise Conflict("the record is being changed by many people at once; try again in a moment")
+    return await repository.modify(tenant_id, record_id, change, known=known)

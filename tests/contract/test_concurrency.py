@@ -1,14 +1,17 @@
-"""Contract: concurrent writers never lose an update; a job is claimed by exactly one worker."""
+"""Contract: concurrent writers never lose an update (``update`` refuses a stale revision,
+``modify`` applies changes one after another without ever refusing); a job is claimed by
+exactly one worker."""
 
 from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 
 import pytest
 
-from app.domain import RenderStatus
-from app.domain.errors import Conflict
+from app.domain import Campaign, RenderStatus
+from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.ports.repositories import Store
 from tests import factories
 from tests.factories import at
@@ -36,6 +39,69 @@ async def test_fifty_concurrent_read_modify_writes_lose_nothing(store: Store) ->
     assert sorted(final.channels) == sorted(f"ch{n}" for n in range(50))
     assert final.revision == 51
     assert conflicts > 0  # the writers really raced
+
+
+def _with_channel(name: str) -> Callable[[Campaign], Campaign]:
+    def change(campaign: Campaign) -> Campaign:
+        return campaign.model_copy(update={"channels": (*campaign.channels, name)})
+
+    return change
+
+
+async def test_fifty_concurrent_modifies_all_land_and_none_conflicts(store: Store) -> None:
+    campaign = await store.campaigns.add(factories.campaign(channels=()))
+    stale = campaign
+
+    outcomes = await asyncio.gather(
+        *(
+            store.campaigns.modify("acme", campaign.id, _with_channel(f"ch{n}"), known=stale)
+            for n in range(50)
+        )
+    )
+
+    final = await store.campaigns.get("acme", campaign.id)
+    assert sorted(final.channels) == sorted(f"ch{n}" for n in range(50))
+    assert final.revision == 51
+    assert sorted(outcome.revision for outcome in outcomes) == list(range(2, 52))
+
+
+async def test_modify_applies_the_change_to_the_stored_record_not_a_stale_copy(
+    store: Store,
+) -> None:
+    campaign = await store.campaigns.add(factories.campaign(channels=("web",)))
+    await store.campaigns.modify("acme", campaign.id, _with_channel("email"))
+
+    changed = await store.campaigns.modify(
+        "acme", campaign.id, _with_channel("print"), known=campaign
+    )
+
+    assert changed.channels == ("web", "email", "print")
+    assert changed.revision == 3
+    assert await store.campaigns.get("acme", campaign.id) == changed
+
+
+async def test_modify_writes_nothing_when_nothing_changes_or_the_change_refuses(
+    store: Store,
+) -> None:
+    campaign = await store.campaigns.add(factories.campaign())
+
+    def refuse(current: Campaign) -> Campaign:
+        raise InvalidInput("no")
+
+    assert await store.campaigns.modify("acme", campaign.id, lambda c: c) == campaign
+    with pytest.raises(InvalidInput):
+        await store.campaigns.modify("acme", campaign.id, refuse)
+    assert await store.campaigns.get("acme", campaign.id) == campaign
+
+
+async def test_modify_never_reaches_another_workspace_or_a_missing_record(store: Store) -> None:
+    campaign = await store.campaigns.add(factories.campaign(tenant="globex"))
+
+    with pytest.raises(NotFound):
+        await store.campaigns.modify("acme", campaign.id, _with_channel("x"))
+    with pytest.raises(NotFound):
+        await store.campaigns.modify("acme", "missing", _with_channel("x"))
+    assert await store.campaigns.get("globex", campaign.id) == campaign
 
 
 async def test_twenty_concurrent_claimers_take_every_job_exactly_once(store: Store) -> None:

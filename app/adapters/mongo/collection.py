@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
@@ -13,7 +16,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 from app.adapters.mongo.codec import DocumentCodec
 from app.adapters.records import checked, id_taken, not_found, stale
 from app.domain import Record
-from app.domain.errors import Conflict, StorageError
+from app.domain.errors import Conflict, StaleRecord, StorageError
 
 R = TypeVar("R", bound=Record)
 
@@ -21,6 +24,14 @@ Document = dict[str, Any]
 Sort = list[tuple[str, int]]
 
 _DUPLICATE_KEY = 11000
+
+# ``modify`` retries a lost compare-and-swap after a random pause of up to the current backoff,
+# which doubles from RETRY_FIRST to RETRY_LONGEST ("full jitter": racing writers spread out
+# instead of colliding again in step). It gives up only after RETRY_FOR seconds: long enough
+# for hundreds of people voting on one approval at once, short enough to report a stuck server.
+RETRY_FIRST = 0.005
+RETRY_LONGEST = 0.5
+RETRY_FOR = 60.0
 _INDEX_IN_MESSAGE = re.compile(r"index: (\S+)")
 
 
@@ -143,6 +154,35 @@ class MongoRepository(Generic[R]):
                     raise stale(self._noun, record.id)
                 raise not_found(self._noun, record.id)
         return stored
+
+    async def modify(
+        self,
+        tenant_id: str,
+        record_id: str,
+        change: Callable[[R], R],
+        *,
+        known: R | None = None,
+    ) -> R:
+        """Apply ``change`` to the stored record: read, change, and replace it if its revision
+        is still the one read; otherwise read it again after a jittered backoff, for up to
+        :data:`RETRY_FOR` seconds (a document's compare-and-swap is MongoDB's atomic step, and
+        ``change`` is any pure function of the whole record, which no update operator can
+        express)."""
+        current = known
+        backoff, give_up = RETRY_FIRST, time.monotonic() + RETRY_FOR
+        while True:
+            if current is None:
+                current = await self.get(tenant_id, record_id)
+            changed = change(current)
+            if changed is current:
+                return current
+            try:
+                return await self.update(changed)
+            except StaleRecord:
+                if time.monotonic() >= give_up:
+                    raise
+            await asyncio.sleep(random.uniform(0, backoff))  # noqa: S311 (not for secrets)
+            backoff, current = min(backoff * 2, RETRY_LONGEST), None
 
     async def _find_one(self, query: Mapping[str, Any], *, sort: Sort | None = None) -> R | None:
         with storage_errors(f"read the {self._noun}"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -12,7 +12,7 @@ from pydantic_core import to_json
 from app.adapters.records import checked, id_taken, not_found, stale
 from app.adapters.sqlite.database import SqliteDatabase
 from app.domain.common import Record, to_timestamp
-from app.domain.errors import Conflict
+from app.domain.errors import Conflict, StaleRecord
 
 R = TypeVar("R", bound=Record)
 
@@ -82,6 +82,61 @@ class SqliteRepository(Generic[R]):
         stored = checked(record, revision=record.revision + 1)
         row = self._row(stored)
         await self._db.write(lambda connection: self._replace(connection, record, stored, row))
+        return stored
+
+    async def modify(
+        self,
+        tenant_id: str,
+        record_id: str,
+        change: Callable[[R], R],
+        *,
+        known: R | None = None,
+    ) -> R:
+        """Read, change and write the record in one ``BEGIN IMMEDIATE`` transaction on the
+        database thread: no other writer, in this process or another, comes in between, so
+        nothing is lost and nothing conflicts.
+
+        With ``known``, the change is first made here and written if the record is still at
+        ``known``'s revision (the row built on this thread, as :meth:`update` does); only a
+        stale ``known`` is changed again on the database thread.
+        """
+        if known is None:
+            return await self._db.write(
+                lambda connection: self._modify_in_place(connection, tenant_id, record_id, change)
+            )
+        changed = change(known)
+        if changed is known:
+            return known
+        stored = checked(changed, revision=known.revision + 1)
+        row = self._row(stored)
+
+        def work(connection: sqlite3.Connection) -> R:
+            try:
+                self._replace(connection, known, stored, row)
+            except StaleRecord:
+                return self._modify_in_place(connection, tenant_id, record_id, change)
+            return stored
+
+        return await self._db.write(work)
+
+    def _modify_in_place(
+        self,
+        connection: sqlite3.Connection,
+        tenant_id: str,
+        record_id: str,
+        change: Callable[[R], R],
+    ) -> R:
+        found = connection.execute(
+            f"SELECT doc FROM {self.table} WHERE id = ? AND tenant_id = ?", (record_id, tenant_id)
+        ).fetchone()
+        if found is None:
+            raise not_found(self.label, record_id)
+        current = self.model.model_validate_json(found[0])
+        changed = change(current)
+        if changed is current:
+            return current
+        stored = checked(changed, revision=current.revision + 1)
+        self._replace(connection, current, stored)
         return stored
 
     def _row(self, record: R) -> dict[str, Any]:

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 import pytest
 
+from app.adapters.mongo.repositories import MongoCampaignRepository
+from app.adapters.sqlite import SqliteStore
 from app.domain import Campaign, RenderStatus
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.ports.repositories import Store
+from app.ports.repositories import CampaignRepository, Store
 from tests import factories
 from tests.factories import at
 
@@ -63,6 +66,38 @@ async def test_fifty_concurrent_modifies_all_land_and_none_conflicts(store: Stor
     assert sorted(final.channels) == sorted(f"ch{n}" for n in range(50))
     assert final.revision == 51
     assert sorted(outcome.revision for outcome in outcomes) == list(range(2, 52))
+
+
+@asynccontextmanager
+async def second_connection(store: Store) -> AsyncIterator[CampaignRepository]:
+    """The campaigns of ``store``'s database as another process would reach them: a second
+    SQLite connection to the same file, or a second MongoDB repository on the same database
+    (the two take no turns with each other, as two workstations would not)."""
+    if isinstance(store, SqliteStore):
+        other = SqliteStore(store.path)
+        await other.open()
+        try:
+            yield other.campaigns
+        finally:
+            await other.close()
+        return
+    yield MongoCampaignRepository(store._db)  # type: ignore[attr-defined]
+
+
+async def test_modifies_from_two_connections_all_land(store: Store) -> None:
+    campaign = await store.campaigns.add(factories.campaign(channels=()))
+
+    async with second_connection(store) as other:
+        await asyncio.gather(
+            *(
+                (store.campaigns, other)[n % 2].modify("acme", campaign.id, _with_channel(f"ch{n}"))
+                for n in range(40)
+            )
+        )
+
+    final = await store.campaigns.get("acme", campaign.id)
+    assert sorted(final.channels) == sorted(f"ch{n}" for n in range(40))
+    assert final.revision == 41
 
 
 async def test_modify_applies_the_change_to_the_stored_record_not_a_stale_copy(

@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -71,6 +72,14 @@ def _duplicate_is_id(details: Mapping[str, Any] | None) -> bool | None:
     return match.group(1) == "_id_" if match else None
 
 
+@dataclass
+class _Turn:
+    """The writers of one record in this process: they take ``lock`` in turn."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    waiting: int = 0
+
+
 class MongoRepository(Generic[R]):
     """Get, add, add-many and optimistic update of one record type in one collection.
 
@@ -92,6 +101,7 @@ class MongoRepository(Generic[R]):
         self._codec = codec
         self._noun = codec.noun
         self._taken = taken
+        self._turns: dict[str, _Turn] = {}
 
     async def get(self, tenant_id: str, record_id: str) -> R:
         """The record, or :class:`NotFound` (also for another tenant's record)."""
@@ -164,10 +174,30 @@ class MongoRepository(Generic[R]):
         known: R | None = None,
     ) -> R:
         """Apply ``change`` to the stored record: read, change, and replace it if its revision
-        is still the one read; otherwise read it again after a jittered backoff, for up to
-        :data:`RETRY_FOR` seconds (a document's compare-and-swap is MongoDB's atomic step, and
+        is still the one read (a document's compare-and-swap is MongoDB's atomic step, and
         ``change`` is any pure function of the whole record, which no update operator can
-        express)."""
+        express).
+
+        Writers of one record in this process take turns, so they never race each other; a
+        writer in another process that got there first makes the replace miss, and the record
+        is read again after a jittered backoff, for up to :data:`RETRY_FOR` seconds.
+        """
+        turn = self._turns.setdefault(record_id, _Turn())
+        turn.waiting += 1
+        try:
+            waited = turn.lock.locked()
+            async with turn.lock:
+                return await self._compare_and_swap(
+                    tenant_id, record_id, change, None if waited else known
+                )
+        finally:
+            turn.waiting -= 1
+            if not turn.waiting:
+                del self._turns[record_id]
+
+    async def _compare_and_swap(
+        self, tenant_id: str, record_id: str, change: Callable[[R], R], known: R | None
+    ) -> R:
         current = known
         backoff, give_up = RETRY_FIRST, time.monotonic() + RETRY_FOR
         while True:

@@ -5,7 +5,6 @@ It is the only place that picks concrete adapters; everything above it sees port
 
 from __future__ import annotations
 
-import gc
 import os
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -161,9 +160,13 @@ def build_language_model(settings: AppSettings) -> LanguageModel | None:
 
 
 def build_providers(settings: AppSettings) -> dict[str, RenderProvider]:
-    """The local providers always; a cloud provider when its key is set."""
+    """The local providers always; a cloud provider when its key is set.
+
+    Each provider keeps its own defaults (poll interval, jobs in flight); ``provider_poll_seconds``
+    overrides the cloud providers' poll interval when it is set (``None`` keeps theirs).
+    """
     work = settings.data_dir / RENDERS_FOLDER
-    interval = settings.provider_poll_seconds
+    poll = settings.provider_poll_seconds
     providers: dict[str, RenderProvider] = {
         "local-image": LocalImageProvider(work / "local-image"),
         "local-video": LocalVideoProvider(work / "local-video"),
@@ -175,14 +178,14 @@ def build_providers(settings: AppSettings) -> dict[str, RenderProvider]:
             base_url=settings.replicate_base_url,
             model=settings.replicate_model,
             webhook_secret=secret.get_secret_value() if secret else None,
-            poll_interval=interval or 2.0,
+            poll_interval=poll,
         )
     if settings.runway_api_key is not None:
         providers["runway"] = RunwayProvider(
             api_key=settings.runway_api_key.get_secret_value(),
             base_url=settings.runway_base_url,
             model=settings.runway_model,
-            poll_interval=interval or 5.0,
+            poll_interval=poll,
         )
     if settings.fal_key is not None:
         providers["pika"] = PikaProvider(
@@ -190,7 +193,7 @@ def build_providers(settings: AppSettings) -> dict[str, RenderProvider]:
             queue_base_url=settings.fal_queue_base_url,
             model_id=settings.pika_model,
             jwks_url=settings.fal_jwks_url,
-            poll_interval=interval or 3.0,
+            poll_interval=poll,
         )
     return providers
 
@@ -320,34 +323,12 @@ def build_core(settings: AppSettings, store: Store, blobs: BlobStore) -> Core:
     )
 
 
-_tuned = False
-YOUNG_GC_THRESHOLD = 10_000
-
-
-def tune_garbage_collector() -> None:
-    """Fit the garbage collector to a long-running app with bursts of work, once per process.
-
-    - What exists once the first core is open (modules, classes, the models' validators: most
-      of the process's objects) is frozen out of the full passes. Those walk every tracked
-      object while the event loop waits: one took 50 ms here during a render burst; with the
-      startup objects frozen, a few ms. Objects frozen are never collected, so later cores
-      (tests open hundreds) do not freeze their garbage.
-    - The youngest generation is collected every 10,000 allocations instead of 700: the core
-      allocates many short-lived objects (models, events, requests) that die young anyway;
-      fewer, larger young passes cost ~4 % less CPU in the render benchmark.
-    """
-    global _tuned
-    if not _tuned:
-        _tuned = True
-        gc.collect()
-        gc.freeze()
-        _, second, third = gc.get_threshold()
-        gc.set_threshold(YOUNG_GC_THRESHOLD, second, third)
-
-
 @asynccontextmanager
 async def open_core(settings: AppSettings | None = None) -> AsyncIterator[Core]:
     """Open the core on ``settings`` (default: ``AppSettings()``) and close it on exit.
+
+    The core changes nothing that belongs to the whole process: an entry point that wants the
+    garbage collector tuned for long runs calls :func:`app.runtime.tune_garbage_collector`.
 
     Raises:
         ConfigurationError: the settings cannot work (e.g. the data folder is not writable).
@@ -368,7 +349,6 @@ async def open_core(settings: AppSettings | None = None) -> AsyncIterator[Core]:
             await core.relay.start()
         if settings.render_worker and core.renderer.worker is not None:
             core.renderer.worker.start()
-        tune_garbage_collector()
         yield core
     finally:
         if core is not None:

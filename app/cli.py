@@ -15,10 +15,11 @@ from pydantic import ValidationError
 
 from app.bootstrap import open_core
 from app.config import CONFIG_FILE_ENV, AppSettings
-from app.demo import run_demo
+from app.demo import prepare_demo, run_demo
 from app.diagnostics import diagnose, settings_report
 from app.domain.errors import AppError
 from app.domain.validation import describe
+from app.runtime import tune_garbage_collector
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,6 +73,7 @@ async def _worker(settings: AppSettings, *, relay: bool) -> int:
             loop.add_signal_handler(getattr(signal, name), stop.set)
     try:
         async with open_core(configured) as core:
+            tune_garbage_collector()  # a long-running process of its own: no stalls
             providers = ", ".join(sorted(core.providers))
             print(
                 f"render worker running: providers {providers}; "
@@ -116,16 +118,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _demo(settings: AppSettings) -> int:
-    # The demo always runs on the embedded default, in its own workspace.
-    embedded = settings.model_copy(update={"mongodb_uri": None, "blob_store": "local"})
-    print(f"Campaign Studio demo — embedded data in {embedded.data_dir}\n")
     try:
+        # The embedded default in <data_dir>/demo, emptied first: the last run's data goes.
+        embedded = prepare_demo(settings)
+        print(f"Campaign Studio demo — embedded data in {embedded.data_dir}\n")
         async with open_core(embedded) as core:
+            tune_garbage_collector()  # this process is the demo's own
             await run_demo(core, print)
     except AppError as exc:
         print(f"\ndemo failed: {exc.message}", file=sys.stderr)
         return 1
     print("\nDemo finished: both seed flows worked.")
+    print(f"Its data and bundles are in {embedded.data_dir}; the next demo replaces them.")
     return 0
 
 

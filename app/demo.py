@@ -1,12 +1,20 @@
-"""``campaign-studio demo``: the seed's two data flows, end to end, through the public core API."""
+"""``campaign-studio demo``: the seed's two data flows, end to end, through the public core API.
+
+The demo keeps everything it makes (database, media, publish bundles) in ``<data_dir>/demo``,
+which each run empties first: the user's own workspaces and exports are never touched, and
+running it again does not pile up bundles.
+"""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from app.bootstrap import Core
+from app.config import AppSettings
 from app.domain import (
     Actor,
     ApprovalScope,
@@ -16,14 +24,56 @@ from app.domain import (
     RenderStatus,
     Role,
     StrategyDraft,
-    new_id,
 )
-from app.domain.errors import AppError
+from app.domain.errors import AppError, ConfigurationError
 
 Say = Callable[[str], None]
 
 BERLIN = ZoneInfo("Europe/Berlin")
 RENDER_TIMEOUT = 120.0
+DEMO_FOLDER = "demo"
+# Written into the demo folder so that a folder the demo did not make is never emptied.
+DEMO_MARKER = ".campaign-studio-demo"
+WORKSPACE = "demo"
+
+
+def prepare_demo(settings: AppSettings) -> AppSettings:
+    """Empty ``<data_dir>/demo`` (or create it) and return the settings a demo run uses there.
+
+    The demo runs on the embedded default whatever the settings say (no team database, no
+    bucket, no relay), with its own data folder, so that its records and bundles replace the
+    previous run's instead of joining the user's.
+
+    Raises:
+        ConfigurationError: The folder holds files the demo did not make, or cannot be emptied.
+    """
+    folder = settings.data_dir / DEMO_FOLDER
+    try:
+        _empty_demo_folder(folder)
+        (folder / DEMO_MARKER).write_text(
+            "Made by campaign-studio demo; the next run replaces it.\n"
+        )
+    except OSError as exc:
+        raise ConfigurationError(f"cannot prepare the demo folder {folder}: {exc}") from exc
+    return settings.model_copy(
+        update={
+            "data_dir": folder,
+            "mongodb_uri": None,
+            "blob_store": "local",
+            "webhook_relay": False,
+        }
+    )
+
+
+def _empty_demo_folder(folder: Path) -> None:
+    if folder.is_dir() and not (folder / DEMO_MARKER).exists() and any(folder.iterdir()):
+        raise ConfigurationError(
+            f"{folder} holds files the demo did not make; move them, or run the demo with "
+            "another --data-dir"
+        )
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
 
 
 def _draft(key_messages: tuple[str, ...]) -> StrategyDraft:
@@ -42,9 +92,8 @@ def _draft(key_messages: tuple[str, ...]) -> StrategyDraft:
 
 async def run_demo(core: Core, say: Say) -> Campaign:
     """Run "campaign creation" then "strategy update"; returns the published campaign."""
-    tenant = f"demo-{datetime.now(UTC):%Y%m%d%H%M%S}-{new_id()[-4:]}"
-    ana = Actor(tenant_id=tenant, user_id="ana", roles={Role.EDITOR})
-    bea = Actor(tenant_id=tenant, user_id="bea", roles={Role.APPROVER})
+    ana = Actor(tenant_id=WORKSPACE, user_id="ana", roles={Role.EDITOR})
+    bea = Actor(tenant_id=WORKSPACE, user_id="bea", roles={Role.APPROVER})
     start = date.today() + timedelta(days=7)
     end = start + timedelta(days=27)
 
@@ -102,7 +151,10 @@ async def run_demo(core: Core, say: Say) -> Campaign:
     evaluation = await core.prompting.evaluate(ana, campaign.id)
     say(f"12. evaluated: score {evaluation.score}/100, {len(evaluation.blockers)} blockers")
     published = await core.campaigns.publish(ana, campaign.id)
-    say(f"13. published ({published.status.value}): bundle {published.bundle_path}")
+    say(
+        f"13. campaign published (strategy v{published.published_strategy_version}): "
+        f"bundle {published.bundle_path}"
+    )
 
     say("\n== Data flow: strategy update")
     v2 = await core.strategies.update_strategy(
@@ -131,7 +183,10 @@ async def run_demo(core: Core, say: Say) -> Campaign:
         await core.approvals.approve(bea, campaign.id, scope)
     say("6. all approvals re-requested and granted for v2")
     published = await core.campaigns.publish(ana, campaign.id)
-    say(f"7. published again: bundle {published.bundle_path}")
+    say(
+        f"7. published again (strategy v{published.published_strategy_version}): "
+        f"bundle {published.bundle_path}"
+    )
     await _show_approvals(core, ana, campaign.id, say, "\nFinal approval states:")
     return published
 
@@ -145,7 +200,8 @@ async def _render(
     job: RenderJob | None = None,
 ) -> RenderJob:
     job = job or await core.renderer.get_job(actor, str(creative.render_job_id))
-    say(f"{title}: render job {job.id[:8]} queued on {job.provider}")
+    # The whole id: a job's first characters are its creation time, shared by jobs made together.
+    say(f"{title}: {job.kind.value} render job {job.id} queued on {job.provider}")
     done = await core.renderer.wait_for(actor, job.id, timeout=RENDER_TIMEOUT)
     if done.status is not RenderStatus.PUBLISHED:
         raise AppError(f"the render of {creative.title!r} ended {done.status.value}: {done.error}")
@@ -190,8 +246,9 @@ async def _schedule(
 async def _show_approvals(core: Core, actor: Actor, campaign_id: str, say: Say, title: str) -> None:
     say(title)
     for scope, approval in (await core.approvals.get_approvals(actor, campaign_id)).items():
-        version = f"v{approval.strategy_version}" if approval.strategy_version else "-"
+        version = approval.strategy_version
+        subject = f"strategy v{version}" if version else "no strategy yet"
         say(
-            f"   {scope.value:<9} {approval.state.value:<13} strategy {version:<3} "
+            f"   {scope.value:<9} {approval.state.value:<13} {subject}, "
             f"votes {approval.approve_count}/{approval.required_approvals}"
         )

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import gc
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from app import bootstrap, runtime
 from app.adapters.mongo import MongoStore
 from app.adapters.sqlite import SqliteStore
-from app.bootstrap import YOUNG_GC_THRESHOLD, build_store, open_core
+from app.adapters.storage.file_threads import FILE_THREAD_PREFIX
+from app.bootstrap import build_providers, build_store, open_core
 from app.config import AppSettings
 from app.domain.errors import ConfigurationError, StorageError
 from app.ports.repositories import Store
+from app.runtime import YOUNG_GC_THRESHOLD, tune_garbage_collector
 from tests import factories
 
 
@@ -78,14 +83,93 @@ async def test_secrets_in_force_never_reach_the_data_folder(
         assert value.encode() not in written
 
 
-async def test_an_open_core_leaves_startup_objects_out_of_full_collections(
+async def test_opening_a_core_leaves_the_garbage_collector_as_it_was(tmp_path: Path) -> None:
+    """The core is a library: the app that embeds it decides how its process collects."""
+    before = (gc.get_threshold(), gc.get_freeze_count())
+    async with open_core(AppSettings(data_dir=tmp_path, render_worker=False)):
+        assert (gc.get_threshold(), gc.get_freeze_count()) == before
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
+
+
+@pytest.fixture
+def untuned_collector(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The collector as CPython starts it, put back afterwards (it belongs to the test run)."""
+    threshold = gc.get_threshold()
+    monkeypatch.setattr(runtime, "_tuned", False)
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+@pytest.mark.usefixtures("untuned_collector")
+async def test_the_opt_in_freezes_startup_objects_and_widens_the_young_generation(
     tmp_path: Path,
 ) -> None:
-    """A full garbage collection walks every tracked object while the event loop waits; the
-    objects that exist once a core is open (modules, classes, validators) are frozen so that
-    it does not walk them (one such pass took 50 ms during a render burst before)."""
+    """A full collection walks every tracked object while the event loop waits; the objects
+    that exist once a core is open (modules, classes, validators) are frozen so that it does
+    not walk them (one such pass took 50 ms during a render burst before)."""
     async with open_core(AppSettings(data_dir=tmp_path, render_worker=False)):
+        assert tune_garbage_collector() is True
         frozen = gc.get_freeze_count()
-        young_threshold = gc.get_threshold()[0]
+        assert tune_garbage_collector() is False  # once per process: never freeze garbage
+        assert gc.get_freeze_count() == frozen
     assert frozen > 10_000  # the modules, classes and validators at least
-    assert young_threshold == YOUNG_GC_THRESHOLD
+    assert gc.get_threshold()[0] == YOUNG_GC_THRESHOLD
+
+
+def file_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name.startswith(FILE_THREAD_PREFIX)}
+
+
+async def test_each_core_owns_its_file_threads_and_ends_them_on_close(tmp_path: Path) -> None:
+    settings = AppSettings(data_dir=tmp_path / "one", render_worker=False)
+    other_settings = AppSettings(data_dir=tmp_path / "two", render_worker=False)
+    before = file_threads()
+    async with open_core(settings) as first:
+        await first.blobs.put_bytes("a/one.txt", b"1", content_type="text/plain")
+        firsts = file_threads() - before
+        assert firsts  # the store's own threads did the work
+        async with open_core(other_settings) as second:
+            await second.blobs.put_bytes("a/two.txt", b"2", content_type="text/plain")
+            seconds = file_threads() - before - firsts
+            assert seconds  # not the first core's
+        assert not any(thread.is_alive() for thread in seconds)
+        # Closing the second core left the first one's threads working.
+        assert await first.blobs.read_bytes("a/one.txt") == b"1"
+    assert not any(thread.is_alive() for thread in firsts)
+    assert file_threads() == before
+    with pytest.raises(StorageError, match="closed"):
+        await first.blobs.read_bytes("a/one.txt")
+
+
+@pytest.mark.parametrize("poll", [None, 7.0])
+def test_provider_defaults_live_in_the_providers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, poll: float | None
+) -> None:
+    """The core passes a poll interval only when ``provider_poll_seconds`` overrides it."""
+    built: dict[str, dict[str, object]] = {}
+    for name in ("ReplicateProvider", "RunwayProvider", "PikaProvider"):
+        real = getattr(bootstrap, name)
+
+        def record(real: type = real, **options: object) -> object:
+            built[real.__name__] = options
+            return real(**options)
+
+        monkeypatch.setattr(bootstrap, name, record)
+    settings = AppSettings(
+        data_dir=tmp_path,
+        replicate_api_token="r8_token",
+        runway_api_key="key_" + "0" * 128,
+        fal_key="fal-key",
+        provider_poll_seconds=poll,
+    )
+    providers = build_providers(settings)
+    assert sorted(built) == ["PikaProvider", "ReplicateProvider", "RunwayProvider"]
+    for options in built.values():
+        assert options.get("poll_interval") == poll
+    if poll is None:
+        assert (providers["replicate"].poll_interval, providers["pika"].poll_interval) == (2, 3)
+        assert providers["runway"].poll_interval == 5
+    else:
+        assert {p.poll_interval for n, p in providers.items() if not n.startswith("local")} == {7}

@@ -53,6 +53,7 @@ _log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_BASE_URL = "https://queue.fal.run"
 DEFAULT_MODEL_ID = "fal-ai/pika/v2.2/text-to-video"
+DEFAULT_POLL_INTERVAL = 3.0  # seconds; webhooks usually report first
 _READ_TIMEOUT = 30.0  # seconds for the next bytes of an answer
 _CONNECT_TIMEOUT = 10.0
 _MAX_CALL_SECONDS = 60.0  # one queue call, all in, whatever the client's own timeouts
@@ -82,7 +83,7 @@ class PikaProvider:
         client: An HTTP client to use (its timeouts apply); it stays open on :meth:`close`.
             If ``None``, one is created on first use and closed by :meth:`close`.
         max_concurrency: Jobs in flight at once on this provider.
-        poll_interval: Seconds between polls of one job.
+        poll_interval: Seconds between polls of one job; ``None``: 3 s.
         clock: Unix time in seconds (webhook timestamps and the key cache).
 
     Raises:
@@ -102,7 +103,7 @@ class PikaProvider:
         jwks_url: str = DEFAULT_JWKS_URL,
         client: HttpClient | None = None,
         max_concurrency: int = 2,
-        poll_interval: float = 3.0,
+        poll_interval: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         # A key with a line break would make the client raise an error that quotes the header.
@@ -119,7 +120,7 @@ class PikaProvider:
         self._client = client
         self._owns_client = client is None
         self.max_concurrency = max_concurrency
-        self.poll_interval = poll_interval
+        self.poll_interval = DEFAULT_POLL_INTERVAL if poll_interval is None else poll_interval
         self._webhooks = FalWebhookVerifier(jwks_url=jwks_url, http=self._http, clock=clock)
 
     def __repr__(self) -> str:

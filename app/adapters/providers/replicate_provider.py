@@ -40,6 +40,7 @@ _log = logging.getLogger(__name__)
 _PROVIDER = "Replicate"
 DEFAULT_BASE_URL = "https://api.replicate.com/v1"
 DEFAULT_MODEL = "black-forest-labs/flux-schnell"
+DEFAULT_POLL_INTERVAL = 2.0  # seconds; webhooks usually report first
 MAX_WEBHOOK_BYTES = 1024 * 1024
 WEBHOOK_EVENTS = ("start", "output", "logs", "completed")
 _READ_TIMEOUT = 30.0  # seconds for the next bytes of an answer
@@ -65,7 +66,7 @@ class ReplicateProvider:
         client: An HTTP client to use; it stays open on :meth:`close`. If ``None``, one is
             created on first use and closed by :meth:`close`.
         max_concurrency: Jobs in flight at once on Replicate.
-        poll_interval: Seconds between polls of one job.
+        poll_interval: Seconds between polls of one job; ``None``: 2 s.
 
     Raises:
         ConfigurationError: The token is empty or holds whitespace, the model or the webhook
@@ -84,7 +85,7 @@ class ReplicateProvider:
         webhook_secret: str | None = None,
         client: HttpClient | None = None,
         max_concurrency: int = 4,
-        poll_interval: float = 2.0,
+        poll_interval: float | None = None,
     ) -> None:
         # A token with a line break would make the client raise an error that quotes the header.
         if not api_token or any(ch.isspace() for ch in api_token):
@@ -95,6 +96,8 @@ class ReplicateProvider:
             raise ConfigurationError(f"the Replicate model {model!r} is {exc}") from exc
         if max_concurrency < 1:
             raise ConfigurationError(f"max_concurrency must be at least 1, not {max_concurrency}")
+        if poll_interval is None:
+            poll_interval = DEFAULT_POLL_INTERVAL
         if not poll_interval > 0:
             raise ConfigurationError(f"poll_interval must be positive, not {poll_interval}")
         self._api_token = api_token

@@ -78,8 +78,8 @@ class RunwayProvider:
             created on first use and closed by :meth:`close`.
         max_concurrency: Tasks in flight at once (tier 1 organisations get 1–2; more only wait
             as ``THROTTLED``).
-        poll_interval: Seconds between polls of one task; raised to 5 if lower, since Runway
-            asks for no more than one poll per 5 s per task.
+        poll_interval: Seconds between polls of one task; ``None`` or lower than 5: 5, since
+            Runway asks for no more than one poll per 5 s per task.
         timeout: The most seconds one API call may take, and one read of an output download.
 
     Raises:
@@ -99,7 +99,7 @@ class RunwayProvider:
         api_version: str = API_VERSION,
         client: HttpClient | None = None,
         max_concurrency: int = 2,
-        poll_interval: float = MIN_POLL_INTERVAL,
+        poll_interval: float | None = None,
         timeout: float = 30.0,
     ) -> None:
         # A key with a line break would make the client raise an error that quotes the header.
@@ -109,6 +109,8 @@ class RunwayProvider:
             raise ConfigurationError("the Runway model and API version must not be empty")
         if max_concurrency < 1:
             raise ConfigurationError(f"max_concurrency must be at least 1, not {max_concurrency}")
+        if poll_interval is None:
+            poll_interval = MIN_POLL_INTERVAL
         if not math.isfinite(poll_interval) or not math.isfinite(timeout) or timeout <= 0:
             raise ConfigurationError(
                 "the Runway poll interval must be finite and the timeout positive"

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from app.adapters.storage.file_threads import in_file_thread
+from app.adapters.storage.file_threads import FileThreads
 from app.adapters.storage.folders import KnownFolders
 from app.adapters.storage.keys import check_key
 from app.adapters.storage.staging import CHUNK_SIZE, Staging
@@ -44,7 +44,8 @@ class LocalBlobStore:
         self._folders = KnownFolders()
         self._written: dict[str, str] = {}  # key -> file: URL, oldest first
         self._written_lock = threading.Lock()
-        self._staging = Staging(root / STAGING_DIRNAME)
+        self._threads = FileThreads(str(root))
+        self._staging = Staging(root / STAGING_DIRNAME, self._threads)
 
     async def stage(self, source: Path, *, max_bytes: int) -> StagedBlob:
         """Copy ``source`` into ``root/.staging`` while hashing it (see :class:`Staging`)."""
@@ -71,7 +72,7 @@ class LocalBlobStore:
             StorageError: The rename failed.
         """
         source = self._staging.owned_path(staged)
-        await in_file_thread(self._commit, source, key, alongside)
+        await self._threads.run(self._commit, source, key, alongside)
 
     async def discard(self, staged: StagedBlob) -> None:
         """Remove a staged file that will not be committed."""
@@ -79,7 +80,7 @@ class LocalBlobStore:
 
     async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> None:
         """Write ``data`` to ``key`` atomically (temporary file, fsync, rename)."""
-        await in_file_thread(self._put_bytes, key, data)
+        await self._threads.run(self._put_bytes, key, data)
 
     async def read_bytes(self, key: str) -> bytes:
         """The bytes stored under ``key``.
@@ -87,7 +88,7 @@ class LocalBlobStore:
         Raises:
             NotFound: Nothing is stored under ``key``.
         """
-        return await in_file_thread(self._read_bytes, key)
+        return await self._threads.run(self._read_bytes, key)
 
     async def download(self, key: str, destination: Path) -> None:
         """Copy the object to ``destination`` atomically, 1 MiB at a time.
@@ -95,22 +96,22 @@ class LocalBlobStore:
         Raises:
             NotFound: Nothing is stored under ``key``.
         """
-        await in_file_thread(self._download, key, destination)
+        await self._threads.run(self._download, key, destination)
 
     async def exists(self, key: str) -> bool:
         """Whether a file is stored under ``key``."""
-        return await in_file_thread(lambda: self._target(key).is_file())
+        return await self._threads.run(lambda: self._target(key).is_file())
 
     async def delete(self, key: str) -> None:
         """Remove ``key``; nothing happens if it is absent."""
-        await in_file_thread(self._delete, key)
+        await self._threads.run(self._delete, key)
 
     async def url(self, key: str) -> str:
         """A ``file:`` URL of the object's file (of one written a moment ago: from memory)."""
         written = self._written.get(key)
         if written is not None:
             return written
-        return await in_file_thread(lambda: self._target(key).as_uri())
+        return await self._threads.run(lambda: self._target(key).as_uri())
 
     def _remember_written(self, key: str, target: Path) -> None:
         """The URL of a file just written, checked then: its URL is asked for next."""
@@ -126,10 +127,12 @@ class LocalBlobStore:
         Raises:
             StorageError: The folder cannot be created or written.
         """
-        return await in_file_thread(self._describe)
+        return await self._threads.run(self._describe)
 
     async def close(self) -> None:
-        """Nothing to release: every call opens and closes its own files."""
+        """End the store's file threads once their work is done; later calls raise
+        :class:`StorageError`. Every call opens and closes its own files."""
+        await self._threads.close()
 
     # ------------------------------------------------------------------ worker-thread side
 

@@ -24,6 +24,7 @@ import boto3.s3.transfer
 import botocore.exceptions
 from botocore.config import Config
 
+from app.adapters.storage.file_threads import FileThreads
 from app.adapters.storage.keys import check_key
 from app.adapters.storage.staging import Staging
 from app.domain.errors import ConfigurationError, NotFound, StorageError
@@ -93,7 +94,8 @@ class R2BlobStore:
         self.region = region
         self._access_key_id = access_key_id
         self._secret_access_key = secret_access_key
-        self._staging = Staging(staging_dir)
+        self._threads = FileThreads(f"for bucket {bucket}")
+        self._staging = Staging(staging_dir, self._threads)
         self._client: Any = None
         self._client_lock = asyncio.Lock()
         self._closed = False
@@ -225,8 +227,10 @@ class R2BlobStore:
         }
 
     async def close(self) -> None:
-        """Close the boto3 client's connections; later calls raise :class:`StorageError`."""
+        """Close the boto3 client's connections and end the staging threads; later calls raise
+        :class:`StorageError`."""
         self._closed = True
+        await self._threads.close()
         client, self._client = self._client, None
         if client is not None:
             await asyncio.to_thread(client.close)

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import BinaryIO
 
-from app.adapters.storage.file_threads import in_file_thread
+from app.adapters.storage.file_threads import FileThreads
 from app.adapters.storage.folders import KnownFolders
 from app.domain.errors import InvalidInput, StorageError
 from app.ports.blob_store import HEAD_SIZE, StagedBlob
@@ -31,10 +31,12 @@ class Staging:
     Args:
         folder: Where staging files live; created on first use. For a local store it must be on
             the store's file system so that committing is a rename.
+        threads: The owning store's file threads, which do the file work.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, threads: FileThreads) -> None:
         self.folder = folder
+        self._threads = threads
         self._folders = KnownFolders()
 
     async def stage(self, source: Path, *, max_bytes: int) -> StagedBlob:
@@ -44,7 +46,7 @@ class Staging:
             InvalidInput: ``source`` is missing, not a file, empty or larger than ``max_bytes``.
             StorageError: Reading or writing failed.
         """
-        return await in_file_thread(self._stage_file, source, max_bytes)
+        return await self._threads.run(self._stage_file, source, max_bytes)
 
     async def stage_stream(self, chunks: AsyncIterator[bytes], *, max_bytes: int) -> StagedBlob:
         """Copy bytes arriving in ``chunks`` into a staging file while hashing them.
@@ -68,15 +70,15 @@ class Staging:
                 batch.append(bytes(chunk))
                 batched += len(chunk)
                 if batched >= CHUNK_SIZE:
-                    writer = await in_file_thread(self._write, writer, batch, last=False)
+                    writer = await self._threads.run(self._write, writer, batch, last=False)
                     batch, batched = [], 0
             if writer is None and not batch:
                 raise InvalidInput("the download is empty")
             # A small file is opened, written, synced and closed in this one thread hop.
-            writer = await in_file_thread(self._write, writer, batch, last=True)
+            writer = await self._threads.run(self._write, writer, batch, last=True)
         except BaseException:
             if writer is not None:
-                await _remove_on_error(writer.handle, writer.path)
+                await _remove_on_error(self._threads, writer.handle, writer.path)
             await _close_iterator(chunks)
             raise
         return writer.staged()
@@ -88,7 +90,7 @@ class Staging:
             InvalidInput: ``staged`` does not live in this staging folder.
         """
         path = self.owned_path(staged)
-        await in_file_thread(path.unlink, missing_ok=True)
+        await self._threads.run(path.unlink, missing_ok=True)
 
     def owned_path(self, staged: StagedBlob) -> Path:
         """The staging file of ``staged``, refusing a path outside this folder.
@@ -209,9 +211,9 @@ def _close_and_remove(handle: BinaryIO, path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-async def _remove_on_error(handle: BinaryIO, path: Path) -> None:
+async def _remove_on_error(threads: FileThreads, handle: BinaryIO, path: Path) -> None:
     try:
-        await in_file_thread(_close_and_remove, handle, path)
+        await threads.run(_close_and_remove, handle, path)
     except asyncio.CancelledError:
         # Cancelled again while cleaning up: finish here (one close and one unlink) so that no
         # staging file outlives the error.

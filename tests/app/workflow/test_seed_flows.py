@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -83,7 +84,43 @@ def test_the_demo_command_prints_each_step_and_the_final_states(
     assert "== Data flow: campaign creation" in out
     assert "== Data flow: strategy update" in out
     assert "2. strategy v1 invalidated: superseded by version 2" in out
-    assert "content   needs_review  strategy v2" in out
+    assert "strategy  pending       no strategy yet, votes 0/1" in out
+    assert "content   needs_review  strategy v2, votes 0/1" in out
     final = out.split("Final approval states:")[1]
-    assert final.count("approved      strategy v2") == 4
+    assert final.count("approved      strategy v2, votes 1/1") == 4
+    assert "13. campaign published (strategy v1): bundle " in out
+    assert "7. published again (strategy v2): bundle " in out
     assert "Demo finished: both seed flows worked." in out
+    for odd in ("published (published)", "strategy -"):
+        assert odd not in out
+    # The first render and the regeneration are told apart by their full ids.
+    job_ids = re.findall(r"render job ([0-9a-f]+) queued", out)
+    assert len(job_ids) == 2
+    assert len(set(job_ids)) == 2
+    assert all(len(job_id) == 32 for job_id in job_ids)
+
+
+def test_the_demo_keeps_its_data_in_one_folder_that_the_next_run_replaces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    demo_folder = tmp_path / "demo"
+    assert main(["--data-dir", str(tmp_path), "demo"]) == 0
+    first_bundles = sorted((demo_folder / "exports").iterdir())
+    assert main(["--data-dir", str(tmp_path), "demo"]) == 0
+    out = capsys.readouterr().out
+    bundles = sorted((demo_folder / "exports").iterdir())
+    assert len(bundles) == 2  # this run's v1 and v2, not four
+    assert not set(first_bundles) & set(bundles)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["demo"]  # nothing of the user's
+    assert out.count(f"Its data and bundles are in {demo_folder}") == 2
+
+
+def test_the_demo_refuses_to_replace_a_demo_folder_it_did_not_make(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keep = tmp_path / "demo" / "notes.txt"
+    keep.parent.mkdir()
+    keep.write_text("mine")
+    assert main(["--data-dir", str(tmp_path), "demo"]) == 1
+    assert keep.read_text() == "mine"
+    assert f"{keep.parent} holds files the demo did not make" in capsys.readouterr().err

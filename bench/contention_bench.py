@@ -32,6 +32,7 @@ from app.bootstrap import Core, open_core
 from app.config import AppSettings
 from app.domain import Actor, ApprovalScope, Member, Role, StrategyDraft
 from app.domain.errors import InvalidTransition
+from app.runtime import tune_garbage_collector
 
 TENANT = "bench"
 ANA = Actor(tenant_id=TENANT, user_id="ana", roles={Role.ADMIN})
@@ -91,6 +92,7 @@ async def tags(core: Core, folder: Path, round_number: int) -> list[Awaitable[ob
 
 async def run(settings: AppSettings, rounds: int, folder: Path) -> None:
     async with open_core(settings) as core:
+        tune_garbage_collector()  # as the app's entry points do
         now = datetime.now(UTC)
         await core.store.members.add(Member(tenant_id=TENANT, user_id="ana", roles={Role.ADMIN}))
         await core.store.members.add_many(

@@ -23,6 +23,7 @@ from pathlib import Path
 from app.bootstrap import Core, open_core
 from app.config import AppSettings
 from app.domain import Actor, ApprovalScope, Creative, Post, Role, StrategyDraft
+from app.runtime import tune_garbage_collector
 
 ANA = Actor(tenant_id="bench", user_id="ana", roles={Role.EDITOR})
 BEA = Actor(tenant_id="bench", user_id="bea", roles={Role.APPROVER})
@@ -101,6 +102,7 @@ def report(name: str, timings: list[float]) -> None:
 async def run(rounds: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         async with open_core(AppSettings(data_dir=Path(folder))) as core:
+            tune_garbage_collector()  # as the app's entry points do
             evaluated = await campaign(core, "Evaluate me", 500)
             updated = await campaign(core, "Update me", 500)
             evaluate_ms, update_ms = [], []

@@ -15,11 +15,30 @@ from pydantic import ValidationError
 
 from app.bootstrap import open_core
 from app.config import CONFIG_FILE_ENV, AppSettings
+from app.console import console_logging, plain_message
 from app.demo import prepare_demo, run_demo
 from app.diagnostics import diagnose, settings_report
-from app.domain.errors import AppError
+from app.domain.errors import AppError, ConfigurationError
 from app.domain.validation import describe
 from app.runtime import tune_garbage_collector
+
+INTERRUPTED = 130
+"""The exit status of a command stopped by Ctrl+C (128 + SIGINT), as shells report it."""
+
+
+def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--config", type=Path, default=default, help="config file (default: the platform's)"
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, default=default, help="data folder (overrides the setting)"
+    )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        default=default,
+        help="show the technical details (tracebacks) of logged failures",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,17 +46,26 @@ def _parser() -> argparse.ArgumentParser:
         prog="campaign-studio",
         description="Campaign Studio: plan, approve, render and publish marketing campaigns.",
     )
-    parser.add_argument("--config", type=Path, help="config file (default: the platform's)")
-    parser.add_argument("--data-dir", type=Path, help="data folder (overrides the setting)")
+    _global_options(parser, None)
+    # The same options after the sub-command; SUPPRESS leaves the main parser's value unless
+    # they are given there.
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser(
-        "doctor", help="check the settings, the data folder and the database; say what is wrong"
+        "doctor",
+        parents=[common],
+        help="check the settings, the data folder and the database; say what is wrong",
     )
     commands.add_parser(
-        "demo", help="run the seed's campaign-creation and strategy-update flows end to end"
+        "demo",
+        parents=[common],
+        help="run the seed's campaign-creation and strategy-update flows end to end",
     )
     worker = commands.add_parser(
-        "worker", help="run the render worker and the webhook relay headless (a team server)"
+        "worker",
+        parents=[common],
+        help="run the render worker and the webhook relay headless (a team server)",
     )
     worker.add_argument("--no-relay", action="store_true", help="poll only; no webhook relay")
     return parser
@@ -45,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _settings(args: argparse.Namespace) -> AppSettings:
     if args.config is not None:
+        # Named on purpose, so a typo must not quietly mean "the defaults".
+        if not args.config.is_file():
+            what = "a folder" if args.config.is_dir() else "missing"
+            raise ConfigurationError(f"the config file {args.config} is {what}")
         os.environ[CONFIG_FILE_ENV] = str(args.config)
     overrides = {"data_dir": args.data_dir} if args.data_dir is not None else {}
     return AppSettings(**overrides)
@@ -57,7 +89,7 @@ async def _doctor(settings: AppSettings) -> int:
     print("\nChecks:")
     checks = await diagnose(settings)
     for check in checks:
-        print(f"  {'ok ' if check.ok else 'BAD'}  {check.name:<12} {check.detail}")
+        print(f"  {check.label:<4} {check.name:<12} {check.detail}")
     problems = [check for check in checks if not check.ok]
     print(f"\n{len(problems)} problem(s) found." if problems else "\nEverything works.")
     return 1 if problems else 0
@@ -110,11 +142,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AppError as exc:
         print(f"campaign-studio: {exc.message}", file=sys.stderr)
         return 2
+    with console_logging(verbose=bool(args.verbose)):
+        try:
+            return asyncio.run(_command(args, settings))
+        except KeyboardInterrupt:
+            # asyncio.run has cancelled the command, which closed the core on its way out.
+            print("campaign-studio: interrupted", file=sys.stderr)
+            return INTERRUPTED
+        except (AppError, OSError) as exc:
+            print(f"campaign-studio: {plain_message(exc)}", file=sys.stderr)
+            return 1
+
+
+async def _command(args: argparse.Namespace, settings: AppSettings) -> int:
     if args.command == "demo":
-        return asyncio.run(_demo(settings))
+        return await _demo(settings)
     if args.command == "worker":
-        return asyncio.run(_worker(settings, relay=not args.no_relay))
-    return asyncio.run(_doctor(settings))
+        return await _worker(settings, relay=not args.no_relay)
+    return await _doctor(settings)
 
 
 async def _demo(settings: AppSettings) -> int:

@@ -11,6 +11,7 @@ error that says where to put it instead.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from pathlib import Path
@@ -35,6 +36,10 @@ ENV_PREFIX = "CAMPAIGN_STUDIO_"
 CONFIG_FILE_ENV = f"{ENV_PREFIX}CONFIG_FILE"
 KEYRING_SERVICE = APP_NAME
 
+OTHER_VARIABLES = (CONFIG_FILE_ENV, f"{ENV_PREFIX}TEST_MONGODB_URI")
+"""``CAMPAIGN_STUDIO_*`` variables that are read but are not settings: the config file's
+location, and the test suite's MongoDB server."""
+
 SECRET_FIELDS = (
     "r2_access_key_id",
     "r2_secret_access_key",
@@ -58,6 +63,23 @@ def config_file_path() -> Path:
     if override:
         return Path(override).expanduser()
     return platformdirs.user_config_path(APP_NAME, appauthor=False) / "config.toml"
+
+
+def unknown_variables() -> list[tuple[str, str | None]]:
+    """``CAMPAIGN_STUDIO_*`` variables that set nothing, each with the closest real name.
+
+    Settings ignore them silently (the prefix is shared with :data:`OTHER_VARIABLES`), so a
+    misspelt one would quietly leave its setting at the default.
+    """
+    known = [f"{ENV_PREFIX}{name.upper()}" for name in AppSettings.model_fields]
+    known += OTHER_VARIABLES
+    found = []
+    for name in sorted(os.environ):
+        upper = name.upper()  # the settings read their variables in any case
+        if upper.startswith(ENV_PREFIX) and upper not in known:
+            closest = difflib.get_close_matches(upper, known, n=1, cutoff=0.8)
+            found.append((name, closest[0] if closest else None))
+    return found
 
 
 _USERINFO = re.compile(r"(?P<head>^[a-z0-9+.-]+://[^:/@?#]*):(?P<password>[^@/?#]*)@", re.I)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
@@ -14,17 +16,37 @@ from app.bootstrap import (
     build_store,
     ensure_data_dir,
 )
-from app.config import AppSettings, config_file_path, keyring_status, mask_uri
-from app.domain.errors import AppError
+from app.config import (
+    AppSettings,
+    config_file_path,
+    keyring_status,
+    mask_uri,
+    unknown_variables,
+)
+from app.domain.errors import AppError, byte_size
+
+LOW_DISK_SPACE = 1024**3
+"""Below this much free space in the data folder the doctor warns (renders need room)."""
 
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the report: a name, whether it passed, and what was found or is wrong."""
+    """One line of the report: a name, whether it passed, and what was found or is wrong.
+
+    ``warning`` marks a check that passed but deserves attention (it is not a problem).
+    """
 
     name: str
     ok: bool
     detail: str
+    warning: bool = False
+
+    @property
+    def label(self) -> str:
+        """``ok``, ``warn`` or ``BAD``, as the report shows it."""
+        if not self.ok:
+            return "BAD"
+        return "warn" if self.warning else "ok"
 
 
 def settings_report(settings: AppSettings) -> list[tuple[str, str]]:
@@ -49,6 +71,7 @@ async def diagnose(settings: AppSettings) -> list[Check]:
     path = config_file_path()
     checks = [
         Check("config file", True, str(path) if path.exists() else f"{path} (absent: defaults)"),
+        *_check_environment(),
         Check("keyring", True, keyring_status()),
     ]
     try:
@@ -57,11 +80,33 @@ async def diagnose(settings: AppSettings) -> list[Check]:
     except AppError as exc:
         checks.append(Check("data folder", False, exc.message))
         return checks
+    checks.append(_check_disk_space(settings.data_dir))
     checks.append(await _check_database(settings))
     checks.append(await _check_media_store(settings))
     checks.append(await _check_language_model(settings))
     checks.append(_check_providers(settings))
     return checks
+
+
+def _check_environment() -> list[Check]:
+    """One failed check per ``CAMPAIGN_STUDIO_*`` variable that sets nothing (a typo)."""
+    checks = []
+    for name, closest in unknown_variables():
+        hint = f"; did you mean {closest}?" if closest else ""
+        checks.append(Check("environment", False, f"{name} is not a setting{hint}"))
+    return checks
+
+
+def _check_disk_space(folder: Path) -> Check:
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError as exc:
+        return Check("disk space", False, f"cannot measure the free space of {folder}: {exc}")
+    detail = f"{byte_size(free)} free in {folder}"
+    if free < LOW_DISK_SPACE:
+        low = f"{detail}: under {byte_size(LOW_DISK_SPACE)}, renders and uploads may fail"
+        return Check("disk space", True, low, warning=True)
+    return Check("disk space", True, detail)
 
 
 def _check_providers(settings: AppSettings) -> Check:
@@ -122,7 +167,10 @@ async def _check_media_store(settings: AppSettings) -> Check:
 
 
 async def _check_database(settings: AppSettings) -> Check:
-    store = build_store(settings)
+    try:
+        store = build_store(settings)  # a malformed URI is refused here, before any I/O
+    except AppError as exc:
+        return Check("database", False, exc.message)
     try:
         await store.open()
         facts = await store.describe()

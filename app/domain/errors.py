@@ -65,6 +65,30 @@ class StorageError(AppError):
     """The database or the media store failed (unreachable, corrupt, out of space, ...)."""
 
 
+class DiskFull(StorageError):
+    """The disk holding ``folder`` has no room left; ``needed`` is the size wanted, when known."""
+
+    def __init__(self, folder: object, *, needed: int | None = None) -> None:
+        wanted = f" ({byte_size(needed)} needed)" if needed else ""
+        super().__init__(
+            f"the disk holding {folder} is full{wanted}: free some space and try again"
+        )
+        self.folder = str(folder)
+        self.needed = needed
+
+
+def byte_size(count: int) -> str:
+    """A size in bytes for people: ``512 bytes``, ``3.2 MiB``, ``1.5 GiB``."""
+    if count < 1024:
+        return f"{count} bytes"
+    value = float(count)
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        value /= 1024
+        if value < 1024 or unit == "TiB":
+            break
+    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+
+
 class ConfigurationError(AppError):
     """The settings are unusable (a secret in the config file, a bad URI, ...)."""
 

@@ -23,6 +23,7 @@ from app.adapters.providers.replicate_provider import ReplicateProvider
 from app.adapters.providers.runway_provider import RunwayProvider
 from app.adapters.sqlite import DATABASE_FILENAME, SqliteStore
 from app.adapters.storage import LocalBlobStore, R2BlobStore
+from app.adapters.storage.folders import probe_writable
 from app.adapters.webhooks import WebhookRelay
 from app.config import AppSettings
 from app.domain import CreativeKind, RenderJob, new_id
@@ -102,9 +103,7 @@ def ensure_data_dir(path: Path) -> Path:
     """Create the data folder if needed and prove it is writable; ConfigurationError if not."""
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
+        probe_writable(path)
     except OSError as exc:
         raise ConfigurationError(f"the data folder {path} is not writable: {exc}") from exc
     return path

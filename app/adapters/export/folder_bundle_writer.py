@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from app.adapters.storage.folders import write_error
 from app.domain.errors import InvalidInput, StorageError
 from app.ports.blob_store import BlobStore
 from app.ports.bundle import BundleFile, PreparedBundle
@@ -74,15 +75,22 @@ class FolderBundleWriter:
             staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=self.exports_dir))
             (staging / "assets").mkdir()
         except OSError as exc:
-            raise StorageError(f"cannot create a bundle in {self.exports_dir}: {exc}") from exc
+            message = f"cannot create a bundle in {self.exports_dir}"
+            raise write_error(exc, self.exports_dir, message) from exc
         return staging
 
     def _write_texts(self, staging: Path, manifest: dict[str, Any], calendar: str) -> None:
+        texts = {
+            "manifest.json": json.dumps(manifest, indent=2, ensure_ascii=False),
+            "schedule.ics": calendar,
+        }
         try:
-            _write(staging / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
-            _write(staging / "schedule.ics", calendar)
+            for name, text in texts.items():
+                _write(staging / name, text)
         except OSError as exc:
-            raise StorageError(f"cannot write the bundle in {staging}: {exc}") from exc
+            needed = sum(len(text.encode()) for text in texts.values())
+            message = f"cannot write the bundle in {staging}"
+            raise write_error(exc, staging, message, needed=needed) from exc
 
     def _rename(self, bundle: PreparedBundle) -> None:
         try:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from app.adapters.sqlite.migrations import MIGRATIONS, migrate
-from app.domain.errors import AppError, StorageError
+from app.domain.errors import AppError, DiskFull, StorageError
 
 T = TypeVar("T")
 
@@ -76,7 +76,10 @@ class SqliteDatabase:
             connection = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS
             )
-        except (OSError, sqlite3.Error) as exc:
+        except sqlite3.Error as exc:
+            what = f"cannot open the database file {self.path}"
+            raise database_error(self.path, exc, what) from exc
+        except OSError as exc:
             raise StorageError(f"cannot open the database file {self.path}: {exc}") from exc
         try:
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -89,7 +92,8 @@ class SqliteDatabase:
             raise
         except sqlite3.Error as exc:
             connection.close()
-            raise StorageError(f"the database file {self.path} is not usable: {exc}") from exc
+            what = f"the database file {self.path} is not usable"
+            raise database_error(self.path, exc, what) from exc
         self._connection = connection
 
     async def close(self) -> None:
@@ -164,7 +168,7 @@ class SqliteDatabase:
                 "BEGIN IMMEDIATE" if any(op.writes for op in batch) else "BEGIN DEFERRED"
             )
         except sqlite3.Error as exc:
-            _fail(batch, StorageError(f"database error: {exc}"))
+            _fail(batch, database_error(self.path, exc))
             return
         alone = len(batch) == 1
         for operation in batch:
@@ -177,9 +181,10 @@ class SqliteDatabase:
                 if guarded:
                     connection.execute("RELEASE operation")
             except BaseException as exc:  # handed to the awaiting caller
-                operation.outcome, operation.ok = _translated(exc), False
+                operation.outcome, operation.ok = _translated(self.path, exc), False
                 if not connection.in_transaction:  # the error ended the whole transaction
-                    _fail(batch, StorageError(f"database error: {exc}"))
+                    ended = exc if isinstance(exc, sqlite3.Error) else sqlite3.Error(str(exc))
+                    _fail(batch, database_error(self.path, ended))
                     return
                 if not guarded and not alone:
                     continue
@@ -190,12 +195,12 @@ class SqliteDatabase:
                     connection.execute("ROLLBACK TO operation")
                     connection.execute("RELEASE operation")
                 except sqlite3.Error as undo:
-                    _abandon(connection, batch, undo)
+                    _abandon(connection, batch, database_error(self.path, undo))
                     return
         try:
             connection.execute("COMMIT")
         except sqlite3.Error as exc:
-            _abandon(connection, batch, exc)
+            _abandon(connection, batch, database_error(self.path, exc))
 
     async def _submit(self, work: Callable[[], T]) -> T:
         if self._executor is None:
@@ -203,9 +208,26 @@ class SqliteDatabase:
         return await asyncio.get_running_loop().run_in_executor(self._executor, work)
 
 
-def _translated(exc: BaseException) -> BaseException:
+def database_error(path: Path, exc: sqlite3.Error, what: str = "database error") -> StorageError:
+    """The error to raise for ``exc`` on the database file ``path``.
+
+    A file that stayed locked through ``busy_timeout`` is held by another program (a copy of
+    the app, a backup tool, a database browser), not damaged; a full disk names its folder.
+    """
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return StorageError(
+            f"another program is using the database file {path}: it stayed locked for "
+            f"{BUSY_TIMEOUT_MS / 1000:g} s. Close the other program, or try again in a moment"
+        )
+    if code == sqlite3.SQLITE_FULL:
+        return DiskFull(path.parent)
+    return StorageError(f"{what}: {exc}")
+
+
+def _translated(path: Path, exc: BaseException) -> BaseException:
     if isinstance(exc, sqlite3.Error):
-        translated = StorageError(f"database error: {exc}")
+        translated = database_error(path, exc)
         translated.__cause__ = exc
         return translated
     return exc
@@ -216,12 +238,12 @@ def _fail(batch: list[_Operation], error: StorageError) -> None:
         operation.outcome, operation.ok = error, False
 
 
-def _abandon(connection: sqlite3.Connection, batch: list[_Operation], exc: sqlite3.Error) -> None:
+def _abandon(connection: sqlite3.Connection, batch: list[_Operation], error: StorageError) -> None:
     """The group could not be committed: none of it happened."""
     if connection.in_transaction:
         with contextlib.suppress(sqlite3.Error):
             connection.execute("ROLLBACK")
-    _fail(batch, StorageError(f"database error: {exc}"))
+    _fail(batch, error)
 
 
 def _settle(batch: list[_Operation]) -> None:

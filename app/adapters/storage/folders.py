@@ -8,12 +8,41 @@ once more.
 
 from __future__ import annotations
 
+import errno
+import os
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from app.domain.errors import DiskFull, StorageError
+
 T = TypeVar("T")
+
+_NO_ROOM = (errno.ENOSPC, errno.EDQUOT)  # a full disk, or the user's quota on it
+
+
+def write_error(
+    exc: OSError, folder: Path, what: str, *, needed: int | None = None
+) -> StorageError:
+    """The error to raise for ``exc``, met while writing into ``folder``: :class:`DiskFull`
+    naming the folder (and ``needed`` bytes, when known) for a full disk, else
+    ``StorageError("<what>: <exc>")``."""
+    if exc.errno in _NO_ROOM:
+        return DiskFull(folder, needed=needed)
+    return StorageError(f"{what}: {exc}")
+
+
+def probe_writable(folder: Path) -> None:
+    """Create and remove a file in ``folder`` (which must exist) to prove it is writable.
+
+    The probe's name is unique, so processes starting together on one folder never remove
+    each other's probe. Raises the ``OSError`` met.
+    """
+    fd, probe = tempfile.mkstemp(dir=folder, prefix="probe-")
+    os.close(fd)
+    os.unlink(probe)
 
 
 class KnownFolders:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from app.adapters.storage.file_threads import FileThreads
-from app.adapters.storage.folders import KnownFolders
+from app.adapters.storage.folders import KnownFolders, probe_writable, write_error
 from app.adapters.storage.keys import check_key
 from app.adapters.storage.staging import CHUNK_SIZE, Staging
 from app.domain.errors import InvalidInput, NotFound, StorageError
@@ -194,6 +194,7 @@ class LocalBlobStore:
             lambda out: out.write(data),
             folders=self._folders,
             sync=sync,
+            size=len(data),
         )
 
     def _read_bytes(self, key: str) -> bytes:
@@ -234,9 +235,7 @@ class LocalBlobStore:
         try:
             root = self.root.resolve()
             self._staging.folder.mkdir(parents=True, exist_ok=True)
-            fd, probe = tempfile.mkstemp(dir=self._staging.folder, prefix="probe-")
-            os.close(fd)
-            os.unlink(probe)
+            probe_writable(self._staging.folder)
             usage = shutil.disk_usage(root)
         except OSError as exc:
             raise StorageError(f"the media folder {self.root} is not writable: {exc}") from exc
@@ -250,18 +249,20 @@ def _write_atomically(
     *,
     folders: KnownFolders | None = None,
     sync: bool = True,
+    size: int | None = None,
 ) -> None:
     """Write through a temporary file in ``temp_folder`` (same file system), fsync, rename.
     ``folders``: the folders already made (by default, both are made if missing). Without
     ``sync`` nothing is flushed to disk: the file is whole or absent after the process dies,
-    but a power cut may lose it or leave it empty (for data that can be made again)."""
+    but a power cut may lose it or leave it empty (for data that can be made again).
+    ``size``: the bytes to be written, when known, for the message of a full disk."""
     folders = folders or KnownFolders()
     try:
         fd, name = folders.within(
             temp_folder, lambda: tempfile.mkstemp(dir=temp_folder, prefix=".part-")
         )
     except OSError as exc:
-        raise StorageError(f"cannot write {target}: {exc}") from exc
+        raise write_error(exc, temp_folder, f"cannot write {target}", needed=size) from exc
     try:
         with os.fdopen(fd, "wb") as out:
             write(out)
@@ -275,7 +276,7 @@ def _write_atomically(
         with contextlib.suppress(OSError):
             os.unlink(name)
         if isinstance(exc, OSError):
-            raise StorageError(f"cannot write {target}: {exc}") from exc
+            raise write_error(exc, temp_folder, f"cannot write {target}", needed=size) from exc
         raise
 
 

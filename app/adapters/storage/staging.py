@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from app.adapters.storage.file_threads import FileThreads
-from app.adapters.storage.folders import KnownFolders
+from app.adapters.storage.folders import KnownFolders, write_error
 from app.domain.errors import InvalidInput, StorageError
 from app.ports.blob_store import HEAD_SIZE, StagedBlob
 
@@ -113,7 +113,8 @@ class Staging:
                 self.folder, lambda: tempfile.mkstemp(dir=folder, prefix="stage-")
             )
         except OSError as exc:
-            raise StorageError(f"cannot create a staging file in {self.folder}: {exc}") from exc
+            message = f"cannot create a staging file in {self.folder}"
+            raise write_error(exc, self.folder, message) from exc
         return os.fdopen(fd, "wb"), Path(name)
 
     def _write(self, writer: _Writer | None, batch: list[bytes], *, last: bool) -> _Writer:
@@ -131,9 +132,9 @@ class Staging:
         return writer
 
     def _stage_file(self, source: Path, max_bytes: int) -> StagedBlob:
-        _check_source(source, max_bytes)
+        size = _check_source(source, max_bytes)
         handle, path = self._open_temp()
-        writer = _Writer(handle, path)
+        writer = _Writer(handle, path, expected=size)
         try:
             with source.open("rb") as reader:
                 while chunk := reader.read(CHUNK_SIZE):
@@ -156,9 +157,10 @@ class Staging:
 class _Writer:
     """Hashes, counts and writes chunks; only one thread uses it at a time."""
 
-    def __init__(self, handle: BinaryIO, path: Path) -> None:
+    def __init__(self, handle: BinaryIO, path: Path, *, expected: int | None = None) -> None:
         self.handle = handle
         self.path = path
+        self.expected = expected  # the whole size, when known: what a full disk lacks room for
         self.digest = hashlib.sha256()
         self.size = 0
         self.head = b""
@@ -172,7 +174,7 @@ class _Writer:
                 self.handle.write(chunk)
                 self.size += len(chunk)
         except OSError as exc:
-            raise StorageError(f"cannot write the staging file: {exc}") from exc
+            raise self._error(exc) from exc
 
     def finish(self) -> None:
         try:
@@ -180,7 +182,11 @@ class _Writer:
             os.fsync(self.handle.fileno())
             self.handle.close()
         except OSError as exc:
-            raise StorageError(f"cannot write the staging file: {exc}") from exc
+            raise self._error(exc) from exc
+
+    def _error(self, exc: OSError) -> StorageError:
+        folder = self.path.parent
+        return write_error(exc, folder, "cannot write the staging file", needed=self.expected)
 
     def staged(self) -> StagedBlob:
         return StagedBlob(
@@ -188,7 +194,8 @@ class _Writer:
         )
 
 
-def _check_source(source: Path, max_bytes: int) -> None:
+def _check_source(source: Path, max_bytes: int) -> int:
+    """The size of ``source``, after refusing a missing, empty or too large one."""
     try:
         info = source.stat()
     except FileNotFoundError:
@@ -201,6 +208,7 @@ def _check_source(source: Path, max_bytes: int) -> None:
         raise InvalidInput(f"{source} is empty")
     if info.st_size > max_bytes:
         raise InvalidInput(f"{source} is larger than the {_mb(max_bytes)} limit")
+    return info.st_size
 
 
 def _close_and_remove(handle: BinaryIO, path: Path) -> None:

@@ -5,25 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from app.adapters.export.file_names import safe_name
 from app.adapters.storage.folders import write_error
 from app.domain.errors import InvalidInput, StorageError
 from app.ports.blob_store import BlobStore
 from app.ports.bundle import BundleFile, PreparedBundle
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def safe_name(name: str) -> str:
-    """A file or folder name made of ``[A-Za-z0-9._-]`` only (never ``.``/``..``)."""
-    cleaned = _UNSAFE.sub("-", name).strip("-.")
-    return cleaned[:120] or "file"
 
 
 class FolderBundleWriter:
@@ -54,6 +47,7 @@ class FolderBundleWriter:
                 if file_name != item.name:
                     raise InvalidInput(f"bundle file name {item.name!r} is not safe")
                 await blobs.download(item.key, staging / "assets" / file_name)
+            await asyncio.to_thread(_share_files, staging / "assets")
             await asyncio.to_thread(self._write_texts, staging, manifest, calendar)
         except BaseException:
             await self.discard(bundle)
@@ -73,7 +67,11 @@ class FolderBundleWriter:
             if target.exists():
                 raise InvalidInput(f"the bundle folder {target} exists already")
             staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=self.exports_dir))
-            (staging / "assets").mkdir()
+            assets = staging / "assets"
+            assets.mkdir()
+            # mkdtemp makes a private folder (0700); a bundle is made to be shared and holds no
+            # secrets, so it gets the mode any new folder gets here (the umask's), as assets did.
+            staging.chmod(stat.S_IMODE(assets.stat().st_mode))
         except OSError as exc:
             message = f"cannot create a bundle in {self.exports_dir}"
             raise write_error(exc, self.exports_dir, message) from exc
@@ -97,6 +95,17 @@ class FolderBundleWriter:
             os.replace(bundle.staging, bundle.target)
         except OSError as exc:
             raise StorageError(f"cannot publish the bundle {bundle.target}: {exc}") from exc
+
+
+def _share_files(folder: Path) -> None:
+    """Give the files in ``folder`` the mode new files get under the umask (the blob store
+    writes through private temporary files, 0600): the folder's mode without execute bits."""
+    try:
+        mode = stat.S_IMODE(folder.stat().st_mode) & 0o666
+        for path in folder.iterdir():
+            path.chmod(mode)
+    except OSError as exc:
+        raise StorageError(f"cannot share the files of the bundle in {folder}: {exc}") from exc
 
 
 def _write(path: Path, text: str) -> None:

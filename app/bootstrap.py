@@ -24,6 +24,8 @@ from app.adapters.providers.runway_provider import RunwayProvider
 from app.adapters.sqlite import DATABASE_FILENAME, SqliteStore
 from app.adapters.storage import LocalBlobStore, R2BlobStore
 from app.adapters.storage.folders import probe_writable
+from app.adapters.storage.local_blob_store import STAGING_DIRNAME
+from app.adapters.storage.sweeper import sweep_data_folder
 from app.adapters.webhooks import WebhookRelay
 from app.config import AppSettings
 from app.domain import CreativeKind, RenderJob, new_id
@@ -341,6 +343,16 @@ async def open_core(settings: AppSettings | None = None) -> AsyncIterator[Core]:
     try:
         await store.open()
         core = build_core(settings, store, blobs)
+        await sweep_data_folder(  # what a crash left behind (older files only: see its module)
+            settings.data_dir,
+            staging=[
+                settings.data_dir / MEDIA_FOLDER / STAGING_DIRNAME,
+                settings.data_dir / STAGING_FOLDER,
+            ],
+            exports=settings.data_dir / EXPORTS_FOLDER,
+            providers=core.providers.values(),
+            jobs=store.render_jobs,
+        )
         if settings.webhook_relay:
             core.relay = WebhookRelay(
                 core.webhooks.receive, host=settings.webhook_host, port=settings.webhook_port

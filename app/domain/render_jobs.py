@@ -11,6 +11,10 @@ from app.domain.enums import CreativeKind, RenderStatus
 
 MAX_LOG_LINES = 200
 MAX_RETRIES = 3
+MAX_INTERRUPTIONS = 3
+"""Renders lost with their process (a local render when its app stopped or crashed) that are
+rendered again without counting as failed attempts; beyond, each one counts (a render that
+keeps taking its process down must end)."""
 
 
 class RenderProgress(FrozenModel):
@@ -55,5 +59,7 @@ class RenderJob(Record):
     submitted_at: Timestamp | None = None
     finished_at: Timestamp | None = None
     submissions: Annotated[int, Field(ge=0)] = 0
+    interruptions: Annotated[int, Field(ge=0)] = 0
+    """Renders lost with the process that ran them, rendered again without using a retry."""
     seen_deliveries: tuple[str, ...] = ()
     """The ids of the webhook deliveries already applied (the newest ones), for exactly-once."""

@@ -8,10 +8,12 @@ final. Anything else raises :class:`InvalidTransition`.
 from __future__ import annotations
 
 import random
+from datetime import datetime
 
+from app.domain.creatives import Creative, CreativeOutput
 from app.domain.enums import RenderStatus
 from app.domain.errors import InvalidTransition
-from app.domain.render_jobs import MAX_LOG_LINES
+from app.domain.render_jobs import MAX_LOG_LINES, RenderJob
 
 TRANSITIONS: dict[RenderStatus, frozenset[RenderStatus]] = {
     RenderStatus.QUEUED: frozenset(
@@ -60,3 +62,48 @@ def backoff_seconds(
 def append_logs(logs: tuple[str, ...], *lines: str) -> tuple[str, ...]:
     """``logs`` with ``lines`` added, keeping the newest :data:`MAX_LOG_LINES` lines."""
     return (*logs, *lines)[-MAX_LOG_LINES:]
+
+
+def new_log_lines(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
+    """The lines of ``new`` not yet in ``old``."""
+    return new[len(_common_prefix(old, new)) :]
+
+
+def _common_prefix(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
+    """The lines of ``new`` already in ``old`` (a provider resends its whole log)."""
+    if not new:
+        return ()
+    tail = old[-len(new) :]
+    for size in range(min(len(tail), len(new)), 0, -1):
+        if tail[-size:] == new[:size]:
+            return new[:size]
+    return ()
+
+
+def with_render_output(
+    creative: Creative, job: RenderJob, asset_id: str, active_version: int | None, now: datetime
+) -> Creative:
+    """``creative`` with the output ``asset_id`` of ``job`` (once: a job adds one output);
+    earlier outputs stay in its history. It is fresh again if the output was made for the
+    ``active_version`` of its strategy."""
+    if any(output.render_job_id == job.id for output in creative.outputs):
+        return creative
+    version = job.strategy_version or creative.strategy_version
+    output = CreativeOutput(
+        asset_id=asset_id, render_job_id=job.id, strategy_version=version, at=now
+    )
+    earlier = {previous.asset_id for previous in creative.outputs} | {asset_id}
+    fresh = active_version is not None and version >= active_version
+    return creative.model_copy(
+        update={
+            # The new output replaces the earlier ones (kept in ``outputs`` as history);
+            # assets attached from the library stay.
+            "asset_ids": (*[a for a in creative.asset_ids if a not in earlier], asset_id),
+            "outputs": (*creative.outputs, output),
+            "render_job_id": job.id,
+            "strategy_id": job.strategy_id or creative.strategy_id,
+            "strategy_version": max(version, creative.strategy_version),
+            "stale": not fresh,
+            "updated_at": now,
+        }
+    )

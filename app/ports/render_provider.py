@@ -50,7 +50,9 @@ class ProviderStatus:
     ``progress`` is a fraction 0–1 when known; ``step``/``total_steps`` when the provider counts
     steps; ``logs`` are the new or full log lines (the engine keeps the last ones); ``outputs``
     are URLs (``https:``, ``data:`` or ``file:``) of the result files, the first one being the
-    main output; ``permanent`` marks a failure that a retry cannot fix (bad input, safety).
+    main output; ``permanent`` marks a failure that a retry cannot fix (bad input, safety);
+    ``interrupted`` marks a render lost with the process that ran it (a local render after a
+    restart): it is rendered again, and that is not a failed attempt.
     """
 
     provider_job_id: str
@@ -62,6 +64,7 @@ class ProviderStatus:
     outputs: tuple[str, ...] = ()
     error: str | None = None
     permanent: bool = False
+    interrupted: bool = False
 
 
 @dataclass(frozen=True)

@@ -20,15 +20,20 @@ from app.domain import (
     Actor,
     Asset,
     Creative,
-    CreativeOutput,
     RenderJob,
     RenderStatus,
     Role,
     Strategy,
 )
 from app.domain.errors import AppError, ProviderError
-from app.domain.render_jobs import RenderProgress
-from app.domain.render_rules import append_logs, backoff_seconds, check_transition
+from app.domain.render_jobs import MAX_INTERRUPTIONS, RenderProgress
+from app.domain.render_rules import (
+    append_logs,
+    backoff_seconds,
+    check_transition,
+    new_log_lines,
+    with_render_output,
+)
 from app.ports.clock import Clock
 from app.ports.render_provider import ProviderState, ProviderStatus, RenderProvider
 from app.ports.repositories import (
@@ -175,6 +180,9 @@ class RenderEngine:
                     return await self._publish(current, status, seen=delivery_id)
                 finally:
                     self._publishing.pop(job.id, None)
+        if status.state is ProviderState.FAILED and status.interrupted:
+            reason = status.error or "the render was lost with its process"
+            return Outcome(await self.render_again(job, reason, seen=delivery_id), True)
         if status.state is ProviderState.FAILED:
             error = status.error or "the provider reported a failure"
             failure = ProviderError(error, retryable=not status.permanent)
@@ -194,7 +202,7 @@ class RenderEngine:
         progress = RenderProgress(
             fraction=fraction, step=status.step, total_steps=status.total_steps
         )
-        logs = append_logs(job.logs, *_new_lines(job.logs, status.logs))
+        logs = append_logs(job.logs, *new_log_lines(job.logs, status.logs))
         if progress == job.progress and logs == job.logs:
             return job
         return await self.update(
@@ -237,6 +245,28 @@ class RenderEngine:
             lease_expires_at=None,
             available_at=self._clock.now() + timedelta(seconds=wait),
             logs=append_logs(job.logs, line, f"retry {retry} of {job.max_retries} in {wait:.1f} s"),
+        )
+
+    async def render_again(
+        self, job: RenderJob, reason: str, *, seen: str | None = None
+    ) -> RenderJob:
+        """Queue again at once a job whose render was lost with the process that ran it (a
+        stop or a crash, not a failure of the render): no retry is used, up to
+        :data:`MAX_INTERRUPTIONS` times; beyond, it is a failed attempt (``seen`` as in
+        :meth:`update`)."""
+        if job.interruptions >= MAX_INTERRUPTIONS:
+            return await self.fail_or_retry(job, ProviderError(reason, retryable=True), seen=seen)
+        await self._release(job)
+        return await self.update(
+            job,
+            seen=seen,
+            status=RenderStatus.QUEUED,
+            interruptions=job.interruptions + 1,
+            provider_job_id=None,
+            lease_owner=None,
+            lease_expires_at=None,
+            available_at=self._clock.now(),
+            logs=append_logs(job.logs, f"{reason} (not counted as a failed attempt)"),
         )
 
     async def _release(self, job: RenderJob) -> None:
@@ -313,12 +343,12 @@ class RenderEngine:
             )
             return Outcome(failed, True)
         url = started(self._storage.blob_url(asset))
-        # The creative first: whoever sees the job published finds its creative updated; the
-        # provider's copy is no longer needed once the asset is stored.
+        # The creative first: whoever sees the job published finds its creative updated. The
+        # provider's copy goes only once the job is published (``finish`` releases it): a stop
+        # or a crash before that leaves it for the next worker to store.
         await self._attach(job, asset, await active, known=await creative)
-        await self._release(job)
         total = status.total_steps or job.progress.total_steps
-        logs = append_logs(job.logs, *_new_lines(job.logs, status.logs))
+        logs = append_logs(job.logs, *new_log_lines(job.logs, status.logs))
         published = await self.finish(
             job,
             RenderStatus.PUBLISHED,
@@ -352,47 +382,9 @@ class RenderEngine:
         """The creative gets the new output (earlier outputs stay in its history); it is
         fresh again if the output was made for the ``active`` strategy version. ``known``: a
         recent copy of the creative (if it is stale, the write is retried on a fresh one)."""
+        version = active.version if active is not None else None
 
         def change(creative: Creative) -> Creative:
-            if any(output.render_job_id == job.id for output in creative.outputs):
-                return creative
-            version = job.strategy_version or creative.strategy_version
-            output = CreativeOutput(
-                asset_id=asset.id,
-                render_job_id=job.id,
-                strategy_version=version,
-                at=self._clock.now(),
-            )
-            earlier = {previous.asset_id for previous in creative.outputs} | {asset.id}
-            fresh = active is not None and version >= active.version
-            return creative.model_copy(
-                update={
-                    # The new output replaces the earlier ones (kept in ``outputs`` as history);
-                    # assets attached from the library stay.
-                    "asset_ids": (*[a for a in creative.asset_ids if a not in earlier], asset.id),
-                    "outputs": (*creative.outputs, output),
-                    "render_job_id": job.id,
-                    "strategy_id": job.strategy_id or creative.strategy_id,
-                    "strategy_version": max(version, creative.strategy_version),
-                    "stale": not fresh,
-                    "updated_at": self._clock.now(),
-                }
-            )
+            return with_render_output(creative, job, asset.id, version, self._clock.now())
 
         await mutate(self._creatives, job.tenant_id, job.creative_id, change, known=known)
-
-
-def _new_lines(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
-    """The lines of ``new`` not yet in ``old``."""
-    return new[len(_common_prefix(old, new)) :]
-
-
-def _common_prefix(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
-    """The lines of ``new`` already in ``old`` (a provider resends its whole log)."""
-    if not new:
-        return ()
-    tail = old[-len(new) :]
-    for size in range(min(len(tail), len(new)), 0, -1):
-        if tail[-size:] == new[:size]:
-            return new[:size]
-    return ()

@@ -13,8 +13,9 @@ import contextlib
 import functools
 import logging
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from typing import Any
 
 from app.domain import RenderJob, RenderStatus
 from app.domain.errors import AppError, ProviderError
@@ -240,7 +241,7 @@ class RenderWorker:
                 if job.status.terminal or job.lease_owner != self.worker_id:
                     return
             if job.provider_job_id is None:
-                job = await self._submit(job, provider)
+                job = await _to_the_end(self._submit(job, provider))
             if job.status is RenderStatus.RUNNING and job.provider_job_id:
                 self._submitted[(job.provider, job.provider_job_id)] = job.id
                 ended = await self._follow(job, provider)
@@ -366,3 +367,16 @@ class RenderWorker:
 
     async def _fresh(self, job: RenderJob) -> RenderJob:
         return await self._jobs.get(job.tenant_id, job.id)
+
+
+async def _to_the_end(work: Coroutine[Any, Any, RenderJob]) -> RenderJob:
+    """Await ``work`` to its end even if the caller is cancelled meanwhile (a clean stop), then
+    let the cancellation go on: a submission the provider may have received is recorded before
+    the job is handed back, else the next worker would submit (and pay for) it again."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):  # its error is recorded on the job by _submit
+            await task
+        raise

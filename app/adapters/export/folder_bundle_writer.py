@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -14,9 +15,15 @@ from typing import Any
 
 from app.adapters.export.file_names import safe_name
 from app.adapters.storage.folders import write_error
+from app.adapters.storage.leftovers import MKSTEMP_SUFFIX, Leftover
 from app.domain.errors import InvalidInput, StorageError
 from app.ports.blob_store import BlobStore
 from app.ports.bundle import BundleFile, PreparedBundle
+
+# A bundle being written: ".<bundle name>-" and mkdtemp's suffix (see _make_staging), holding
+# only what prepare() writes. A published bundle's name never starts with a dot.
+_UNFINISHED = re.compile(rf"\..+-{MKSTEMP_SUFFIX}")
+_BUNDLE_ENTRIES = frozenset({"assets", "manifest.json", "schedule.ics"})
 
 
 class FolderBundleWriter:
@@ -113,3 +120,22 @@ def _write(path: Path, text: str) -> None:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def unfinished_bundles(exports_dir: Path) -> list[Leftover]:
+    """The bundle folders in ``exports_dir`` that were never published (their process died
+    while writing them), whatever their age; symlinks and other folders are never listed."""
+    try:
+        with os.scandir(exports_dir) as entries:
+            candidates = [
+                Path(entry.path)
+                for entry in entries
+                if _UNFINISHED.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False)
+            ]
+    except FileNotFoundError:
+        return []
+    return [
+        Leftover(folder, "unfinished publish bundle")
+        for folder in candidates
+        if {child.name for child in folder.iterdir()} <= _BUNDLE_ENTRIES
+    ]

@@ -3,8 +3,9 @@
 Each render is one function called through ``asyncio.to_thread``; it writes into
 ``workdir/<provider_job_id>/`` and reports its steps, log lines and progress on a
 :class:`LocalJob`, which the event loop reads when it polls. Cancelling sets a flag the render
-checks between steps. The registry lives in memory: after a restart every id is unknown, and a
-poll says the render was interrupted (not permanently, so the engine renders it again).
+checks between steps. The registry lives in memory: after a restart an id is known only by its
+folder (:mod:`~app.adapters.providers.local_work`): a render that finished there is reported
+done, so that its output is still stored; any other was interrupted, and is rendered again.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import shutil
 import threading
 import urllib.parse
 import urllib.request
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from app.adapters.providers import local_work
+from app.adapters.storage.leftovers import Leftover
 from app.domain.errors import ConfigurationError, ProviderError, WebhookRejected
 from app.ports.render_provider import ProviderState, ProviderStatus, WebhookDelivery
 
@@ -30,6 +32,7 @@ POLL_INTERVAL_SECONDS = 0.2
 CHUNK_BYTES = 1024 * 1024
 MAX_LOG_LINES = 200
 INTERRUPTED = "the local render was interrupted (the app restarted); it will be rendered again"
+RESUMED = "the render had finished before the app restarted"
 
 RenderFunction = Callable[["LocalJob"], tuple[Path, ...]]
 """Runs on a worker thread, writes into ``job.directory`` and returns the output files."""
@@ -86,7 +89,7 @@ class LocalJob:
     def atomic_output(self, filename: str) -> Iterator[Path]:
         """Yield a temporary path to write ``filename`` to; renamed into place on success."""
         final = self.directory / filename
-        temp = final.with_name(f".{final.stem}.partial{final.suffix}")
+        temp = final.with_name(local_work.partial_name(filename))
         try:
             yield temp
             os.replace(temp, final)
@@ -166,7 +169,7 @@ class LocalJobs:
         """Queue ``render`` on a worker thread; returns the new job's id."""
         if self._closed:
             raise ProviderError(f"{self._provider}: the provider is shut down", retryable=True)
-        job_id = f"{self._provider}-{uuid.uuid4().hex}"
+        job_id = local_work.new_job_id(self._provider)
         job = LocalJob(job_id, self.workdir / job_id)
         self._jobs[job_id] = job
         task = asyncio.create_task(self._run(job, render), name=f"{self._provider} {job_id}")
@@ -175,13 +178,28 @@ class LocalJobs:
         return job_id
 
     def poll(self, job_id: str) -> ProviderStatus:
-        """The job's status; an unknown id was lost with a restart."""
+        """The job's status; an unknown id was lost with a restart (see :meth:`poll_stored`)."""
         job = self._jobs.get(job_id)
         if job is None:
-            return ProviderStatus(
-                provider_job_id=job_id, state=ProviderState.FAILED, error=INTERRUPTED
-            )
+            return _interrupted(job_id)
         return job.status()
+
+    async def poll_stored(self, job_id: str) -> ProviderStatus:
+        """The job's status; for an id unknown here (rendered before a restart), its folder
+        says: finished (with its outputs), else interrupted."""
+        job = self._jobs.get(job_id)
+        if job is not None:
+            return job.status()
+        outputs = await asyncio.to_thread(self._finished_before, job_id)
+        if outputs is None:
+            return _interrupted(job_id)
+        return ProviderStatus(
+            provider_job_id=job_id,
+            state=ProviderState.SUCCEEDED,
+            progress=1.0,
+            logs=(RESUMED,),
+            outputs=tuple(path.as_uri() for path in outputs),
+        )
 
     def cancel(self, job_id: str) -> None:
         """Ask the job to stop; unknown and finished jobs are left alone."""
@@ -190,12 +208,29 @@ class LocalJobs:
             job.request_cancel()
 
     async def release(self, job_id: str) -> None:
-        """Forget a finished job and delete its work folder (its output is in the library)."""
+        """Forget a finished job and delete its work folder (its output is in the library).
+        The folder of an id unknown here goes if its render finished (before a restart); an
+        unfinished one may be another process's live render: the sweep at open takes it."""
         job = self._jobs.get(job_id)
-        if job is None or not job.status().state.finished:
-            return  # unknown, or still rendering
+        if job is None:
+            if await asyncio.to_thread(self._finished_before, job_id) is not None:
+                await asyncio.to_thread(shutil.rmtree, self.workdir / job_id, True)
+            return
+        if not job.status().state.finished:
+            return  # still rendering
         del self._jobs[job_id]
         await asyncio.to_thread(shutil.rmtree, job.directory, True)
+
+    def leftovers(self) -> list[Leftover]:
+        """The render folders and partial files not rendering here (for the sweep at open)."""
+        return local_work.leftovers(self.workdir, self._provider, self._jobs)
+
+    def _finished_before(self, job_id: str) -> tuple[Path, ...] | None:
+        """The outputs in the folder of ``job_id`` (one of this provider's ids, not rendering
+        here) if its render finished; else None."""
+        if not local_work.is_job_id(self._provider, job_id):
+            return None
+        return local_work.finished_outputs(self.workdir / job_id)
 
     async def open_output(self, url: str, *, max_bytes: int) -> AsyncIterator[bytes]:
         """Stream a ``file:`` URL from inside the work folder in 1 MiB chunks, off the loop.
@@ -280,7 +315,17 @@ class LocalJobs:
             detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
             job.finish(ProviderState.FAILED, error=f"{self._provider}: the render failed: {detail}")
         else:
+            try:  # a later process stores the output if this one stops before it does
+                local_work.write_done(job.directory, outputs)
+            except OSError as exc:
+                _log.warning("%s render %s: cannot record its end: %s", self._provider, job.id, exc)
             job.finish(ProviderState.SUCCEEDED, outputs=outputs)
+
+
+def _interrupted(job_id: str) -> ProviderStatus:
+    return ProviderStatus(
+        provider_job_id=job_id, state=ProviderState.FAILED, error=INTERRUPTED, interrupted=True
+    )
 
 
 class LocalRenderProvider:
@@ -299,7 +344,7 @@ class LocalRenderProvider:
         self._jobs = LocalJobs(workdir, provider=self.name, max_concurrency=max_concurrency)
 
     async def poll_status(self, provider_job_id: str) -> ProviderStatus:
-        return self._jobs.poll(provider_job_id)
+        return await self._jobs.poll_stored(provider_job_id)
 
     async def cancel(self, provider_job_id: str) -> None:
         self._jobs.cancel(provider_job_id)
@@ -309,6 +354,10 @@ class LocalRenderProvider:
 
     async def release(self, provider_job_id: str) -> None:
         await self._jobs.release(provider_job_id)
+
+    def leftovers(self) -> list[Leftover]:
+        """Render folders and partial files a stopped or crashed process left."""
+        return self._jobs.leftovers()
 
     def open_output(self, url: str, *, max_bytes: int) -> AsyncIterator[bytes]:
         return self._jobs.open_output(url, max_bytes=max_bytes)

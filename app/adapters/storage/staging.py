@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,11 +19,16 @@ from typing import BinaryIO
 
 from app.adapters.storage.file_threads import FileThreads
 from app.adapters.storage.folders import KnownFolders, write_error
+from app.adapters.storage.leftovers import MKSTEMP_SUFFIX, Leftover
 from app.domain.errors import InvalidInput, StorageError
 from app.ports.blob_store import HEAD_SIZE, StagedBlob
 
 CHUNK_SIZE = 1024 * 1024
 _MB = 1024 * 1024
+STAGE_PREFIX = "stage-"
+# The work files of a staging folder: staging files, and the local store's atomic writes
+# (".part-") and writability probes ("probe-") that it makes there (local_blob_store.py).
+_WORK_FILE = re.compile(rf"(?:{STAGE_PREFIX}|\.part-|probe-){MKSTEMP_SUFFIX}")
 
 
 class Staging:
@@ -110,7 +116,7 @@ class Staging:
         folder = os.path.abspath(self.folder)
         try:
             fd, name = self._folders.within(
-                self.folder, lambda: tempfile.mkstemp(dir=folder, prefix="stage-")
+                self.folder, lambda: tempfile.mkstemp(dir=folder, prefix=STAGE_PREFIX)
             )
         except OSError as exc:
             message = f"cannot create a staging file in {self.folder}"
@@ -192,6 +198,20 @@ class _Writer:
         return StagedBlob(
             sha256=self.digest.hexdigest(), size=self.size, head=self.head, path=self.path
         )
+
+
+def staging_leftovers(folder: Path) -> list[Leftover]:
+    """The work files in the staging folder ``folder`` (plain files only), whatever their age:
+    a process that died while staging or writing left them."""
+    try:
+        with os.scandir(folder) as entries:
+            return [
+                Leftover(Path(entry.path), "staging file")
+                for entry in entries
+                if _WORK_FILE.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)
+            ]
+    except FileNotFoundError:
+        return []
 
 
 def _check_source(source: Path, max_bytes: int) -> int:

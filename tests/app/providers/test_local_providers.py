@@ -221,7 +221,9 @@ async def test_a_video_is_an_h264_mp4_of_the_requested_duration_with_a_poster(
     assert meta["size"] == (320, 256)
     with Image.open(poster) as picture:
         assert (picture.format, picture.size) == ("PNG", (320, 256))
-    assert sorted(p.name for p in video.parent.iterdir()) == ["poster.png", "video.mp4"]
+    # The outputs, and the record of the render's end (no partial file is left).
+    names = sorted(p.name for p in video.parent.iterdir())
+    assert names == ["done.json", "poster.png", "video.mp4"]
 
 
 async def test_videos_are_deterministic_per_seed(videos: LocalVideoProvider) -> None:
@@ -399,7 +401,8 @@ async def test_a_queued_job_is_cancelled_at_once_and_never_runs(tmp_path: Path) 
     assert jobs.poll(first).state is ProviderState.SUCCEEDED
     assert ran == [first]
     assert (tmp_path / first / "out.txt").read_text() == "done"
-    assert [p.name for p in (tmp_path / first).iterdir()] == ["out.txt"]  # no temp file left
+    # The output and the record of the render's end; no temp file left.
+    assert sorted(p.name for p in (tmp_path / first).iterdir()) == ["done.json", "out.txt"]
     await jobs.close()
 
 

@@ -695,8 +695,14 @@ async def test_a_published_local_render_leaves_no_work_files(core: Core) -> None
     assert creative.render_job_id is not None
     done = await core.renderer.wait_for(ANA, creative.render_job_id, timeout=60)
     assert done.status is RenderStatus.PUBLISHED
+    # The work folder goes once the job is published (a stop before that leaves it for the
+    # next worker to store): just after the event, in the same task.
     workdir = core.settings.data_dir / "renders" / "local-image"
-    assert not workdir.exists() or list(workdir.iterdir()) == []
+    async with asyncio.timeout(WAIT):
+        while True:
+            if not workdir.exists() or list(workdir.iterdir()) == []:
+                break
+            await asyncio.sleep(0.01)
     assert done.asset_id is not None
     asset = await core.storage.get(ANA, done.asset_id)  # the output lives on in the library
     assert (core.settings.data_dir / "media" / asset.storage_key).exists()

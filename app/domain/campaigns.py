@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from app.domain.common import Id, Money, NonEmptyStr, Record, Timestamp
 from app.domain.enums import CampaignStatus
@@ -52,13 +59,91 @@ class Campaign(Record):
 
 
 class Post(Record):
-    """A creative scheduled on a channel at a time zone-aware moment inside the campaign window."""
+    """A creative scheduled on a channel at a time zone-aware moment inside the campaign window.
+
+    ``time_zone`` is the IANA zone its author chose (``Europe/Paris``), so that the post is
+    shown, moved and exported in that zone, daylight saving included; ``at`` is then read back
+    in it. None: only an offset was given (and for posts stored before zones were kept).
+    """
 
     campaign_id: Id
     creative_id: Id
     channel: Channel
+    time_zone: str | None = None  # before ``at``, whose validator reads it
     at: AwareDatetime
     created_by: Id
+
+    @field_validator("time_zone", mode="after")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            zone_named(value)
+        return value
+
+    @field_validator("at", mode="after")
+    @classmethod
+    def _in_its_zone(cls, value: datetime, info: ValidationInfo) -> datetime:
+        name = info.data.get("time_zone")
+        if name is None or getattr(value.tzinfo, "key", None) == name:
+            return value
+        return value.astimezone(zone_named(name))
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The IANA time zone ``name``; ValueError if there is none by that name."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        message = f"unknown time zone {name!r} (use an IANA name such as Europe/Paris)"
+        raise ValueError(message) from None
+
+
+def post_time(at: object, time_zone: str | None = None) -> tuple[datetime, str | None]:
+    """The moment and the zone of a post, from what a caller gives.
+
+    ``at`` is a ``datetime`` or an ISO 8601 string. With ``time_zone`` (an IANA name) a time
+    without offset is read in that zone, and a time with one must agree with the zone's offset
+    at that moment. Without it, a ``datetime`` in a ``ZoneInfo`` zone names its zone, and an
+    offset alone is kept as it is.
+
+    Raises:
+        InvalidInput: ``at`` is not a time, names no moment, or contradicts ``time_zone``.
+    """
+    moment = _parse_time(at)
+    try:
+        zone = zone_named(time_zone) if time_zone is not None else None
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    if zone is None:
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise InvalidInput(
+                f"the post time {moment.isoformat()} needs a time zone: add an offset "
+                "(2026-12-20T09:00+01:00) or name a zone (time_zone='Europe/Paris')"
+            )
+        return moment, getattr(moment.tzinfo, "key", None)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=zone), time_zone
+    zoned = moment.astimezone(zone)
+    if zoned.utcoffset() != moment.utcoffset():
+        raise InvalidInput(
+            f"the post time {moment.isoformat()} does not match {time_zone}, which is at "
+            f"{zoned.isoformat()[-6:]} then"
+        )
+    return zoned, time_zone
+
+
+def _parse_time(at: object) -> datetime:
+    if isinstance(at, datetime):
+        return at
+    if isinstance(at, str):
+        try:
+            return datetime.fromisoformat(at.strip())
+        except ValueError:
+            raise InvalidInput(
+                f"the post time {at!r} is not an ISO 8601 date and time "
+                "(e.g. 2026-12-20T09:00+01:00)"
+            ) from None
+    raise InvalidInput(f"the post time must be a datetime or an ISO 8601 string, not {at!r}")
 
 
 class AdPlan(Record):
@@ -80,7 +165,7 @@ class AdPlan(Record):
         return self
 
 
-__all__ = ["AdPlan", "Campaign", "Channel", "Post", "check_window"]
+__all__ = ["AdPlan", "Campaign", "Channel", "Post", "check_window", "post_time"]
 
 
 def check_in_window(campaign: Campaign, day: date, what: str) -> None:

@@ -31,8 +31,10 @@ def render_calendar(
         event = Event()
         event.add("uid", f"{post.id}@campaign-studio")
         event.add("dtstamp", generated_at)
-        # In UTC: a fixed offset has no VTIMEZONE that calendar apps would understand.
-        start = post.at.astimezone(UTC)
+        # In the post's own zone (TZID, with its VTIMEZONE below), so calendar apps show the
+        # author's wall time; a post with only an offset goes in UTC, since a fixed offset has
+        # no VTIMEZONE that calendar apps would understand.
+        start = post.at if post.time_zone else post.at.astimezone(UTC)
         event.add("dtstart", start)
         event.add("dtend", start + POST_DURATION)
         event.add("summary", f"[{post.channel}] {title}")
@@ -40,5 +42,6 @@ def render_calendar(
             event.add("description", creative.body)
         event.add("categories", [post.channel])
         calendar.add_component(event)
+    calendar.add_missing_timezones()
     text: str = calendar.to_ical().decode("utf-8")
     return text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -16,7 +17,7 @@ from app.domain import (
     Post,
     Role,
 )
-from app.domain.campaigns import check_channel, check_in_window, normalise_channels
+from app.domain.campaigns import check_channel, check_in_window, normalise_channels, post_time
 from app.domain.errors import InvalidInput, PublishBlocked
 from app.domain.guidance import find_blockers
 from app.domain.validation import build
@@ -116,17 +117,34 @@ class CampaignsService:
     # ------------------------------------------------------------------ schedule
 
     async def schedule_post(
-        self, actor: Actor, campaign_id: str, *, creative_id: str, channel: str, at: datetime
+        self,
+        actor: Actor,
+        campaign_id: str,
+        *,
+        creative_id: str,
+        channel: str,
+        at: datetime | str,
+        time_zone: str | None = None,
     ) -> Post:
-        """Schedule a creative of this campaign on a channel at a time zone-aware moment inside
-        the campaign window (the window's dates are read in the post's own time zone)."""
+        """Schedule a creative of this campaign on a channel at a moment inside the campaign
+        window (the window's dates are read in the post's own time zone).
+
+        Args:
+            at: An aware ``datetime`` or an ISO 8601 string (``2026-12-20T09:00+01:00``); one
+                without offset is read in ``time_zone``.
+            time_zone: The IANA zone the post keeps (``Europe/Paris``): it follows daylight
+                saving and the calendar names it. A ``zoneinfo`` datetime names its own.
+
+        Raises:
+            InvalidInput: The time names no moment, contradicts ``time_zone`` or lies outside
+                the window; the creative or channel is not the campaign's.
+        """
         await self._access.require(actor, Role.EDITOR, "schedule posts")
         campaign = await self._state.campaign(actor.tenant_id, campaign_id)
         creative = await self._store.creatives.get(actor.tenant_id, creative_id)
         if creative.campaign_id != campaign.id:
             raise InvalidInput(f"{creative.title!r} belongs to another campaign")
-        if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
-            raise InvalidInput("the post time needs a time zone (e.g. 2026-03-02T09:00+01:00)")
+        at, zone = post_time(at, time_zone)
         check_in_window(campaign, at.date(), f"the post time {at.isoformat()}")
         now = self._clock.now()
         post: Post = build(
@@ -137,6 +155,7 @@ class CampaignsService:
                 "creative_id": creative.id,
                 "channel": channel,
                 "at": at,
+                "time_zone": zone,
                 "created_by": actor.user_id,
                 "created_at": now,
                 "updated_at": now,
@@ -162,9 +181,11 @@ class CampaignsService:
         *,
         creative_id: str | None = None,
         channel: str | None = None,
-        at: datetime | None = None,
+        at: datetime | str | None = None,
+        time_zone: str | None = None,
     ) -> Post:
-        """Move a post, or give it another creative or channel (same rules as scheduling)."""
+        """Move a post, or give it another creative or channel (same rules as scheduling; a
+        new ``at`` with an offset only keeps the post's zone if the zone has that offset)."""
         await self._access.require(actor, Role.EDITOR, "change posts")
         post = await self._store.posts.get(actor.tenant_id, post_id)
         campaign = await self._state.campaign(actor.tenant_id, post.campaign_id)
@@ -175,10 +196,12 @@ class CampaignsService:
                 raise InvalidInput(f"{creative.title!r} belongs to another campaign")
             changes["creative_id"] = creative.id
         if at is not None:
-            if not isinstance(at, datetime) or at.utcoffset() is None:
-                raise InvalidInput("the post time needs a time zone")
-            check_in_window(campaign, at.date(), f"the post time {at.isoformat()}")
-            changes["at"] = at
+            moment, zone = post_time(at, time_zone)
+            if zone is None and post.time_zone is not None:
+                with contextlib.suppress(InvalidInput):  # the offset disagrees: offset only
+                    moment, zone = post_time(moment, post.time_zone)
+            check_in_window(campaign, moment.date(), f"the post time {moment.isoformat()}")
+            changes |= {"at": moment, "time_zone": zone}
         if channel is not None:
             changes["channel"] = channel
         if not changes:

@@ -7,6 +7,7 @@ event loop; a read the operation will need later can be started early and awaite
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable
 from typing import TypeVar
 
@@ -19,3 +20,16 @@ def started(work: Awaitable[A]) -> asyncio.Future[A]:
     future = asyncio.ensure_future(work)
     future.add_done_callback(lambda done: done.cancelled() or done.exception())
     return future
+
+
+async def to_the_end(work: Awaitable[A]) -> A:
+    """Await ``work`` to its end even if the caller is cancelled meanwhile (a clean stop), then
+    let the cancellation go on: for a step that must not be cut in half (its error, if any,
+    is then not raised: the cancellation is)."""
+    future = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await future
+        raise

@@ -43,7 +43,7 @@ from app.ports.repositories import (
 )
 from app.services.concurrency import mutate
 from app.services.events import EventBus
-from app.services.parallel import started
+from app.services.parallel import started, to_the_end
 from app.services.storage_service import StorageService
 
 log = logging.getLogger(__name__)
@@ -304,7 +304,9 @@ class RenderEngine:
         )
         if finished.status.terminal:
             self._remember_ended(finished.id)
-            await self._release(finished)
+            # Its work files go even if the worker stops now (a stop at once after the end
+            # would otherwise skip the cleanup that was about to start).
+            await to_the_end(self._release(finished))
         return finished
 
     def _remember_ended(self, job_id: str) -> None:

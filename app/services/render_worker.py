@@ -13,9 +13,8 @@ import contextlib
 import functools
 import logging
 from collections import Counter, deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from app.domain import RenderJob, RenderStatus
 from app.domain.errors import AppError, ProviderError
@@ -25,6 +24,7 @@ from app.ports.render_provider import RenderProvider, RenderRequest
 from app.ports.repositories import RenderJobRepository
 from app.services.concurrency import mutate
 from app.services.events import EventBus, JobEvent
+from app.services.parallel import to_the_end
 from app.services.render_engine import RenderEngine
 from app.services.task_runner import TaskRunner
 
@@ -241,7 +241,9 @@ class RenderWorker:
                 if job.status.terminal or job.lease_owner != self.worker_id:
                     return
             if job.provider_job_id is None:
-                job = await _to_the_end(self._submit(job, provider))
+                # A submission the provider may have received is recorded before a stopping
+                # worker hands the job back, else the next one would submit (and pay) again.
+                job = await to_the_end(self._submit(job, provider))
             if job.status is RenderStatus.RUNNING and job.provider_job_id:
                 self._submitted[(job.provider, job.provider_job_id)] = job.id
                 ended = await self._follow(job, provider)
@@ -367,16 +369,3 @@ class RenderWorker:
 
     async def _fresh(self, job: RenderJob) -> RenderJob:
         return await self._jobs.get(job.tenant_id, job.id)
-
-
-async def _to_the_end(work: Coroutine[Any, Any, RenderJob]) -> RenderJob:
-    """Await ``work`` to its end even if the caller is cancelled meanwhile (a clean stop), then
-    let the cancellation go on: a submission the provider may have received is recorded before
-    the job is handed back, else the next worker would submit (and pay for) it again."""
-    task = asyncio.ensure_future(work)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        with contextlib.suppress(Exception):  # its error is recorded on the job by _submit
-            await task
-        raise

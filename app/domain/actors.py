@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from app.domain.common import FrozenModel, Id, NonEmptyStr, Record
+from app.domain.common import Id, NonEmptyStr, Record, Text
 from app.domain.enums import Role
+from app.domain.validation import InputModel
 
 
-class Actor(FrozenModel):
+class Actor(InputModel):
     """The user on whose behalf a call runs; every service call takes one first.
 
     Roles are ordered (viewer < editor < approver < admin): holding a role grants every lower one.
@@ -44,5 +45,5 @@ class Member(Record):
     """A user's membership of a workspace, with the roles checked on every call."""
 
     user_id: Id
-    display_name: str = ""
+    display_name: Text = ""
     roles: frozenset[Role] = Field(default_factory=lambda: frozenset({Role.VIEWER}))

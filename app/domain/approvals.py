@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from app.domain.common import FrozenModel, Id, Record, Timestamp
+from app.domain.common import FrozenModel, Id, Record, Text, Timestamp
 from app.domain.enums import ApprovalScope, ApprovalState
 
 MAX_QUORUM = 50
@@ -35,7 +35,7 @@ class Vote(FrozenModel):
     user_id: Id
     decision: VoteDecision
     at: Timestamp
-    comment: str | None = None
+    comment: Text | None = None
 
 
 class TimelineEvent(FrozenModel):
@@ -46,7 +46,7 @@ class TimelineEvent(FrozenModel):
     action: ApprovalAction
     from_state: ApprovalState
     to_state: ApprovalState
-    comment: str | None = None
+    comment: Text | None = None
     strategy_version: int | None = None
 
 

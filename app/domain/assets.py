@@ -7,9 +7,10 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from app.domain.common import FrozenModel, Id, NonEmptyStr, Record, Timestamp, utc_now
+from app.domain.common import FrozenModel, Id, NonEmptyStr, Record, Text, Timestamp, utc_now
 from app.domain.enums import AssetSource, AssetType
 from app.domain.errors import InvalidInput
+from app.domain.validation import InputModel
 
 MAX_TAG_LENGTH = 64
 MAX_CATEGORY_LENGTH = 64
@@ -51,7 +52,7 @@ class Asset(Record):
     render_job_id: Id | None = None
 
 
-class AssetQuery(FrozenModel):
+class AssetQuery(InputModel):
     """A library search, applied in the seed's order.
 
     tenant (the actor's) → not archived (unless ``include_archived``) → type in ``types`` → tags
@@ -60,9 +61,9 @@ class AssetQuery(FrozenModel):
     """
 
     types: frozenset[AssetType] | None = None
-    tags: frozenset[str] | None = None
-    category: str | None = None
-    filename: str | None = None
+    tags: frozenset[Text] | None = None
+    category: Text | None = None
+    filename: Text | None = None
     include_archived: bool = False
     limit: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = 50
     offset: Annotated[int, Field(ge=0)] = 0

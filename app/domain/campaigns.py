@@ -15,12 +15,14 @@ from pydantic import (
     model_validator,
 )
 
-from app.domain.common import Id, Money, NonEmptyStr, Record, Timestamp
+from app.domain.common import NO_NUL, Id, Money, NonEmptyStr, Record, Text, Timestamp
 from app.domain.enums import CampaignStatus
 from app.domain.errors import InvalidInput
 
 Channel = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=64)
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=64),
+    NO_NUL,
 ]
 
 
@@ -41,8 +43,10 @@ def normalise_channels(channels: Iterable[str] | str) -> tuple[object, ...]:
 class Campaign(Record):
     """A campaign: its name, channels, window and status (draft → in_review → ready → published)."""
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    description: str = ""
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NO_NUL
+    ]
+    description: Text = ""
     channels: tuple[Channel, ...] = ()
     start: date | None = None
     end: date | None = None
@@ -153,7 +157,7 @@ class AdPlan(Record):
     name: NonEmptyStr
     channel: Channel
     budget: Money
-    audience: str = ""
+    audience: Text = ""
     creative_ids: tuple[Id, ...] = ()
     start: date | None = None
     end: date | None = None

@@ -59,8 +59,22 @@ def _whole_milliseconds(value: datetime) -> datetime:
 Timestamp = Annotated[AwareDatetime, AfterValidator(to_timestamp)]
 """A point in time set by the system: time zone aware, held in UTC at millisecond precision."""
 
-NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+
+def _refuse_nul(value: str) -> str:
+    # NUL ends strings in C: file names, some drivers and other programs would cut the text there.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters (\\x00)")
+    return value
+
+
+NO_NUL = AfterValidator(_refuse_nul)
+"""Marks a ``str`` field as user text: NUL characters are refused. Add it to every text field."""
+
+Text = Annotated[str, NO_NUL]
+"""Any user text (possibly empty), without NUL characters."""
+
+NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), NO_NUL]
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), NO_NUL]
 
 
 class Model(BaseModel):

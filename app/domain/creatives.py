@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from app.domain.campaigns import Channel
-from app.domain.common import FrozenModel, Id, NonEmptyStr, Record, Timestamp
+from app.domain.common import FrozenModel, Id, NonEmptyStr, Record, Text, Timestamp
 from app.domain.enums import CreativeKind
 
 
@@ -26,9 +26,9 @@ class Creative(Record):
     campaign_id: Id
     kind: CreativeKind
     title: NonEmptyStr
-    body: str = ""
+    body: Text = ""
     channel: Channel | None = None
-    prompt: str | None = None
+    prompt: Text | None = None
     provider: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     strategy_id: Id

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import Field, computed_field, model_validator
+from pydantic import Field, StringConstraints, computed_field, model_validator
 
 from app.domain.campaigns import Channel, check_window
-from app.domain.common import FrozenModel, Id, Model, Money, Record, Timestamp
+from app.domain.common import NO_NUL, FrozenModel, Id, Money, Record, Timestamp
 from app.domain.enums import StrategyStatus
+from app.domain.validation import InputModel
+
+MAX_LONG_TEXT = 2000
+"""Characters in the objective and the target audience (a few paragraphs)."""
+MAX_SHORT_TEXT = 500
+"""Characters in the tone, the call to action and each key message, KPI or mandatory."""
+MAX_ITEMS = 20
+"""Key messages, channels, KPIs or mandatories at most."""
+
+LongText = Annotated[str, StringConstraints(max_length=MAX_LONG_TEXT), NO_NUL]
+ShortText = Annotated[str, StringConstraints(max_length=MAX_SHORT_TEXT), NO_NUL]
+Items = Annotated[tuple[ShortText, ...], Field(max_length=MAX_ITEMS)]
 
 REQUIRED_FIELDS = (
     "objective",
@@ -24,20 +36,23 @@ REQUIRED_FIELDS = (
 """The fields a strategy's completion counts, in the order the user fills them in."""
 
 
-class StrategyDraft(Model):
-    """What an editor writes; every field may be left empty while the strategy is drafted."""
+class StrategyDraft(InputModel):
+    """What an editor writes; every field may be left empty while the strategy is drafted.
 
-    objective: str = ""
-    target_audience: str = ""
-    key_messages: tuple[str, ...] = ()
-    channels: tuple[Channel, ...] = ()
-    tone: str = ""
+    Text is bounded (:data:`MAX_LONG_TEXT`, :data:`MAX_SHORT_TEXT`, :data:`MAX_ITEMS`).
+    """
+
+    objective: LongText = ""
+    target_audience: LongText = ""
+    key_messages: Items = ()
+    channels: Annotated[tuple[Channel, ...], Field(max_length=MAX_ITEMS)] = ()
+    tone: ShortText = ""
     budget: Money | None = None
-    kpis: tuple[str, ...] = ()
-    call_to_action: str = ""
+    kpis: Items = ()
+    call_to_action: ShortText = ""
     start: date | None = None
     end: date | None = None
-    mandatories: tuple[str, ...] = ()
+    mandatories: Items = ()
 
     @model_validator(mode="after")
     def _window(self) -> Self:

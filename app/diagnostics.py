@@ -178,5 +178,6 @@ async def _check_database(settings: AppSettings) -> Check:
         return Check("database", False, exc.message)
     finally:
         await store.close()
-    healthy = facts.get("integrity", "ok") == "ok"
+    # A team database a newer release upgraded opens read-only: usable, but not for work.
+    healthy = facts.get("integrity", "ok") == "ok" and not facts.get("read_only")
     return Check("database", healthy, ", ".join(f"{key} {value}" for key, value in facts.items()))

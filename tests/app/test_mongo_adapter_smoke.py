@@ -1,14 +1,17 @@
-"""Quick checks of the MongoDB adapter on the mongomock shim (the contract suite goes further)."""
+"""Quick checks of the MongoDB adapter (the contract suite goes further), on the mongomock shim
+and on the real server named by CAMPAIGN_STUDIO_TEST_MONGODB_URI (skipped when it is not set)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from pymongo.errors import ServerSelectionTimeoutError
 
 from app.adapters.mongo import MongoStore
+from app.adapters.mongo.indexes import MIGRATIONS
 from app.config import mask_uri
 from app.domain import (
     ActivityEntry,
@@ -26,18 +29,17 @@ from app.domain import (
     StrategyDraft,
 )
 from app.domain.errors import ConfigurationError, Conflict, NotFound, StorageError
+from tests.conftest import MONGO_KINDS, MongoWorkstations, open_store
 from tests.fakes.mongomock_async import AsyncMongomockClient
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-async def store() -> AsyncIterator[MongoStore]:
-    client = AsyncMongomockClient(tz_aware=True)
-    store = MongoStore(client, "campaign_studio_test")  # type: ignore[arg-type]
-    await store.open()
-    yield store
-    await store.close()
+@pytest.fixture(params=MONGO_KINDS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[MongoStore]:
+    async for opened in open_store(request.param, tmp_path):
+        assert isinstance(opened, MongoStore)
+        yield opened
 
 
 def _campaign(tenant: str = "acme", name: str = "Spring", at: datetime = T0) -> Campaign:
@@ -75,24 +77,32 @@ def _job(tenant: str, *, at: datetime, status: RenderStatus = RenderStatus.QUEUE
     )
 
 
-async def test_open_is_idempotent_and_describe_hides_nothing_secret(store: MongoStore) -> None:
+async def test_open_is_idempotent_and_describe_hides_nothing_secret(
+    request: pytest.FixtureRequest, store: MongoStore
+) -> None:
     await store.open()
     facts = await store.describe()
     assert facts["kind"] == "mongodb"
-    assert facts["database"] == "campaign_studio_test"
+    assert facts["database"].startswith("cs_test_")
     assert facts["server_version"]
-    assert facts["replica_set"] is False
+    # The shim answers as a standalone server; SecantusDB runs as the replica set "rs0".
+    assert facts["replica_set"] is ("mongo-real" in request.node.callspec.id)
+    assert facts["schema_version"] == f"{len(MIGRATIONS)} of {len(MIGRATIONS)}"
+    assert "read_only" not in facts
+    assert "location" not in facts or "@" not in facts["location"]
 
 
-async def test_opening_drops_the_indexes_of_earlier_releases() -> None:
-    client = AsyncMongomockClient(tz_aware=True)
-    jobs = client["campaign_studio_test"]["render_jobs"]
-    await jobs.create_index([("status", 1), ("available_at", 1)], name="claim")
-    store = MongoStore(client, "campaign_studio_test")  # type: ignore[arg-type]
+async def test_opening_drops_the_indexes_of_earlier_releases(
+    mongo_workstations: MongoWorkstations,
+) -> None:
+    database = mongo_workstations.raw()
+    await MIGRATIONS[0].apply(database)  # a first release's database: its indexes, no version
+    jobs = database["render_jobs"]
+    assert "claim" in await jobs.index_information()
+    store = mongo_workstations.store()
     await store.open()
     await store.open()  # again: nothing left to drop
     indexes = await jobs.index_information()
-    await store.close()
     assert "claim" not in indexes
     assert list(indexes["claim_in_order"]["key"]) == [
         ("status", 1),
@@ -265,7 +275,7 @@ async def test_claim_leases_the_oldest_claimable_job(store: MongoStore) -> None:
 
 async def test_unreachable_server_is_a_storage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     # A real client on a closed port leaves monitor sockets for the GC (ResourceWarning), so the
-    # failure is injected into the fake instead.
+    # failure is injected into the fake instead (no server is involved: shim only).
     async def refuse(*_args: object, **_kwargs: object) -> None:
         raise ServerSelectionTimeoutError("127.0.0.1:1: [Errno 111] Connection refused")
 

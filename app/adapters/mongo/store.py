@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from collections.abc import Sequence
+from typing import Any, cast
 
 from pymongo import AsyncMongoClient, WriteConcern
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConfigurationError as DriverConfigurationError
 from pymongo.errors import PyMongoError
 from pymongo.read_concern import ReadConcern
 
 from app.adapters.mongo.collection import Document, describe_error
-from app.adapters.mongo.indexes import INDEXES, RETIRED
+from app.adapters.mongo.indexes import MIGRATIONS
+from app.adapters.mongo.read_only import GuardedDatabase, WriteGuard
 from app.adapters.mongo.repositories import (
     MongoActivityRepository,
     MongoAdPlanRepository,
@@ -24,6 +28,7 @@ from app.adapters.mongo.repositories import (
     MongoStrategyRepository,
     MongoWorkspaceRepository,
 )
+from app.adapters.mongo.schema import SchemaMigrator, Step, read_state
 from app.config import mask_uri, uri_secrets
 from app.domain.errors import ConfigurationError, StorageError
 from app.ports.repositories import (
@@ -39,6 +44,8 @@ from app.ports.repositories import (
     StrategyRepository,
     WorkspaceRepository,
 )
+
+logger = logging.getLogger(__name__)
 
 _DEFAULT_OPTIONS: dict[str, Any] = {
     "serverSelectionTimeoutMS": 5000,
@@ -65,6 +72,8 @@ class MongoStore:
             and closes it in :meth:`close`.
         database: The database name.
         location: The server's URI with its password masked, if known (for :meth:`describe`).
+        migrations: The schema's steps (see :mod:`app.adapters.mongo.schema`); tests pass
+            others to play an older or a newer release.
     """
 
     def __init__(
@@ -73,16 +82,20 @@ class MongoStore:
         database: str,
         *,
         location: str | None = None,
+        migrations: Sequence[Step] = MIGRATIONS,
     ) -> None:
         self._client = client
         self._database_name = database
         self._location = location
-        db = client.get_database(
+        self._migrations = migrations
+        self._db = client.get_database(
             database,
             write_concern=WriteConcern("majority"),
             read_concern=ReadConcern("majority"),
         )
-        self._db = db
+        # Repositories reach the server through the guard: a newer database is read-only.
+        self._guard = WriteGuard()
+        db = cast(AsyncDatabase[Document], GuardedDatabase(self._db, self._guard))
         self.workspaces: WorkspaceRepository = MongoWorkspaceRepository(db)
         self.members: MemberRepository = MongoMemberRepository(db)
         self.campaigns: CampaignRepository = MongoCampaignRepository(db)
@@ -116,31 +129,28 @@ class MongoStore:
         return cls(client, database, location=location)
 
     async def open(self) -> None:
-        """Check the server answers, then create every index (idempotent).
+        """Check the server answers, then bring the schema up to this release's (idempotent).
+
+        A database that a newer release upgraded is opened read-only: reads work, and every
+        write raises :class:`StorageError` saying to update this release (see
+        :mod:`app.adapters.mongo.schema`).
 
         Raises:
-            StorageError: The server is unreachable or refused an index; the message says which.
+            StorageError: The server is unreachable or refused an upgrade step; the message says
+                which.
         """
         where = self._location or "the MongoDB server"
         try:
             await self._client.admin.command("ping")
         except PyMongoError as exc:
             raise StorageError(f"cannot reach {where}: {describe_error(exc)}") from exc
-        for name, indexes in INDEXES.items():
-            if not indexes:
-                continue
-            try:
-                await self._db[name].create_indexes(indexes)
-                if name in RETIRED:  # one more round trip only where there is something to drop
-                    existing = await self._db[name].index_information()
-                    for retired in RETIRED[name]:
-                        if retired in existing:
-                            await self._db[name].drop_index(retired)
-            except PyMongoError as exc:
-                raise StorageError(
-                    f"cannot create the indexes of {self._database_name}.{name}: "
-                    f"{describe_error(exc)}"
-                ) from exc
+        state = await SchemaMigrator(self._db, self._migrations).run()
+        if state.newer:
+            refusal = state.refusal(self._database_name)
+            logger.warning("%s", refusal)
+            self._guard.refuse(refusal)
+        else:
+            self._guard.allow()
 
     async def drop_database(self) -> None:
         """Delete the whole database (tests and ``doctor`` clean-ups; there is no undo).
@@ -163,8 +173,10 @@ class MongoStore:
         """Facts for ``campaign-studio doctor``; never credentials.
 
         Returns:
-            ``kind``, ``database``, ``location`` (masked URI, if known), ``server_version`` and
-            ``replica_set`` (whether the server is a replica set member, None if unknown).
+            ``kind``, ``database``, ``location`` (masked URI, if known), ``server_version``,
+            ``replica_set`` (whether the server is a replica set member, None if unknown),
+            ``schema_version`` ("2 of 2": the database's and this release's) and, when a newer
+            release upgraded the database, ``read_only`` with the message writes raise.
 
         Raises:
             StorageError: The server did not answer.
@@ -183,4 +195,8 @@ class MongoStore:
         facts["replica_set"] = "setName" in hello if hello.get("ok") else None
         if "setName" in hello:
             facts["replica_set_name"] = hello["setName"]
+        state = await read_state(self._db, len(self._migrations))
+        facts["schema_version"] = f"{state.version} of {state.known}"
+        if state.newer:
+            facts["read_only"] = state.refusal(self._database_name)
         return facts

@@ -83,7 +83,7 @@ def wait(uri_file: Path, pid: int, timeout: float) -> int:
         # Polling is the only way to learn a separate process is ready; a short pause keeps
         # it from spinning a core while the server opens its storage.
         time.sleep(0.1)
-    print(f"SecantusDB did not answer ping within {timeout:.0f} s: {last_error}", file=sys.stderr)
+    print(f"SecantusDB did not answer ping within {timeout:g} s: {last_error}", file=sys.stderr)
     return 1
 
 

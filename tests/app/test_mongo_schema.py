@@ -191,17 +191,16 @@ def test_the_guard_knows_every_write_method_of_the_driver() -> None:
 
 
 async def test_doctor_reports_a_database_a_newer_release_upgraded(
-    mongo_workstations: MongoWorkstations,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if mongo_workstations.kind != "mongo-real":
-        pytest.skip("doctor connects to a server by its URI")
-    await mongo_workstations.store((*MIGRATIONS, CountedStep("newer"))).open()
-    monkeypatch.setenv("CAMPAIGN_STUDIO_MONGODB_URI", mongo_workstations.uri)
-    monkeypatch.setenv("CAMPAIGN_STUDIO_MONGODB_DATABASE", mongo_workstations.database)
-    assert await asyncio.to_thread(main, ["--data-dir", str(tmp_path), "doctor"]) == 1
+    workstations = MongoWorkstations("mongo-real")  # doctor reaches a server by its URI
+    try:
+        await workstations.store((*MIGRATIONS, CountedStep("newer"))).open()
+        monkeypatch.setenv("CAMPAIGN_STUDIO_MONGODB_URI", workstations.uri)
+        monkeypatch.setenv("CAMPAIGN_STUDIO_MONGODB_DATABASE", workstations.database)
+        assert await asyncio.to_thread(main, ["--data-dir", str(tmp_path), "doctor"]) == 1
+    finally:
+        await workstations.close()
     out = capsys.readouterr().out
     assert "BAD  database" in out
     assert NEWER in out

@@ -89,6 +89,10 @@ def byte_size(count: int) -> str:
     return f"{value:.1f}".removesuffix(".0") + f" {unit}"
 
 
+class ReadOnlyDatabase(StorageError):
+    """The team database was upgraded by a newer release: this one may read it but not write."""
+
+
 class ConfigurationError(AppError):
     """The settings are unusable (a secret in the config file, a bad URI, ...)."""
 

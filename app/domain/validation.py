@@ -17,12 +17,15 @@ from app.domain.errors import InvalidInput
 
 M = TypeVar("M", bound=BaseModel)
 
+_SAID_AS = {"tenant_id": "workspace"}
+"""Fields whose name in the code is not the word people use."""
+
 
 def describe(error: ValidationError) -> str:
     """One line per problem: ``field: what is wrong``."""
     parts = []
     for item in error.errors(include_url=False):
-        where = ".".join(str(part) for part in item["loc"]) or "input"
+        where = ".".join(_SAID_AS.get(str(part), str(part)) for part in item["loc"]) or "input"
         parts.append(f"{where}: {item['msg']}")
     return "; ".join(parts)
 

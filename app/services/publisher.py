@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from app.domain import Actor, Asset, Campaign, CampaignStatus
 from app.domain.errors import PublishBlocked
+from app.domain.file_names import safe_name
 from app.domain.guidance import CampaignSnapshot
 from app.ports.blob_store import BlobStore
 from app.ports.bundle import BundleFile, BundleWriter, PreparedBundle
@@ -20,8 +20,9 @@ MANIFEST_VERSION = 1
 
 
 def _file_name(asset: Asset) -> str:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", asset.filename).strip("-.") or "file"
-    return f"{asset.id[:12]}-{stem}"[:120]
+    """The asset's file name in the bundle: its id's start (names may repeat) and its own
+    name, letters of every script kept."""
+    return safe_name(f"{asset.id[:12]}-{asset.filename}")
 
 
 class Publisher:

@@ -113,7 +113,8 @@ async def test_the_opt_in_freezes_startup_objects_and_widens_the_young_generatio
         assert tune_garbage_collector() is True
         frozen = gc.get_freeze_count()
         assert tune_garbage_collector() is False  # once per process: never freeze garbage
-        assert gc.get_freeze_count() == frozen
+        # Not "==": a frozen object that another thread frees leaves the frozen generation.
+        assert gc.get_freeze_count() <= frozen
     assert frozen > 10_000  # the modules, classes and validators at least
     assert gc.get_threshold()[0] == YOUNG_GC_THRESHOLD
 

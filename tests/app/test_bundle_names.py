@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from app.adapters.export.file_names import MAX_NAME_BYTES, safe_name
 from app.adapters.export.folder_bundle_writer import FolderBundleWriter
 from app.adapters.storage.local_blob_store import LocalBlobStore
+from app.domain.file_names import MAX_NAME_BYTES, safe_name
 from app.ports.bundle import BundleFile
 
 

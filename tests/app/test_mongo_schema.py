@@ -18,7 +18,7 @@ from app.adapters.mongo.indexes import MIGRATIONS
 from app.adapters.mongo.read_only import WRITES
 from app.cli import main
 from app.domain import AssetQuery
-from app.domain.errors import StorageError
+from app.domain.errors import ReadOnlyDatabase, StorageError
 from tests import factories
 from tests.conftest import MongoWorkstations
 
@@ -127,7 +127,7 @@ async def test_an_older_client_reads_a_newer_database_but_never_writes(
         "mark_stale": older.creatives.mark_stale("acme", "c1", 1, factories.at(0)),
     }
     for name, write in writes.items():
-        with pytest.raises(StorageError, match=NEWER) as refused:
+        with pytest.raises(ReadOnlyDatabase, match=NEWER) as refused:
             await write
         assert "update Campaign Studio" in str(refused.value), name
 

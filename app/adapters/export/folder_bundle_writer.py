@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from app.adapters.export.file_names import safe_name
 from app.adapters.storage.folders import write_error
 from app.adapters.storage.leftovers import MKSTEMP_SUFFIX, Leftover
 from app.domain.errors import InvalidInput, StorageError
+from app.domain.file_names import safe_name
 from app.ports.blob_store import BlobStore
 from app.ports.bundle import BundleFile, PreparedBundle
 

@@ -1,7 +1,7 @@
 """A database whose writes can be refused: an older release on a database a newer one upgraded.
 
 The repositories get their collections from a :class:`GuardedDatabase`; once :class:`WriteGuard`
-holds a refusal, every write method of every collection raises :class:`StorageError` with it,
+holds a refusal, every write method of every collection raises :class:`ReadOnlyDatabase` with it,
 before anything reaches the server, while reads go on. Guarding the collections rather than each
 repository method keeps every write path covered, including ones added later.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.domain.errors import StorageError
+from app.domain.errors import ReadOnlyDatabase
 
 WRITES = frozenset(
     {
@@ -47,7 +47,7 @@ class WriteGuard:
         self.refusal: str | None = None
 
     def refuse(self, message: str) -> None:
-        """Make every later write raise :class:`StorageError` with ``message``."""
+        """Make every later write raise :class:`ReadOnlyDatabase` with ``message``."""
         self.refusal = message
 
     def allow(self) -> None:
@@ -83,5 +83,5 @@ class GuardedCollection:
     def __getattr__(self, name: str) -> Any:
         refusal = self._guard.refusal
         if refusal is not None and name in WRITES:
-            raise StorageError(refusal)
+            raise ReadOnlyDatabase(refusal)
         return getattr(self._collection, name)

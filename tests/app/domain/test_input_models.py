@@ -19,7 +19,7 @@ from app.domain.validation import build
         (StrategyDraft, {"objective": 42}, "objective"),
         (StrategyDraft, {"budget": {"amount": -1, "currency": "EUR"}}, "budget.amount"),
         (StrategyDraft, {"colour": "red"}, "colour"),
-        (Actor, {"tenant_id": "", "user_id": "ana"}, "tenant_id"),
+        (Actor, {"tenant_id": "", "user_id": "ana"}, "workspace"),  # the word people use
         (Actor, {"tenant_id": "t", "user_id": "ana", "roles": {"boss"}}, "roles"),
         (AssetQuery, {"limit": 0}, "limit"),
         (AssetQuery, {"types": {"hologram"}}, "types"),

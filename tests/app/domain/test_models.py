@@ -51,21 +51,25 @@ def test_actor_ids_are_trimmed() -> None:
     assert actor.roles == frozenset({Role.VIEWER})
 
 
-@pytest.mark.parametrize("field", ["tenant_id", "user_id"])
+# A message names the workspace as people say it, not as the code does (tenant_id).
+ACTOR_FIELDS = [("tenant_id", "workspace"), ("user_id", "user_id")]
+
+
+@pytest.mark.parametrize(("field", "said"), ACTOR_FIELDS)
 @pytest.mark.parametrize("value", ["", "   ", "x" * 129, None])
-def test_actor_needs_non_empty_ids(field: str, value: Any) -> None:
+def test_actor_needs_non_empty_ids(field: str, said: str, value: Any) -> None:
     data = {"tenant_id": "acme", "user_id": "ana", field: value}
     with pytest.raises(InvalidInput) as info:
         Actor(**data)
-    assert info.value.message.startswith(f"invalid actor: {field}: ")
+    assert info.value.message.startswith(f"invalid actor: {said}: ")
     assert ";" not in info.value.message  # that field only
 
 
-@pytest.mark.parametrize("field", ["tenant_id", "user_id"])
-def test_actor_ids_are_required(field: str) -> None:
+@pytest.mark.parametrize(("field", "said"), ACTOR_FIELDS)
+def test_actor_ids_are_required(field: str, said: str) -> None:
     data = {"tenant_id": "acme", "user_id": "ana"}
     del data[field]
-    with pytest.raises(InvalidInput, match=field):
+    with pytest.raises(InvalidInput, match=said):
         Actor(**data)
 
 
@@ -439,7 +443,7 @@ def test_build_turns_validation_errors_into_invalid_input() -> None:
     with pytest.raises(InvalidInput) as info:
         build(Actor, tenant_id="", user_id="ana")
     assert isinstance(info.value, AppError)
-    assert str(info.value).startswith("invalid actor: tenant_id: ")
+    assert str(info.value).startswith("invalid actor: workspace: ")
     assert "user_id" not in str(info.value)
     assert info.value.__cause__ is None
     assert info.value.__suppress_context__ is True
@@ -451,7 +455,7 @@ def test_build_names_every_problem() -> None:
     message = str(info.value)
     assert message.startswith("invalid actor: ")
     parts = message.removeprefix("invalid actor: ").split("; ")
-    assert [part.split(":")[0] for part in parts] == ["tenant_id", "user_id", "nickname"]
+    assert [part.split(":")[0] for part in parts] == ["workspace", "user_id", "nickname"]
     assert parts[2] == "nickname: Extra inputs are not permitted"
 
 

@@ -302,7 +302,7 @@ async def _ready(core: Core, tmp_path: Path) -> tuple[str, list[str], str, str]:
     campaign = await campaign_with_strategy(core)
     first = await text_creative(core, campaign.id)
     second = await text_creative(core, campaign.id, channel="linkedin", title="Second")
-    picture = await core.storage.upload(ANA, samples.png(tmp_path / "hero.png"))
+    picture = await core.storage.upload(ANA, samples.png(tmp_path / "Été – Ñandú.png"))
     await core.creatives.attach_asset(ANA, first.id, picture.id)
     posts = [
         (await _post(core, campaign.id, first.id, at(1))).id,
@@ -348,6 +348,7 @@ async def test_publish_writes_the_bundle_and_marks_the_campaign_published(
         assert data == await core.blobs.read_bytes(asset.storage_key)
         assert entry["sha256"] == asset.sha256 == hashlib.sha256(data).hexdigest()
     assert len(list((bundle / "assets").iterdir())) == 3
+    assert any(entry["file"].endswith("-Été-Ñandú.png") for entry in manifest["assets"])
     calendar = Calendar.from_ical((bundle / "schedule.ics").read_text(encoding="utf-8"))
     assert len(calendar.walk("VEVENT")) == 2
 

@@ -10,7 +10,6 @@ from app.domain.errors import InvalidTransition
 from app.domain.guidance import approved_for
 from app.ports.repositories import ApprovalRepository
 from app.services.campaign_state import CampaignState, parse_enum
-from app.services.concurrency import mutate
 from app.services.context import ServiceContext
 
 DEPENDENT_SCOPES = (ApprovalScope.CONTENT, ApprovalScope.SCHEDULE, ApprovalScope.ADS)
@@ -215,7 +214,7 @@ class ApprovalService:
         refresh: bool = True,
     ) -> Approval:
         current = await self._find(actor, campaign_id, scope)
-        changed = await mutate(self._approvals, actor.tenant_id, current.id, rule)
+        changed = await self._approvals.modify(actor.tenant_id, current.id, rule)
         last = changed.timeline[-1] if changed.timeline else None
         await self._activity.record(
             actor,

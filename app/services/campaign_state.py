@@ -11,7 +11,6 @@ from app.domain.errors import InvalidInput
 from app.domain.guidance import CampaignSnapshot, derive_status
 from app.ports.clock import Clock
 from app.ports.repositories import Store
-from app.services.concurrency import mutate
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -92,7 +91,7 @@ class CampaignState:
                 return campaign
             return campaign.model_copy(update={"status": status, "updated_at": self._clock.now()})
 
-        return await mutate(self._store.campaigns, tenant_id, campaign_id, change)
+        return await self._store.campaigns.modify(tenant_id, campaign_id, change)
 
     async def _approval_facts(
         self, tenant_id: str, campaign_id: str

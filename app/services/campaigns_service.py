@@ -25,7 +25,6 @@ from app.ports.repositories import Store
 from app.services.approval_service import ApprovalService
 from app.services.calendar_export import render_calendar
 from app.services.campaign_state import CampaignState
-from app.services.concurrency import mutate
 from app.services.context import ServiceContext
 from app.services.publisher import Publisher
 
@@ -214,7 +213,7 @@ class CampaignsService:
                 update={**changes, "channel": candidate.channel, "updated_at": self._clock.now()}
             )
 
-        updated = await mutate(self._store.posts, actor.tenant_id, post_id, change)
+        updated = await self._store.posts.modify(actor.tenant_id, post_id, change)
         await self._changed(
             actor,
             campaign.id,
@@ -336,7 +335,7 @@ class CampaignsService:
                 }
             )
 
-        updated = await mutate(self._store.ad_plans, actor.tenant_id, plan_id, change)
+        updated = await self._store.ad_plans.modify(actor.tenant_id, plan_id, change)
         await self._changed(
             actor,
             plan.campaign_id,

@@ -25,7 +25,6 @@ from app.domain.validation import describe
 from app.ports.repositories import CreativeRepository, StrategyRepository
 from app.services.approval_service import ApprovalService
 from app.services.campaign_state import CampaignState, parse_enum
-from app.services.concurrency import mutate
 from app.services.context import ServiceContext
 from app.services.media_renderer_service import MediaRendererService
 from app.services.storage_service import StorageService
@@ -154,8 +153,7 @@ class CreativesService:
         job = await self._renderer.queue_render(
             actor, stored.id, kind=kind, prompt=prompt, provider=provider, params=clean
         )
-        linked = await mutate(
-            self._creatives,
+        linked = await self._creatives.modify(
             actor.tenant_id,
             stored.id,
             functools.partial(_link_job, job_id=job.id, provider=job.provider),
@@ -204,8 +202,7 @@ class CreativesService:
                 provider=creative.provider,
                 params=params,
             )
-            await mutate(
-                self._creatives,
+            await self._creatives.modify(
                 actor.tenant_id,
                 creative.id,
                 functools.partial(_link_job, job_id=job.id),
@@ -239,7 +236,7 @@ class CreativesService:
                 }
             )
 
-        attached = await mutate(self._creatives, actor.tenant_id, creative_id, change)
+        attached = await self._creatives.modify(actor.tenant_id, creative_id, change)
         await self._changed(actor, attached, "creative.asset_attached", asset_id=asset.id)
         return attached
 

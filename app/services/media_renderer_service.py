@@ -13,7 +13,6 @@ from app.domain.errors import AppError, InvalidInput, InvalidTransition, Provide
 from app.domain.render_rules import append_logs
 from app.ports.repositories import CreativeRepository, RenderJobRepository, StrategyRepository
 from app.services.campaign_state import parse_enum
-from app.services.concurrency import mutate
 from app.services.context import ServiceContext
 from app.services.events import EventBus, JobEvent
 from app.services.render_engine import RenderEngine
@@ -230,7 +229,7 @@ class MediaRendererService:
                 }
             )
 
-        queued = await mutate(self._jobs, actor.tenant_id, job_id, change)
+        queued = await self._jobs.modify(actor.tenant_id, job_id, change)
         await self._activity.record(
             actor,
             "render.retried",

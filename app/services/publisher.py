@@ -14,7 +14,6 @@ from app.ports.blob_store import BlobStore
 from app.ports.bundle import BundleFile, BundleWriter, PreparedBundle
 from app.ports.repositories import AssetRepository, CampaignRepository
 from app.services.calendar_export import render_calendar
-from app.services.concurrency import mutate
 
 MANIFEST_VERSION = 1
 
@@ -71,7 +70,7 @@ class Publisher:
 
         campaign_id = snapshot.campaign.id
         try:
-            published = await mutate(self._campaigns, actor.tenant_id, campaign_id, claim)
+            published = await self._campaigns.modify(actor.tenant_id, campaign_id, claim)
         except BaseException:
             await self.discard(bundle)
             raise
@@ -89,8 +88,7 @@ class Publisher:
                         "bundle_path",
                     )
                 }
-                await mutate(
-                    self._campaigns,
+                await self._campaigns.modify(
                     actor.tenant_id,
                     campaign_id,
                     lambda campaign: campaign.model_copy(update=restore),

@@ -41,7 +41,6 @@ from app.ports.repositories import (
     RenderJobRepository,
     StrategyRepository,
 )
-from app.services.concurrency import mutate
 from app.services.events import EventBus
 from app.services.parallel import started, to_the_end
 from app.services.storage_service import StorageService
@@ -139,8 +138,8 @@ class RenderEngine:
             wrote = changed is not current
             return changed
 
-        updated = await mutate(
-            self._jobs, job.tenant_id, job.id, tracked, known=job if fresh else None
+        updated = await self._jobs.modify(
+            job.tenant_id, job.id, tracked, known=job if fresh else None
         )
         if wrote:
             self._events.publish_job(updated)
@@ -389,4 +388,4 @@ class RenderEngine:
         def change(creative: Creative) -> Creative:
             return with_render_output(creative, job, asset.id, version, self._clock.now())
 
-        await mutate(self._creatives, job.tenant_id, job.creative_id, change, known=known)
+        await self._creatives.modify(job.tenant_id, job.creative_id, change, known=known)

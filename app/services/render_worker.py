@@ -22,7 +22,6 @@ from app.domain.render_rules import append_logs, backoff_seconds
 from app.ports.clock import Clock
 from app.ports.render_provider import RenderProvider, RenderRequest
 from app.ports.repositories import RenderJobRepository
-from app.services.concurrency import mutate
 from app.services.events import EventBus, JobEvent
 from app.services.parallel import to_the_end
 from app.services.render_engine import RenderEngine
@@ -354,7 +353,7 @@ class RenderWorker:
                 return current
             return current.model_copy(update={"lease_expires_at": self._clock.now() + self._lease})
 
-        await mutate(self._jobs, job.tenant_id, job.id, renew)
+        await self._jobs.modify(job.tenant_id, job.id, renew)
         return kept
 
     async def _release(self, job: RenderJob) -> None:
@@ -365,7 +364,7 @@ class RenderWorker:
                 return current
             return current.model_copy(update={"lease_owner": None, "lease_expires_at": None})
 
-        await mutate(self._jobs, job.tenant_id, job.id, release)
+        await self._jobs.modify(job.tenant_id, job.id, release)
 
     async def _fresh(self, job: RenderJob) -> RenderJob:
         return await self._jobs.get(job.tenant_id, job.id)

@@ -22,7 +22,6 @@ from app.domain.validation import describe
 from app.ports.blob_store import HEAD_SIZE, BlobStore, SmallBlob, StagedBlob
 from app.ports.media import MediaInfo, MediaInspector
 from app.ports.repositories import AssetRepository, CreativeRepository
-from app.services.concurrency import mutate
 from app.services.context import ServiceContext
 
 _SAFE_FOLDER = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -272,7 +271,7 @@ class StorageService:
                 }
             )
 
-        reused = await mutate(self._assets, actor.tenant_id, existing.id, change)
+        reused = await self._assets.modify(actor.tenant_id, existing.id, change)
         await self._activity.record(
             actor,
             "asset.reused",
@@ -377,7 +376,7 @@ class StorageService:
                 return asset
             return asset.model_copy(update={"tags": tags, "updated_at": self._clock.now()})
 
-        tagged = await mutate(self._assets, actor.tenant_id, asset_id, change)
+        tagged = await self._assets.modify(actor.tenant_id, asset_id, change)
         await self._activity.record(
             actor,
             "asset.tagged",
@@ -398,7 +397,7 @@ class StorageService:
                 return asset
             return asset.model_copy(update={"category": wanted, "updated_at": self._clock.now()})
 
-        changed = await mutate(self._assets, actor.tenant_id, asset_id, change)
+        changed = await self._assets.modify(actor.tenant_id, asset_id, change)
         await self._activity.record(
             actor, "asset.categorised", object_type="asset", object_id=asset_id, category=wanted
         )
@@ -430,7 +429,7 @@ class StorageService:
                 }
             )
 
-        changed = await mutate(self._assets, actor.tenant_id, asset_id, change)
+        changed = await self._assets.modify(actor.tenant_id, asset_id, change)
         action = "asset.archived" if archived else "asset.unarchived"
         await self._activity.record(actor, action, object_type="asset", object_id=asset_id)
         return changed

@@ -13,7 +13,6 @@ from app.domain.validation import describe
 from app.ports.repositories import CreativeRepository, StrategyRepository
 from app.services.approval_service import ApprovalService
 from app.services.campaign_state import CampaignState
-from app.services.concurrency import mutate
 from app.services.context import ServiceContext
 
 
@@ -186,7 +185,7 @@ class StrategyService:
                 }
             )
 
-        invalidated = await mutate(self._strategies, actor.tenant_id, strategy.id, change)
+        invalidated = await self._strategies.modify(actor.tenant_id, strategy.id, change)
         stale = await self._creatives.mark_stale(
             actor.tenant_id, strategy.campaign_id, strategy.version, self._clock.now()
         )

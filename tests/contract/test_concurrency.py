@@ -104,7 +104,10 @@ async def test_modify_applies_the_change_to_the_stored_record_not_a_stale_copy(
     store: Store,
 ) -> None:
     campaign = await store.campaigns.add(factories.campaign(channels=("web",)))
-    await store.campaigns.modify("acme", campaign.id, _with_channel("email"))
+    fresh = await store.campaigns.modify(
+        "acme", campaign.id, _with_channel("email"), known=campaign
+    )
+    assert (fresh.channels, fresh.revision) == (("web", "email"), 2)
 
     changed = await store.campaigns.modify(
         "acme", campaign.id, _with_channel("print"), known=campaign

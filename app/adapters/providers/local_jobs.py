@@ -22,8 +22,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from app.adapters.providers import local_work
+from app.adapters.storage.folders import write_error
 from app.adapters.storage.leftovers import Leftover
-from app.domain.errors import ConfigurationError, ProviderError, WebhookRejected
+from app.domain.errors import ConfigurationError, DiskFull, ProviderError, WebhookRejected
 from app.ports.render_provider import ProviderState, ProviderStatus, WebhookDelivery
 
 _log = logging.getLogger(__name__)
@@ -312,14 +313,23 @@ class LocalJobs:
         except Exception as exc:
             _log.exception("%s render %s failed", self._provider, job.id)
             shutil.rmtree(job.directory, ignore_errors=True)
-            detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-            job.finish(ProviderState.FAILED, error=f"{self._provider}: the render failed: {detail}")
+            job.finish(ProviderState.FAILED, error=f"{self._provider}: {self._why(exc)}")
         else:
             try:  # a later process stores the output if this one stops before it does
                 local_work.write_done(job.directory, outputs)
             except OSError as exc:
                 _log.warning("%s render %s: cannot record its end: %s", self._provider, job.id, exc)
             job.finish(ProviderState.SUCCEEDED, outputs=outputs)
+
+    def _why(self, exc: Exception) -> str:
+        """A failed render's reason in one line; a full disk names the folder (trying again
+        later may work, once someone has made room)."""
+        if isinstance(exc, OSError):
+            error = write_error(exc, self.workdir, "the render failed")
+            if isinstance(error, DiskFull):
+                return error.message
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        return f"the render failed: {detail}"
 
 
 def _interrupted(job_id: str) -> ProviderStatus:

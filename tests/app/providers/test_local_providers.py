@@ -7,6 +7,7 @@ finished, bounded by a deadline. Sizes are small to keep the suite fast.
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import io
 import threading
@@ -403,6 +404,22 @@ async def test_a_queued_job_is_cancelled_at_once_and_never_runs(tmp_path: Path) 
     assert (tmp_path / first / "out.txt").read_text() == "done"
     # The output and the record of the render's end; no temp file left.
     assert sorted(p.name for p in (tmp_path / first).iterdir()) == ["done.json", "out.txt"]
+    await jobs.close()
+
+
+async def test_a_render_on_a_full_disk_names_the_folder(tmp_path: Path) -> None:
+    jobs = LocalJobs(tmp_path, provider="test", max_concurrency=1)
+
+    def full(job: LocalJob) -> tuple[Path, ...]:
+        raise OSError(errno.ENOSPC, "No space left on device", str(job.directory / "out.png"))
+
+    status = await wait_for(jobs, jobs.submit(full))
+
+    assert status.state is ProviderState.FAILED
+    assert (
+        status.error == f"test: the disk holding {tmp_path} is full: free some space and try again"
+    )
+    assert not status.permanent  # room may be made: the render is tried again later
     await jobs.close()
 
 

@@ -31,7 +31,7 @@ from app.config import AppSettings
 from app.domain import CreativeKind, RenderJob, new_id
 from app.domain.errors import ConfigurationError
 from app.ports.blob_store import BlobStore
-from app.ports.clock import Clock, SystemClock
+from app.ports.clock import Clock, Sleeper, SystemClock, SystemSleeper
 from app.ports.llm import LanguageModel
 from app.ports.render_provider import RenderProvider
 from app.ports.repositories import Store
@@ -211,9 +211,18 @@ def webhook_url_for(settings: AppSettings) -> Callable[[RenderProvider, RenderJo
     return url
 
 
-def build_core(settings: AppSettings, store: Store, blobs: BlobStore) -> Core:
-    """Wire the services over opened adapters."""
-    clock = SystemClock()
+def build_core(
+    settings: AppSettings,
+    store: Store,
+    blobs: BlobStore,
+    *,
+    clock: Clock | None = None,
+    sleeper: Sleeper | None = None,
+) -> Core:
+    """Wire the services over opened adapters; ``clock`` and ``sleeper`` (default: the real
+    ones) let tests move time on at once."""
+    clock = clock or SystemClock()
+    sleeper = sleeper or SystemSleeper()
     tasks = TaskRunner()
     access = AccessControl(store.members, clock, stored_roles=settings.uses_mongodb)
     activity = ActivityLog(store.activity, clock)
@@ -258,6 +267,7 @@ def build_core(settings: AppSettings, store: Store, blobs: BlobStore) -> Core:
         lease_seconds=settings.render_lease_seconds,
         webhook_url=webhook_url_for(settings),
         events=events,
+        sleeper=sleeper,
     )
     renderer = MediaRendererService(
         context=context,
@@ -271,6 +281,7 @@ def build_core(settings: AppSettings, store: Store, blobs: BlobStore) -> Core:
             CreativeKind.VIDEO: settings.default_video_provider,
         },
         worker=worker if settings.render_worker else None,
+        sleeper=sleeper,
     )
     creatives = CreativesService(
         context=context,
@@ -325,8 +336,14 @@ def build_core(settings: AppSettings, store: Store, blobs: BlobStore) -> Core:
 
 
 @asynccontextmanager
-async def open_core(settings: AppSettings | None = None) -> AsyncIterator[Core]:
-    """Open the core on ``settings`` (default: ``AppSettings()``) and close it on exit.
+async def open_core(
+    settings: AppSettings | None = None,
+    *,
+    clock: Clock | None = None,
+    sleeper: Sleeper | None = None,
+) -> AsyncIterator[Core]:
+    """Open the core on ``settings`` (default: ``AppSettings()``) and close it on exit;
+    ``clock`` and ``sleeper`` as in :func:`build_core`.
 
     The core changes nothing that belongs to the whole process: an entry point that wants the
     garbage collector tuned for long runs calls :func:`app.runtime.tune_garbage_collector`.
@@ -342,7 +359,7 @@ async def open_core(settings: AppSettings | None = None) -> AsyncIterator[Core]:
     core: Core | None = None
     try:
         await store.open()
-        core = build_core(settings, store, blobs)
+        core = build_core(settings, store, blobs, clock=clock, sleeper=sleeper)
         await sweep_data_folder(  # what a crash left behind (older files only: see its module)
             settings.data_dir,
             staging=[

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from app.domain import Actor, CreativeKind, RenderJob, RenderStatus, Role
 from app.domain.errors import AppError, InvalidInput, InvalidTransition, ProviderError
 from app.domain.render_rules import append_logs
+from app.ports.clock import Sleeper, SystemSleeper
 from app.ports.repositories import CreativeRepository, RenderJobRepository, StrategyRepository
 from app.services.campaign_state import parse_enum
 from app.services.context import ServiceContext
@@ -44,6 +44,7 @@ class MediaRendererService:
         events: EventBus,
         default_providers: Mapping[CreativeKind, str],
         worker: RenderWorker | None = None,
+        sleeper: Sleeper | None = None,
     ) -> None:
         self._jobs = jobs
         self._creatives = creatives
@@ -55,6 +56,7 @@ class MediaRendererService:
         self._activity = context.activity
         self._clock = context.clock
         self.worker = worker
+        self._sleeper = sleeper or SystemSleeper()  # wait_for's re-reads
 
     @property
     def events(self) -> EventBus:
@@ -265,9 +267,7 @@ class MediaRendererService:
                             return job
                         # An end in this process wakes us at once; one in another process is
                         # seen by the next read.
-                        with contextlib.suppress(TimeoutError):
-                            async with asyncio.timeout(1.0):
-                                await ended.wait()
+                        await self._sleeper.wait(ended, 1.0)
         except TimeoutError:
             raise WaitTimeout(
                 f"render job {job_id[:8]}… is still "

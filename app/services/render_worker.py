@@ -19,7 +19,7 @@ from datetime import timedelta
 from app.domain import RenderJob, RenderStatus
 from app.domain.errors import AppError, ProviderError
 from app.domain.render_rules import append_logs, backoff_seconds
-from app.ports.clock import Clock
+from app.ports.clock import Clock, Sleeper, SystemSleeper
 from app.ports.render_provider import RenderProvider, RenderRequest
 from app.ports.repositories import RenderJobRepository
 from app.services.events import EventBus, JobEvent
@@ -56,6 +56,7 @@ class RenderWorker:
         lease_seconds: how long a claim lasts without a heartbeat.
         webhook_url: the public URL a provider should call for a job, or None (polling only).
         idle_poll: how often an idle worker looks for jobs queued by other processes.
+        sleeper: how the worker waits (polls, backoffs, heartbeats); tests move time on at once.
     """
 
     def __init__(
@@ -71,10 +72,12 @@ class RenderWorker:
         webhook_url: Callable[[RenderProvider, RenderJob], str | None] = lambda p, j: None,
         events: EventBus | None = None,
         idle_poll: float = 1.0,
+        sleeper: Sleeper | None = None,
     ) -> None:
         self._engine = engine
         self._jobs = jobs
         self._clock = clock
+        self._sleeper = sleeper or SystemSleeper()
         self._tasks = tasks
         self.worker_id = worker_id
         self._concurrency = concurrency
@@ -132,9 +135,7 @@ class RenderWorker:
                 await self._claim_available()
             except AppError as exc:  # the database is unreachable for a moment
                 log.warning("render worker cannot claim jobs: %s", exc)
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._idle_poll):
-                    await self._wake.wait()
+            await self._sleeper.wait(self._wake, self._idle_poll)
 
     async def _claim_available(self) -> None:
         """Claim jobs until the slots (and the jobs held ahead) are full or the queue is empty,
@@ -300,10 +301,7 @@ class RenderWorker:
         while True:
             # Wait first: a job just submitted (or resumed) is rarely done at once, and a webhook
             # or a cancel in this process ends the wait early.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(interval):
-                    await finished.wait()
-            if finished.is_set():
+            if await self._sleeper.wait(finished, interval):
                 return
             assert job.provider_job_id is not None
             try:
@@ -313,7 +311,7 @@ class RenderWorker:
                 if not exc.retryable or failures > MAX_POLL_FAILURES:
                     await self._engine.fail_or_retry(job, exc)
                     return
-                await asyncio.sleep(
+                await self._sleeper.sleep(
                     backoff_seconds(failures, retry_after=exc.retry_after, base=interval, cap=60)
                 )
                 continue
@@ -330,7 +328,7 @@ class RenderWorker:
         (one task for all of them, not one per job); a job whose lease was lost (taken over
         after this process stalled, or ended elsewhere) stops being handled here."""
         while True:
-            await asyncio.sleep(self._lease.total_seconds() / 3)
+            await self._sleeper.sleep(self._lease.total_seconds() / 3)
             held = [*self._held.values(), *(job for job, _ in self._ahead.values())]
             renewals = await asyncio.gather(
                 *(self._renew(job) for job in held), return_exceptions=True

@@ -1,18 +1,25 @@
 """Whole cores for the render tests, on each store kind: with the render worker running, and
-without one (jobs stay queued until a core with a worker picks them up)."""
+without one (jobs stay queued until a core with a worker picks them up); the providers' FAKE
+servers, and cores pointed at them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from app.adapters.storage import LocalBlobStore
-from app.bootstrap import Core, build_core
+from app.bootstrap import Core, build_core, open_core
 from app.config import AppSettings
+from tests.app.render.cloud import cloud_settings
 from tests.conftest import open_store
+from tests.fakes.fake_time import FakeTime
+from tests.fakes.fal_server import FakeFalServer
+from tests.fakes.replicate_server import FakeReplicateServer
+from tests.fakes.runway_server import FakeRunwayServer
 
 STORE_KINDS = ["sqlite", "mongo-fake"]
 
@@ -62,3 +69,36 @@ async def working_core(idle: Core) -> AsyncIterator[Core]:
         yield built
     finally:
         await built.close()
+
+
+@pytest.fixture
+async def replicate() -> AsyncIterator[FakeReplicateServer]:
+    async with FakeReplicateServer() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def runway() -> AsyncIterator[FakeRunwayServer]:
+    async with FakeRunwayServer() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def fal() -> AsyncIterator[FakeFalServer]:
+    async with FakeFalServer() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def open_cores(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Core]]]:
+    """``await open_cores(**cloud_settings options)``: a core on ``tmp_path/data`` (the same
+    database for every core of a test), closed after the test; ``time=FakeTime()`` moves its
+    polls, backoffs and leases on at once."""
+    async with AsyncExitStack() as stack:
+
+        async def make(*, time: FakeTime | None = None, **options: Any) -> Core:
+            data_dir = options.pop("data_dir", tmp_path / "data")
+            settings = cloud_settings(data_dir, **options)
+            return await stack.enter_async_context(open_core(settings, clock=time, sleeper=time))
+
+        yield make

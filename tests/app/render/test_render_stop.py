@@ -8,7 +8,7 @@ a job left running with an expired lease of a worker that never comes back.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,12 +29,6 @@ IMAGE = {"width": 256, "height": 256}
 BIG_IMAGE = {"width": 2048, "height": 2048}
 RUNNING, PUBLISHED = RenderStatus.RUNNING, RenderStatus.PUBLISHED
 T = TypeVar("T")
-
-
-@pytest.fixture
-async def replicate() -> AsyncIterator[FakeReplicateServer]:
-    async with FakeReplicateServer() as fake:
-        yield fake
 
 
 def settings_for(

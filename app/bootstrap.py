@@ -52,6 +52,7 @@ from app.services.storage_service import StorageService
 from app.services.strategy_service import StrategyService
 from app.services.task_runner import TaskRunner
 from app.services.webhook_service import WebhookService
+from app.services.workspace_service import WorkspaceService
 
 MEDIA_FOLDER = "media"
 STAGING_FOLDER = "staging"
@@ -76,6 +77,7 @@ class Core:
     creatives: CreativesService
     prompting: PromptingEngineService
     renderer: MediaRendererService
+    workspaces: WorkspaceService
     webhooks: WebhookService
     events: EventBus
     tasks: TaskRunner
@@ -224,7 +226,9 @@ def build_core(
     clock = clock or SystemClock()
     sleeper = sleeper or SystemSleeper()
     tasks = TaskRunner()
-    access = AccessControl(store.members, clock, stored_roles=settings.uses_mongodb)
+    access = AccessControl(
+        store.members, clock, stored_roles=settings.uses_mongodb, workspaces=store.workspaces
+    )
     activity = ActivityLog(store.activity, clock)
     context = ServiceContext(access=access, activity=activity, clock=clock)
     storage = StorageService(
@@ -326,6 +330,9 @@ def build_core(
         creatives=creatives,
         prompting=prompting,
         renderer=renderer,
+        workspaces=WorkspaceService(
+            context=context, workspaces=store.workspaces, members=store.members
+        ),
         webhooks=WebhookService(engine=engine, jobs=store.render_jobs),
         events=events,
         tasks=tasks,

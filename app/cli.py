@@ -18,9 +18,11 @@ from app.config import CONFIG_FILE_ENV, AppSettings
 from app.console import console_logging, plain_message
 from app.demo import prepare_demo, run_demo
 from app.diagnostics import diagnose, settings_report
+from app.domain import Role
 from app.domain.errors import AppError, ConfigurationError
 from app.domain.validation import describe
 from app.runtime import tune_garbage_collector
+from app.services.workspace_service import add_member_as_operator
 
 INTERRUPTED = 130
 """The exit status of a command stopped by Ctrl+C (128 + SIGINT), as shells report it."""
@@ -68,7 +70,31 @@ def _parser() -> argparse.ArgumentParser:
         help="run the render worker and the webhook relay headless (a team server)",
     )
     worker.add_argument("--no-relay", action="store_true", help="poll only; no webhook relay")
+    _members_parser(commands, common)
     return parser
+
+
+def _members_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    members = commands.add_parser(
+        "members", parents=[common], help="see a workspace's members; give one its first admin"
+    )
+    actions = members.add_subparsers(dest="members_command", metavar="ACTION", required=True)
+    add = actions.add_parser(
+        "add", parents=[common], help="add a user to a workspace (no role check: an operator's)"
+    )
+    add.add_argument("user", metavar="USER", help="the user id to add")
+    add.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        choices=[role.value for role in Role],
+        help="a role to give (repeat for several)",
+    )
+    listing = actions.add_parser("list", parents=[common], help="list a workspace's members")
+    for action in (add, listing):
+        action.add_argument("--workspace", required=True, metavar="ID", help="the workspace id")
 
 
 def _settings(args: argparse.Namespace) -> AppSettings:
@@ -159,7 +185,27 @@ async def _command(args: argparse.Namespace, settings: AppSettings) -> int:
         return await _demo(settings)
     if args.command == "worker":
         return await _worker(settings, relay=not args.no_relay)
+    if args.command == "members":
+        return await _members(settings, args)
     return await _doctor(settings)
+
+
+async def _members(settings: AppSettings, args: argparse.Namespace) -> int:
+    async with open_core(settings.model_copy(update={"render_worker": False})) as core:
+        if args.members_command == "add":
+            added = await add_member_as_operator(
+                core.store, core.activity, args.workspace, args.user, args.role
+            )
+            roles = ", ".join(sorted(role.value for role in added.roles))
+            print(f"{added.user_id} is now a member of the workspace {args.workspace}: {roles}")
+            return 0
+        members = await core.store.members.list(args.workspace)
+        for member in members:
+            roles = ", ".join(sorted(role.value for role in member.roles))
+            print(f"{member.user_id:<24} {roles:<32} {member.display_name}".rstrip())
+        if not members:
+            print(f"the workspace {args.workspace} has no members")
+        return 0
 
 
 async def _demo(settings: AppSettings) -> int:

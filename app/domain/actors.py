@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import Field, field_validator
 
 from app.domain.common import Id, NonEmptyStr, Record, Text
@@ -39,6 +41,17 @@ class Workspace(Record):
     """A tenant: the team's shared space. ``id`` equals the ``tenant_id`` of everything in it."""
 
     name: NonEmptyStr
+
+    @classmethod
+    def named_by_id(cls, workspace_id: str, at: datetime, name: str = "") -> Workspace:
+        """The record of a workspace used before it had one (named by its id unless ``name``)."""
+        return cls(
+            id=workspace_id,
+            tenant_id=workspace_id,
+            name=name or workspace_id,
+            created_at=at,
+            updated_at=at,
+        )
 
 
 class Member(Record):

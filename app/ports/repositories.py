@@ -84,8 +84,20 @@ class WorkspaceRepository(Repository[Workspace], Protocol):
 
 
 class MemberRepository(Repository[Member], Protocol):
+    """Memberships: one per user and workspace, unique on (``tenant_id``, ``user_id``)."""
+
+    async def list_for_user(self, user_id: str) -> list[Member]:
+        """Every membership of the user, across workspaces, by workspace id (an indexed query:
+        the one read that is not scoped to a tenant)."""
+        ...
+
+    async def remove(self, tenant_id: str, user_id: str) -> bool:
+        """Delete the user's membership of the workspace; False if there was none."""
+        ...
+
     async def find(self, tenant_id: str, user_id: str) -> Member | None: ...
 
+    # Last: below it, ``list`` in an annotation names this method, not the built-in.
     async def list(self, tenant_id: str) -> list[Member]: ...
 
 

@@ -2,29 +2,65 @@
 
 from __future__ import annotations
 
-from app.domain import Actor, Member, Role
-from app.domain.errors import InvalidInput, PermissionDenied
+import contextlib
+
+from app.domain import Actor, Member, Role, Workspace
+from app.domain.errors import Conflict, InvalidInput, PermissionDenied, ReadOnlyDatabase
 from app.ports.clock import Clock
-from app.ports.repositories import MemberRepository
+from app.ports.repositories import MemberRepository, WorkspaceRepository
 
 
 class AccessControl:
     """Checks the acting user's role before a call touches anything.
 
-    Embedded (single user), the actor's own roles are taken as given. With a team database
-    (``stored_roles``), roles come from the workspace's stored members; the first user to act
-    in a workspace that has no members yet becomes its admin.
+    Embedded (one person's file), the actor's own roles are taken as given, and the first user
+    to act in a workspace without members is recorded as its admin, so its member list is never
+    empty. With a team database (``stored_roles``), the roles that count are the user's stored
+    membership of the workspace; nobody becomes a member by acting: a workspace's creator is its
+    admin, and a workspace without members gets its first admin from the command line.
 
     Args:
         members: where members are stored.
         clock: the time for a new membership.
         stored_roles: check stored memberships instead of trusting the actor's roles.
+        workspaces: where workspaces are stored; given, the embedded first user's workspace is
+            recorded too (named by its id) when it has no record yet.
     """
 
-    def __init__(self, members: MemberRepository, clock: Clock, *, stored_roles: bool) -> None:
+    def __init__(
+        self,
+        members: MemberRepository,
+        clock: Clock,
+        *,
+        stored_roles: bool,
+        workspaces: WorkspaceRepository | None = None,
+    ) -> None:
         self._members = members
+        self._workspaces = workspaces
         self._clock = clock
         self._stored_roles = stored_roles
+        # Workspaces seen with members: they never lose their last admin, so the check that
+        # records an embedded founder runs once per workspace and process, not on every call.
+        self._founded: set[str] = set()
+
+    @property
+    def stored_roles(self) -> bool:
+        """Whether the stored memberships decide (a team database) rather than the actor."""
+        return self._stored_roles
+
+    async def identify(self, actor: Actor) -> Actor:
+        """Check that a call names its acting user, for calls about the user, not a workspace.
+
+        Embedded, the actor's workspace gets its first member as :meth:`require` does.
+
+        Raises:
+            InvalidInput: ``actor`` is not an :class:`Actor`.
+        """
+        if not isinstance(actor, Actor):
+            raise InvalidInput("every call needs the acting user (an Actor) first")
+        if not self._stored_roles:
+            await self._record_founder(actor)
+        return actor
 
     async def require(self, actor: Actor, role: Role, action: str) -> None:
         """Raise :class:`PermissionDenied` unless ``actor`` holds ``role`` (or a higher one).
@@ -34,8 +70,7 @@ class AccessControl:
             role: the lowest role allowed to do ``action``.
             action: what the user tried, for the message ("upload to the library").
         """
-        if not isinstance(actor, Actor):
-            raise InvalidInput("every call needs the acting user (an Actor) first")
+        await self.identify(actor)
         roles = actor.roles if not self._stored_roles else await self._stored(actor)
         if not any(held.rank >= role.rank for held in roles):
             raise PermissionDenied(
@@ -50,13 +85,36 @@ class AccessControl:
             raise PermissionDenied(
                 f"{actor.user_id} is not a member of the workspace {actor.tenant_id}"
             )
-        now = self._clock.now()
-        founder = Member(
-            tenant_id=actor.tenant_id,
-            user_id=actor.user_id,
-            roles=actor.roles | {Role.ADMIN},
-            created_at=now,
-            updated_at=now,
+        raise PermissionDenied(
+            f"{actor.user_id} is not a member of the workspace {actor.tenant_id}, which has no "
+            "members yet: give it its first admin with `campaign-studio members add USER "
+            f"--role admin --workspace {actor.tenant_id}`"
         )
-        await self._members.add(founder)
-        return founder.roles
+
+    async def _record_founder(self, actor: Actor) -> None:
+        tenant = actor.tenant_id
+        if tenant in self._founded:
+            return
+        if not await self._members.list(tenant):
+            now = self._clock.now()
+            founder = Member(
+                tenant_id=tenant,
+                user_id=actor.user_id,
+                roles=frozenset({Role.ADMIN}),
+                created_at=now,
+                updated_at=now,
+            )
+            try:
+                await self._members.add(founder)
+                if self._workspaces is not None:
+                    await self._add_workspace(self._workspaces, tenant)
+            except Conflict:
+                pass  # a concurrent first call recorded it
+            except ReadOnlyDatabase:
+                return  # a file only read (a newer release's): the actor's roles still decide
+        self._founded.add(tenant)
+
+    async def _add_workspace(self, workspaces: WorkspaceRepository, tenant: str) -> None:
+        workspace = Workspace.named_by_id(tenant, self._clock.now())
+        with contextlib.suppress(Conflict):  # it has a record already
+            await workspaces.add(workspace)

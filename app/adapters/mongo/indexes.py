@@ -146,5 +146,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         create={"render_jobs": [CLAIM_IN_ORDER]},
         drop={"render_jobs": ["claim"]},
     ),
+    Migration(
+        "a user's workspaces are listed by user id",
+        create={"members": [_index("user_tenant", ("user_id", ASC), TENANT)]},
+    ),
 )
 """Migration ``n`` (1-based) brings the schema from version ``n - 1`` to ``n``."""

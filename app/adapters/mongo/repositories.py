@@ -60,6 +60,19 @@ class MongoMemberRepository(MongoRepository[Member]):
         """The user's membership of the tenant, or None."""
         return await self._find_one({"tenant_id": tenant_id, "user_id": user_id})
 
+    async def list_for_user(self, user_id: str) -> list[Member]:
+        """Every membership of the user, by workspace id."""
+        return await self._find_all({"user_id": user_id}, sort=[("tenant_id", 1)])
+
+    async def remove(self, tenant_id: str, user_id: str) -> bool:
+        """Delete the user's membership of the tenant; False if there was none."""
+        with storage_errors("remove the member"):
+            # delete_many on the unique (tenant, user) key removes at most one document.
+            result = await self._collection.delete_many(
+                {"tenant_id": tenant_id, "user_id": user_id}
+            )
+        return bool(result.deleted_count)
+
     async def list(self, tenant_id: str) -> list[Member]:
         """The tenant's members by user id."""
         return await self._find_all({"tenant_id": tenant_id}, sort=[("user_id", 1)])

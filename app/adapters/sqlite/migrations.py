@@ -102,7 +102,12 @@ CREATE INDEX render_jobs_claimable ON render_jobs (available_at, created_at, id,
     provider) WHERE status IN ('queued', 'running');
 """
 
-MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, SCHEMA_V2)
+# A user's workspaces (``members.list_for_user``): the first index leads with the tenant.
+SCHEMA_V3 = """
+CREATE INDEX IF NOT EXISTS members_by_user ON members (user_id, tenant_id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, SCHEMA_V2, SCHEMA_V3)
 """Migration ``n`` (1-based) brings the schema from version ``n - 1`` to ``n``."""
 
 

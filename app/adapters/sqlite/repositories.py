@@ -42,6 +42,16 @@ class SqliteMemberRepository(SqliteRepository[Member]):
     async def find(self, tenant_id: str, user_id: str) -> Member | None:
         return await self._find_one("tenant_id = ? AND user_id = ?", (tenant_id, user_id))
 
+    async def list_for_user(self, user_id: str) -> list[Member]:
+        return await self._select("user_id = ?", (user_id,), order="tenant_id")
+
+    async def remove(self, tenant_id: str, user_id: str) -> bool:
+        def run(connection: sqlite3.Connection) -> bool:
+            sql = "DELETE FROM members WHERE tenant_id = ? AND user_id = ?"
+            return connection.execute(sql, (tenant_id, user_id)).rowcount > 0
+
+        return await self._db.write(run)
+
     async def list(self, tenant_id: str) -> list[Member]:
         return await self._select("tenant_id = ?", (tenant_id,), order="user_id")
 

@@ -44,16 +44,31 @@ async def test_embedded_trusts_the_actors_roles(
     else:
         with pytest.raises(PermissionDenied, match=f"ana cannot do it: that needs the {needed}"):
             await access.require(actor, needed, "do it")
-    assert await members_store.members.list("acme") == []
+    [founder] = await members_store.members.list("acme")
+    assert (founder.user_id, founder.roles) == ("ana", {Role.ADMIN})
 
 
-async def test_the_first_user_of_a_team_workspace_becomes_its_admin(members_store: Store) -> None:
+async def test_embedded_records_the_first_user_and_their_workspace(members_store: Store) -> None:
+    access = AccessControl(
+        members_store.members,
+        SystemClock(),
+        stored_roles=False,
+        workspaces=members_store.workspaces,
+    )
+    await access.require(Actor(tenant_id="acme", user_id="ana"), Role.VIEWER, "look")
+    await access.require(Actor(tenant_id="acme", user_id="bob"), Role.VIEWER, "look")
+    assert [m.user_id for m in await members_store.members.list("acme")] == ["ana"]
+    assert (await members_store.workspaces.get("acme", "acme")).name == "acme"
+
+
+async def test_nobody_becomes_admin_of_a_team_workspace_by_acting_first(
+    members_store: Store,
+) -> None:
     access = AccessControl(members_store.members, SystemClock(), stored_roles=True)
-    founder = Actor(tenant_id="acme", user_id="ana", roles={Role.EDITOR})
-    await access.require(founder, Role.ADMIN, "configure quorums")
-    member = await members_store.members.find("acme", "ana")
-    assert member is not None
-    assert member.roles == {Role.EDITOR, Role.ADMIN}
+    first = Actor(tenant_id="acme", user_id="ana", roles={Role.ADMIN})
+    with pytest.raises(PermissionDenied, match="no members yet: give it its first admin with"):
+        await access.require(first, Role.VIEWER, "look")
+    assert await members_store.members.list("acme") == []
 
 
 async def test_a_team_workspace_checks_stored_roles_not_claimed_ones(members_store: Store) -> None:

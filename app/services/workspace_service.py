@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from app.domain import Actor, Member, Role, Workspace, new_id, utc_now
 from app.domain.errors import Conflict, InvalidInput, NotFound
@@ -31,6 +31,13 @@ def parse_roles(roles: Iterable[Role | str] | Role | str) -> frozenset[Role]:
     if not parsed:
         raise InvalidInput(f"a member needs at least one role: {known}")
     return frozenset(parsed)
+
+
+def _last_admin(member: Member, what: str) -> InvalidInput:
+    return InvalidInput(
+        f"{member.user_id} is the workspace's last admin and cannot be {what}: "
+        "make another member an admin first"
+    )
 
 
 def _is_admin(member: Member) -> bool:
@@ -171,6 +178,14 @@ class WorkspaceService:
             return current.model_copy(update={"roles": wanted, "updated_at": now})
 
         changed = await self._members.modify(actor.tenant_id, member.id, change, known=member)
+        if _is_admin(member) and not _is_admin(changed):
+
+            def undo(current: Member) -> Member:
+                return current.model_copy(update={"roles": member.roles, "updated_at": now})
+
+            await self._keep_an_admin(
+                member, "demoted", lambda: self._members.modify(member.tenant_id, member.id, undo)
+            )
         await self._record(actor, "member.roles_changed", changed)
         return changed
 
@@ -182,6 +197,8 @@ class WorkspaceService:
             await self._refuse_last_admin(member, "removed")
         if not await self._members.remove(actor.tenant_id, member.user_id):
             raise self._not_member(member.user_id, actor.tenant_id)
+        if _is_admin(member):
+            await self._keep_an_admin(member, "removed", lambda: self._members.add(member))
         await self._record(actor, "member.removed", member)
 
     async def set_display_name(self, actor: Actor, display_name: str) -> list[Member]:
@@ -240,10 +257,20 @@ class WorkspaceService:
     async def _refuse_last_admin(self, member: Member, what: str) -> None:
         admins = [other for other in await self._members.list(member.tenant_id) if _is_admin(other)]
         if [admin.user_id for admin in admins] == [member.user_id]:
-            raise InvalidInput(
-                f"{member.user_id} is the workspace's last admin and cannot be {what}: "
-                "make another member an admin first"
-            )
+            raise _last_admin(member, what)
+
+    async def _keep_an_admin(
+        self, member: Member, what: str, undo: Callable[[], Awaitable[object]]
+    ) -> None:
+        """Undo a demotion or removal that left no admin after all.
+
+        The check before it reads the other admins, which two admins demoting or removing each
+        other at the same moment both see: the second look, after the change, catches that.
+        """
+        if any(_is_admin(other) for other in await self._members.list(member.tenant_id)):
+            return
+        await undo()
+        raise _last_admin(member, what)
 
     async def _record(self, actor: Actor, action: str, member: Member) -> None:
         await _record_member(self._activity, actor, action, member)

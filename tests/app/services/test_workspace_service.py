@@ -7,16 +7,17 @@ where the actor's roles are taken as given, have their own tests at the end.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
 from app.adapters.storage import LocalBlobStore
 from app.bootstrap import build_core
 from app.config import AppSettings
-from app.domain import Actor, Role
+from app.domain import Actor, Member, Role
 from app.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.ports.clock import SystemClock
-from app.ports.repositories import Store
+from app.ports.repositories import MemberRepository, Store
 from app.services.access import AccessControl
 from app.services.activity_log import ActivityLog
 from app.services.context import ServiceContext
@@ -259,3 +260,46 @@ async def test_the_core_exposes_the_service(store: Store, tmp_path: Path) -> Non
         assert created.id in [w.id for w in listed]
     finally:
         await core.close()
+
+
+class RacingMembers:
+    """The members, but the first ``list`` still shows a second admin, as when two admins
+    demote or remove each other at the same moment: each check sees the other admin."""
+
+    def __init__(self, inner: MemberRepository) -> None:
+        self._inner = inner
+        self._stale_reads = 1
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def list(self, tenant_id: str) -> list[Member]:
+        members = await self._inner.list(tenant_id)
+        if self._stale_reads:
+            self._stale_reads -= 1
+            gone = Member(tenant_id=tenant_id, user_id="zed", roles=frozenset({Role.ADMIN}))
+            return [*members, gone]
+        return members
+
+
+@pytest.mark.parametrize("what", ["demoted", "removed"])
+async def test_a_race_between_admins_still_leaves_one(store: Store, what: str) -> None:
+    _, acme = await team(store)
+    clock = SystemClock()
+    access = AccessControl(store.members, clock, stored_roles=True)
+    context = ServiceContext(
+        access=access, activity=ActivityLog(store.activity, clock), clock=clock
+    )
+    racing = WorkspaceService(
+        context=context,
+        workspaces=store.workspaces,
+        members=cast(MemberRepository, RacingMembers(store.members)),
+    )
+    ana = acting("ana", acme)
+    call = racing.set_roles(ana, "ana", "editor") if what == "demoted" else None
+    call = call or racing.remove_member(ana, "ana")
+    with pytest.raises(InvalidInput, match=f"last admin and cannot be {what}"):
+        await call
+    kept = await store.members.find(acme, "ana")
+    assert kept is not None
+    assert kept.roles == {Role.ADMIN}

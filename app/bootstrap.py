@@ -37,6 +37,7 @@ from app.ports.render_provider import RenderProvider
 from app.ports.repositories import Store
 from app.services.access import AccessControl
 from app.services.activity_log import ActivityLog
+from app.services.approval_cascade import ApprovalCascade
 from app.services.approval_service import ApprovalService
 from app.services.campaign_state import CampaignState
 from app.services.campaigns_service import CampaignsService
@@ -47,6 +48,7 @@ from app.services.media_renderer_service import MediaRendererService
 from app.services.prompting_engine_service import PromptingEngineService
 from app.services.publisher import Publisher
 from app.services.render_engine import RenderEngine
+from app.services.render_requests import RenderRequests
 from app.services.render_worker import RenderWorker
 from app.services.storage_service import StorageService
 from app.services.strategy_service import StrategyService
@@ -240,12 +242,14 @@ def build_core(
         max_upload_bytes=settings.upload_max_bytes,
     )
     state = CampaignState(store, clock)
-    approvals = ApprovalService(context=context, approvals=store.approvals, state=state)
+    cascade = ApprovalCascade(context=context, approvals=store.approvals, state=state)
+    approvals = ApprovalService(context=context, cascade=cascade, state=state)
     strategies = StrategyService(
         context=context,
         strategies=store.strategies,
         creatives=store.creatives,
         approvals=approvals,
+        cascade=cascade,
         state=state,
     )
     events = EventBus()
@@ -273,6 +277,13 @@ def build_core(
         events=events,
         sleeper=sleeper,
     )
+    requests = RenderRequests(
+        providers=providers,
+        default_providers={
+            CreativeKind.IMAGE: settings.default_image_provider,
+            CreativeKind.VIDEO: settings.default_video_provider,
+        },
+    )
     renderer = MediaRendererService(
         context=context,
         jobs=store.render_jobs,
@@ -280,10 +291,7 @@ def build_core(
         strategies=store.strategies,
         engine=engine,
         events=events,
-        default_providers={
-            CreativeKind.IMAGE: settings.default_image_provider,
-            CreativeKind.VIDEO: settings.default_video_provider,
-        },
+        requests=requests,
         worker=worker if settings.render_worker else None,
         sleeper=sleeper,
     )
@@ -293,7 +301,8 @@ def build_core(
         strategies=store.strategies,
         storage=storage,
         renderer=renderer,
-        approvals=approvals,
+        requests=requests,
+        cascade=cascade,
         state=state,
     )
     publisher = Publisher(
@@ -305,7 +314,7 @@ def build_core(
     campaigns = CampaignsService(
         context=context,
         store=store,
-        approvals=approvals,
+        cascade=cascade,
         state=state,
         publisher=publisher,
     )

@@ -112,6 +112,10 @@ class ProviderError(AppError):
         self.retry_after = retry_after
 
 
+class WaitTimeout(AppError):
+    """``renderer.wait_for`` gave up before the job finished (the job goes on)."""
+
+
 class WebhookRejected(AppError):
     """A webhook delivery that must not be believed; ``status`` is the HTTP status to answer
     (401 bad or missing signature or stale timestamp, 400 malformed, 413 too large)."""

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from app.domain import Actor, Approval, ApprovalScope, ApprovalState, Role
 from app.domain import approval_rules as rules
 from app.domain.errors import InvalidTransition
 from app.domain.guidance import approved_for
-from app.ports.repositories import ApprovalRepository
+from app.services.approval_cascade import DEPENDENT_SCOPES, ApprovalCascade
 from app.services.campaign_state import CampaignState, parse_enum
 from app.services.context import ServiceContext
-
-DEPENDENT_SCOPES = (ApprovalScope.CONTENT, ApprovalScope.SCHEDULE, ApprovalScope.ADS)
 
 
 class ApprovalService:
@@ -26,10 +22,10 @@ class ApprovalService:
         self,
         *,
         context: ServiceContext,
-        approvals: ApprovalRepository,
+        cascade: ApprovalCascade,
         state: CampaignState,
     ) -> None:
-        self._approvals = approvals
+        self._cascade = cascade
         self._state = state
         self._access = context.access
         self._activity = context.activity
@@ -60,7 +56,7 @@ class ApprovalService:
         scope = parse_enum(ApprovalScope, scope, "approval scope")
         version = await self._require_version(actor, campaign_id, scope, ApprovalState.APPROVED)
         strategy_ok = await self._strategy_approved(actor, campaign_id, version)
-        return await self._apply(
+        return await self._cascade.apply(
             actor,
             campaign_id,
             scope,
@@ -82,7 +78,7 @@ class ApprovalService:
         await self._access.require(actor, Role.APPROVER, "reject")
         scope = parse_enum(ApprovalScope, scope, "approval scope")
         version = await self._require_version(actor, campaign_id, scope, ApprovalState.REJECTED)
-        return await self._apply(
+        return await self._cascade.apply(
             actor,
             campaign_id,
             scope,
@@ -102,7 +98,7 @@ class ApprovalService:
         """An editor says a rejection's feedback is addressed: rejected → needs_review."""
         await self._access.require(actor, Role.EDITOR, "mark feedback as addressed")
         scope = parse_enum(ApprovalScope, scope, "approval scope")
-        return await self._apply(
+        return await self._cascade.apply(
             actor,
             campaign_id,
             scope,
@@ -120,7 +116,7 @@ class ApprovalService:
         scope = parse_enum(ApprovalScope, scope, "approval scope")
         version = await self._state.active_version(actor.tenant_id, campaign_id)
         strategy_ok = await self._strategy_approved(actor, campaign_id, version)
-        return await self._apply(
+        return await self._cascade.apply(
             actor,
             campaign_id,
             scope,
@@ -142,107 +138,18 @@ class ApprovalService:
         await self._state.campaign(actor.tenant_id, campaign_id)
         version = await self._state.active_version(actor.tenant_id, campaign_id)
         changed = {
-            scope: await self._invalidate(actor, campaign_id, scope, reason, version)
+            scope: await self._cascade.invalidate(actor, campaign_id, scope, reason, version)
             for scope in DEPENDENT_SCOPES
         }
         await self._state.refresh_status(actor, campaign_id)
         return changed
-
-    async def invalidate_scope(
-        self, actor: Actor, campaign_id: str, scope: ApprovalScope, *, reason: str
-    ) -> Approval:
-        """Send one scope back to needs_review because what it approved changed (called by
-        the services that change content, the schedule or the ads)."""
-        version = await self._state.active_version(actor.tenant_id, campaign_id)
-        changed = await self._invalidate(actor, campaign_id, scope, reason, version)
-        await self._state.refresh_status(actor, campaign_id)
-        return changed
-
-    async def rerequest_all(self, actor: Actor, campaign_id: str, version: int) -> None:
-        """The cascade of a new strategy version ``version``: the strategy approval back to
-        pending for it, content, schedule and ads to needs_review."""
-        reason = f"strategy version {version} replaces the previous one"
-        await self._apply(
-            actor,
-            campaign_id,
-            ApprovalScope.STRATEGY,
-            "approval.rerequested",
-            lambda a: rules.rerequest(
-                a,
-                actor_id=actor.user_id,
-                at=self._clock.now(),
-                reason=reason,
-                strategy_version=version,
-            ),
-            refresh=False,
-        )
-        for scope in DEPENDENT_SCOPES:
-            await self._invalidate(actor, campaign_id, scope, reason, version)
-        await self._state.refresh_status(actor, campaign_id)
-
-    async def _invalidate(
-        self,
-        actor: Actor,
-        campaign_id: str,
-        scope: ApprovalScope,
-        reason: str,
-        version: int | None,
-    ) -> Approval:
-        return await self._apply(
-            actor,
-            campaign_id,
-            scope,
-            "approval.invalidated",
-            lambda a: rules.invalidate(
-                a,
-                actor_id=actor.user_id,
-                at=self._clock.now(),
-                reason=reason,
-                strategy_version=version,
-            ),
-            refresh=False,
-        )
-
-    async def _apply(
-        self,
-        actor: Actor,
-        campaign_id: str,
-        scope: ApprovalScope,
-        action: str,
-        rule: Callable[[Approval], Approval],
-        *,
-        refresh: bool = True,
-    ) -> Approval:
-        current = await self._find(actor, campaign_id, scope)
-        changed = await self._approvals.modify(actor.tenant_id, current.id, rule)
-        last = changed.timeline[-1] if changed.timeline else None
-        await self._activity.record(
-            actor,
-            action,
-            object_type="approval",
-            object_id=changed.id,
-            campaign_id=campaign_id,
-            scope=scope.value,
-            from_state=last.from_state.value if last else None,
-            to_state=changed.state.value,
-            comment=last.comment if last else None,
-        )
-        if refresh:
-            await self._state.refresh_status(actor, campaign_id)
-        return changed
-
-    async def _find(self, actor: Actor, campaign_id: str, scope: ApprovalScope) -> Approval:
-        approvals = await self._state.approvals(actor.tenant_id, campaign_id)
-        if scope not in approvals:
-            await self._state.campaign(actor.tenant_id, campaign_id)  # NotFound if foreign
-        return approvals[scope]
 
     async def _require_version(
         self, actor: Actor, campaign_id: str, scope: ApprovalScope, target: ApprovalState
     ) -> int:
         version = await self._state.active_version(actor.tenant_id, campaign_id)
         if version is None:
-            current = await self._find(actor, campaign_id, scope)
+            current = await self._cascade.find(actor, campaign_id, scope)
             raise InvalidTransition(
                 current.state.value, target.value, "the campaign has no strategy to review yet"
             )

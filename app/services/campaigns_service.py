@@ -22,7 +22,7 @@ from app.domain.errors import InvalidInput, PublishBlocked
 from app.domain.guidance import find_blockers
 from app.domain.validation import build
 from app.ports.repositories import Store
-from app.services.approval_service import ApprovalService
+from app.services.approval_cascade import ApprovalCascade
 from app.services.calendar_export import render_calendar
 from app.services.campaign_state import CampaignState
 from app.services.context import ServiceContext
@@ -42,12 +42,12 @@ class CampaignsService:
         *,
         context: ServiceContext,
         store: Store,
-        approvals: ApprovalService,
+        cascade: ApprovalCascade,
         state: CampaignState,
         publisher: Publisher,
     ) -> None:
         self._store = store
-        self._approvals = approvals
+        self._cascade = cascade
         self._state = state
         self._publisher = publisher
         self._access = context.access
@@ -396,4 +396,4 @@ class CampaignsService:
         )
         approvals = await self._state.approvals(actor.tenant_id, campaign_id)
         if approvals[scope].state is ApprovalState.APPROVED:
-            await self._approvals.invalidate_scope(actor, campaign_id, scope, reason=reason)
+            await self._cascade.invalidate_scope(actor, campaign_id, scope, reason=reason)

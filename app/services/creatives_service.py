@@ -23,10 +23,11 @@ from app.domain import (
 from app.domain.errors import InvalidInput
 from app.domain.validation import describe
 from app.ports.repositories import CreativeRepository, StrategyRepository
-from app.services.approval_service import ApprovalService
+from app.services.approval_cascade import ApprovalCascade
 from app.services.campaign_state import CampaignState, parse_enum
 from app.services.context import ServiceContext
 from app.services.media_renderer_service import MediaRendererService
+from app.services.render_requests import RenderRequests
 from app.services.storage_service import StorageService
 
 MAX_BODY = 20_000
@@ -57,15 +58,17 @@ class CreativesService:
         creatives: CreativeRepository,
         strategies: StrategyRepository,
         storage: StorageService,
-        approvals: ApprovalService,
+        cascade: ApprovalCascade,
         renderer: MediaRendererService,
+        requests: RenderRequests,
         state: CampaignState,
     ) -> None:
         self._creatives = creatives
         self._strategies = strategies
         self._storage = storage
-        self._approvals = approvals
+        self._cascade = cascade
         self._renderer = renderer
+        self._requests = requests
         self._state = state
         self._access = context.access
         self._activity = context.activity
@@ -131,7 +134,7 @@ class CreativesService:
         if kind is CreativeKind.TEXT:
             raise InvalidInput("use create_text_creative for copy")
         # Everything the render needs is checked before anything is stored.
-        kind, prompt, provider, clean = self._renderer.check_request(kind, prompt, provider, params)
+        kind, prompt, provider, clean = self._requests.check(kind, prompt, provider, params)
         strategy = await self._active_strategy(actor, campaign_id)
         now = self._clock.now()
         creative = self._build(
@@ -282,7 +285,7 @@ class CreativesService:
         approvals = await self._state.approvals(actor.tenant_id, creative.campaign_id)
         content = approvals.get(ApprovalScope.CONTENT)
         if content is not None and content.state is ApprovalState.APPROVED:
-            await self._approvals.invalidate_scope(
+            await self._cascade.invalidate_scope(
                 actor,
                 creative.campaign_id,
                 ApprovalScope.CONTENT,

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from app.domain import Actor, CreativeKind, RenderJob, RenderStatus, Role
-from app.domain.errors import AppError, InvalidInput, InvalidTransition, ProviderError
+from app.domain.errors import InvalidTransition, ProviderError, WaitTimeout
 from app.domain.render_rules import append_logs
 from app.ports.clock import Sleeper, SystemSleeper
 from app.ports.repositories import CreativeRepository, RenderJobRepository, StrategyRepository
@@ -16,14 +15,8 @@ from app.services.campaign_state import parse_enum
 from app.services.context import ServiceContext
 from app.services.events import EventBus, JobEvent
 from app.services.render_engine import RenderEngine
+from app.services.render_requests import RenderRequests
 from app.services.render_worker import RenderWorker
-
-MAX_PROMPT = 4000
-MAX_PARAMS_BYTES = 16_384
-
-
-class WaitTimeout(AppError):
-    """``wait_for`` gave up before the job finished."""
 
 
 class MediaRendererService:
@@ -42,7 +35,7 @@ class MediaRendererService:
         strategies: StrategyRepository,
         engine: RenderEngine,
         events: EventBus,
-        default_providers: Mapping[CreativeKind, str],
+        requests: RenderRequests,
         worker: RenderWorker | None = None,
         sleeper: Sleeper | None = None,
     ) -> None:
@@ -51,7 +44,7 @@ class MediaRendererService:
         self._strategies = strategies
         self._engine = engine
         self._events = events
-        self._defaults = default_providers
+        self._requests = requests
         self._access = context.access
         self._activity = context.activity
         self._clock = context.clock
@@ -79,7 +72,7 @@ class MediaRendererService:
     ) -> RenderJob:
         """Queue a render of ``creative_id``; the default provider of ``kind`` if none given."""
         await self._access.require(actor, Role.EDITOR, "request renders")
-        kind, prompt, name, clean = self.check_request(kind, prompt, provider, params)
+        kind, prompt, name, clean = self._requests.check(kind, prompt, provider, params)
         creative = await self._creatives.get(actor.tenant_id, creative_id)
         strategy = await self._strategies.find_active(actor.tenant_id, creative.campaign_id)
         now = self._clock.now()
@@ -114,35 +107,6 @@ class MediaRendererService:
         if self.worker is not None:
             self.worker.wake()
         return job
-
-    def check_request(
-        self,
-        kind: CreativeKind | str,
-        prompt: str,
-        provider: str | None,
-        params: Mapping[str, Any] | None,
-    ) -> tuple[CreativeKind, str, str, dict[str, Any]]:
-        """A render request made valid: (kind, prompt, provider name, JSON params).
-
-        Raises:
-            InvalidInput: text kind, empty or long prompt, unknown provider or one that cannot
-                render the kind, parameters that are not plain JSON.
-        """
-        kind = parse_enum(CreativeKind, kind, "render kind")
-        if kind is CreativeKind.TEXT:
-            raise InvalidInput("text is written, not rendered: choose image or video")
-        prompt = (prompt or "").strip()
-        if not prompt:
-            raise InvalidInput("the prompt must not be empty")
-        if len(prompt) > MAX_PROMPT:
-            raise InvalidInput(f"the prompt has {len(prompt)} characters; at most {MAX_PROMPT}")
-        name = provider or self._defaults[kind]
-        chosen = self._engine.providers.get(name)
-        if chosen is None:
-            raise InvalidInput(f"unknown provider {name!r}; available: {', '.join(self.providers)}")
-        if not chosen.can_render(kind):
-            raise InvalidInput(f"{name} cannot render {kind.value}")
-        return kind, prompt, name, _params(params)
 
     async def get_job(self, actor: Actor, job_id: str) -> RenderJob:
         await self._access.require(actor, Role.VIEWER, "see render jobs")
@@ -274,20 +238,6 @@ class MediaRendererService:
                 f"{(await self._jobs.get(actor.tenant_id, job_id)).status.value} "
                 f"after {timeout:g} s"
             ) from None
-
-
-def _params(params: Mapping[str, Any] | None) -> dict[str, Any]:
-    if params is None:
-        return {}
-    if not isinstance(params, Mapping):
-        raise InvalidInput("render parameters must be a mapping of names to values")
-    try:
-        encoded = json.dumps(dict(params))
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput(f"render parameters must be plain JSON values: {exc}") from None
-    if len(encoded) > MAX_PARAMS_BYTES:
-        raise InvalidInput(f"render parameters are too large (at most {MAX_PARAMS_BYTES} bytes)")
-    return dict(json.loads(encoded))
 
 
 __all__ = ["MediaRendererService", "ProviderError", "WaitTimeout"]

@@ -11,6 +11,7 @@ from app.domain import Actor, ApprovalScope, Role, Strategy, StrategyDraft, Stra
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.validation import describe
 from app.ports.repositories import CreativeRepository, StrategyRepository
+from app.services.approval_cascade import ApprovalCascade
 from app.services.approval_service import ApprovalService
 from app.services.campaign_state import CampaignState
 from app.services.context import ServiceContext
@@ -43,11 +44,13 @@ class StrategyService:
         strategies: StrategyRepository,
         creatives: CreativeRepository,
         approvals: ApprovalService,
+        cascade: ApprovalCascade,
         state: CampaignState,
     ) -> None:
         self._strategies = strategies
         self._creatives = creatives
         self._approvals = approvals
+        self._cascade = cascade
         self._state = state
         self._access = context.access
         self._activity = context.activity
@@ -166,7 +169,7 @@ class StrategyService:
                 await self._invalidate(actor, old, reason, superseded_by=newest.id)
         approvals = await self._state.approvals(actor.tenant_id, campaign_id)
         if approvals[ApprovalScope.STRATEGY].strategy_version != newest.version:
-            await self._approvals.rerequest_all(actor, campaign_id, newest.version)
+            await self._cascade.rerequest_all(actor, campaign_id, newest.version)
 
     async def _invalidate(
         self, actor: Actor, strategy: Strategy, reason: str, *, superseded_by: str | None

@@ -3,7 +3,7 @@ point the providers at their FAKE servers on loopback ports, and waits for a job
 or a condition, each with a deadline.
 
 Timing: providers poll every 0.1 s (``provider_poll_seconds``; Runway cannot go below its 5 s, so
-its tests run on :class:`~tests.fakes.fake_time.FakeTime`), retries wait ~0.05 s (plus the
+its tests take one or two 5 s polls), retries wait ~0.05 s (plus the
 worker's 1 s idle poll). Nothing sleeps to "let things happen".
 """
 

@@ -28,7 +28,6 @@ from tests.app.render.cloud import (
 )
 from tests.app.workflow.conftest import ANA
 from tests.app.workflow.helpers import campaign_with_strategy
-from tests.fakes.fake_time import FakeTime
 from tests.fakes.replicate_server import (
     FAKE_REPLICATE_TOKEN,
     Behaviour,
@@ -87,8 +86,7 @@ async def test_runway_progress_field_then_published_with_the_video(
     core = await open_cores(runway=runway)
     campaign = await campaign_with_strategy(core)
     # Runway is polled every 5 s at most (the first poll comes one interval after the create):
-    # the task is moved on between polls. In real time: in fake time, a provider's HTTP session
-    # was now and then left unclosed at the core's close (not yet understood).
+    # the task is moved on between polls.
     job = await media_job(core, campaign, "runway")
     task_id = (await submitted(core, job.id)).provider_job_id
     assert task_id in runway.tasks
@@ -115,7 +113,7 @@ async def test_runway_progress_field_then_published_with_the_video(
 async def test_replicate_500s_on_create_are_retried_until_it_publishes(
     open_cores: Callable[..., Awaitable[Core]], replicate: FakeReplicateServer
 ) -> None:
-    core = await open_cores(replicate=replicate, time=FakeTime())  # the retries' waits
+    core = await open_cores(replicate=replicate)
     campaign = await campaign_with_strategy(core)
     replicate.script("create", "500", "500")
     async with succeeding(replicate):
@@ -248,7 +246,7 @@ async def test_replicate_safety_failure_fails_at_once(
 async def test_runway_safety_failure_code_fails_at_once(
     open_cores: Callable[..., Awaitable[Core]], runway: FakeRunwayServer
 ) -> None:
-    core = await open_cores(runway=runway, time=FakeTime())
+    core = await open_cores(runway=runway)
     campaign = await campaign_with_strategy(core)
     job = await media_job(core, campaign, "runway")
     task_id = (await submitted(core, job.id)).provider_job_id
@@ -268,7 +266,7 @@ async def test_runway_safety_failure_code_fails_at_once(
 async def test_a_render_failing_every_time_is_submitted_four_times_then_fails(
     open_cores: Callable[..., Awaitable[Core]], replicate: FakeReplicateServer
 ) -> None:
-    core = await open_cores(replicate=replicate, time=FakeTime())  # the retries' waits
+    core = await open_cores(replicate=replicate)
     campaign = await campaign_with_strategy(core)
     oom = "CUDA out of memory. Tried to allocate 2.00 GiB"
     async with autopilot(replicate, lambda pid, _n: replicate.fail(pid, oom)):

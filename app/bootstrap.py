@@ -259,6 +259,7 @@ def build_core(
         creatives=store.creatives,
         strategies=store.strategies,
         storage=storage,
+        blobs=blobs,
         providers=providers,
         events=events,
         clock=clock,

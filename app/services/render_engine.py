@@ -34,6 +34,7 @@ from app.domain.render_rules import (
     new_log_lines,
     with_render_output,
 )
+from app.ports.blob_store import BlobStore
 from app.ports.clock import Clock
 from app.ports.render_provider import ProviderState, ProviderStatus, RenderProvider
 from app.ports.repositories import (
@@ -70,6 +71,7 @@ class RenderEngine:
         creatives: CreativeRepository,
         strategies: StrategyRepository,
         storage: StorageService,
+        blobs: BlobStore,
         providers: Mapping[str, RenderProvider],
         events: EventBus,
         clock: Clock,
@@ -80,6 +82,7 @@ class RenderEngine:
         self._creatives = creatives
         self._strategies = strategies
         self._storage = storage
+        self._blobs = blobs
         self.providers = providers
         self._events = events
         self._clock = clock
@@ -343,7 +346,7 @@ class RenderEngine:
                 job, RenderStatus.FAILED, error=f"the output could not be stored: {exc}", seen=seen
             )
             return Outcome(failed, True)
-        url = started(self._storage.blob_url(asset))
+        url = started(self._blobs.url(asset.storage_key))
         # The creative first: whoever sees the job published finds its creative updated. The
         # provider's copy goes only once the job is published (``finish`` releases it): a stop
         # or a crash before that leaves it for the next worker to store.

@@ -318,10 +318,6 @@ class StorageService:
         asset = await self.get(actor, asset_id)
         return await self._blobs.url(asset.storage_key)
 
-    async def blob_url(self, asset: Asset) -> str:
-        """The URL of an asset already read under an access check (no second lookup)."""
-        return await self._blobs.url(asset.storage_key)
-
     async def thumbnail(self, actor: Actor, asset_id: str) -> bytes | None:
         """The asset's 256 px PNG thumbnail, or None for files that have none.
 

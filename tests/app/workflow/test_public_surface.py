@@ -25,9 +25,6 @@ OUTSIDER = Actor(tenant_id="globex", user_id="olga", roles={Role.ADMIN})
 # The one public call without an actor: the relay hands it a provider's delivery, which it
 # believes only when the signature is right.
 NO_ACTOR = {"webhooks.receive"}
-# The render engine still calls this one (with an asset it read under its job's owner); it
-# leaves the service once the engine is given the internal intake instead.
-ENGINE_ONLY = {"storage.blob_url"}
 
 READ = "read"  # a viewer may; an outsider gets NotFound or PermissionDenied
 WRITE = "write"  # neither may
@@ -156,7 +153,7 @@ async def prepared(core: Core, tmp_path: Path) -> Ids:
 
 def test_every_public_call_is_async_and_takes_the_actor_first(core: Core) -> None:
     for name, method in public_calls(core):
-        if name in NO_ACTOR | ENGINE_ONLY:
+        if name in NO_ACTOR:
             continue
         assert inspect.iscoroutinefunction(method), f"{name} is not async"
         first = next(iter(inspect.signature(method).parameters), None)
@@ -173,10 +170,10 @@ async def test_viewers_and_outsiders_reach_only_what_they_may(core: Core, tmp_pa
     ids = await prepared(core, tmp_path)
     acme = {ids.campaign, ids.strategy, ids.creative, ids.post, ids.ad_plan, ids.asset, ids.job}
     surface = dict(public_calls(core))
-    missing = sorted(set(surface) - set(CALLS) - NO_ACTOR - ENGINE_ONLY)
+    missing = sorted(set(surface) - set(CALLS) - NO_ACTOR)
     assert not missing, f"no row in CALLS for {missing}"
     for name, method in surface.items():
-        if name in NO_ACTOR | ENGINE_ONLY:
+        if name in NO_ACTOR:
             continue
         kind, arguments = CALLS[name]
         args, kwargs = arguments(ids)

@@ -9,7 +9,6 @@ way on every turn). ``--verbose`` restores the tracebacks.
 
 from __future__ import annotations
 
-import errno
 import logging
 import sys
 import time
@@ -17,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from app.domain.errors import AppError, DiskFull
+from app.domain.errors import AppError, DiskFull, is_disk_full
 
 REPEAT_WINDOW_SECONDS = 60.0
 
@@ -26,7 +25,7 @@ def plain_message(exc: BaseException) -> str:
     """What went wrong, in the words of the error's message (for a full disk: which folder)."""
     if isinstance(exc, AppError):
         return exc.message
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    if isinstance(exc, OSError) and is_disk_full(exc):
         where = Path(str(exc.filename)).parent if exc.filename else "the data folder"
         return DiskFull(where).message
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -7,6 +7,7 @@ nothing above an adapter sees a driver exception.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 
 
@@ -75,6 +76,14 @@ class DiskFull(StorageError):
         )
         self.folder = str(folder)
         self.needed = needed
+
+
+_NO_ROOM = (errno.ENOSPC, errno.EDQUOT)  # a full disk, or the user's quota on it
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` is the operating system saying there is no room left to write."""
+    return isinstance(exc, OSError) and exc.errno in _NO_ROOM
 
 
 def byte_size(count: int) -> str:

@@ -22,9 +22,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from app.adapters.providers import local_work
-from app.adapters.storage.folders import write_error
 from app.adapters.storage.leftovers import Leftover
-from app.domain.errors import ConfigurationError, DiskFull, ProviderError, WebhookRejected
+from app.domain.errors import (
+    ConfigurationError,
+    DiskFull,
+    ProviderError,
+    WebhookRejected,
+    is_disk_full,
+)
 from app.ports.render_provider import ProviderState, ProviderStatus, WebhookDelivery
 
 _log = logging.getLogger(__name__)
@@ -324,10 +329,8 @@ class LocalJobs:
     def _why(self, exc: Exception) -> str:
         """A failed render's reason in one line; a full disk names the folder (trying again
         later may work, once someone has made room)."""
-        if isinstance(exc, OSError):
-            error = write_error(exc, self.workdir, "the render failed")
-            if isinstance(error, DiskFull):
-                return error.message
+        if is_disk_full(exc):
+            return DiskFull(self.workdir).message
         detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         return f"the render failed: {detail}"
 

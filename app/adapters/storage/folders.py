@@ -8,7 +8,6 @@ once more.
 
 from __future__ import annotations
 
-import errno
 import os
 import tempfile
 import threading
@@ -16,11 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from app.domain.errors import DiskFull, StorageError
+from app.domain.errors import DiskFull, StorageError, is_disk_full
 
 T = TypeVar("T")
-
-_NO_ROOM = (errno.ENOSPC, errno.EDQUOT)  # a full disk, or the user's quota on it
 
 
 def write_error(
@@ -29,7 +26,7 @@ def write_error(
     """The error to raise for ``exc``, met while writing into ``folder``: :class:`DiskFull`
     naming the folder (and ``needed`` bytes, when known) for a full disk, else
     ``StorageError("<what>: <exc>")``."""
-    if exc.errno in _NO_ROOM:
+    if is_disk_full(exc):
         return DiskFull(folder, needed=needed)
     return StorageError(f"{what}: {exc}")
 

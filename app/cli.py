@@ -194,7 +194,7 @@ async def _members(settings: AppSettings, args: argparse.Namespace) -> int:
     async with open_core(settings.model_copy(update={"render_worker": False})) as core:
         if args.members_command == "add":
             added = await add_member_as_operator(
-                core.store, core.activity, args.workspace, args.user, args.role
+                core.workspaces, args.workspace, args.user, args.role
             )
             roles = ", ".join(sorted(role.value for role in added.roles))
             print(f"{added.user_id} is now a member of the workspace {args.workspace}: {roles}")

@@ -6,11 +6,10 @@ import contextlib
 import getpass
 from collections.abc import Awaitable, Callable, Iterable
 
-from app.domain import Actor, Member, Role, Workspace, new_id, utc_now
+from app.domain import Actor, Member, Role, Workspace, new_id
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.validation import build
-from app.ports.repositories import MemberRepository, Store, WorkspaceRepository
-from app.services.activity_log import ActivityLog
+from app.ports.repositories import MemberRepository, WorkspaceRepository
 from app.services.context import ServiceContext
 
 
@@ -144,21 +143,27 @@ class WorkspaceService:
             Conflict: the user is a member already (change their roles with :meth:`set_roles`).
         """
         await self._access.require(actor, Role.ADMIN, "add members")
+        return await self._add(actor, user_id, roles)
+
+    async def _add(
+        self, by: Actor, user_id: str, roles: Iterable[Role | str] | Role | str
+    ) -> Member:
+        """Add ``user_id`` to ``by``'s workspace, its role already checked (or an operator's)."""
         wanted = parse_roles(roles)
         now = self._clock.now()
         member: Member = build(
-            Member, tenant_id=actor.tenant_id, user_id=user_id, roles=wanted, created_at=now
+            Member, tenant_id=by.tenant_id, user_id=user_id, roles=wanted, created_at=now
         )
-        if await self._members.find(actor.tenant_id, member.user_id) is not None:
-            raise self._duplicate(member.user_id, actor.tenant_id)
+        if await self._members.find(by.tenant_id, member.user_id) is not None:
+            raise self._duplicate(member.user_id, by.tenant_id)
         member = member.model_copy(
             update={"display_name": await self._display_name(member.user_id), "updated_at": now}
         )
         try:
             stored = await self._members.add(member)
         except Conflict:  # added meanwhile: the unique (workspace, user) key refused it
-            raise self._duplicate(member.user_id, actor.tenant_id) from None
-        await self._record(actor, "member.added", stored)
+            raise self._duplicate(member.user_id, by.tenant_id) from None
+        await self._record(by, "member.added", stored)
         return stored
 
     async def set_roles(
@@ -273,7 +278,14 @@ class WorkspaceService:
         raise _last_admin(member, what)
 
     async def _record(self, actor: Actor, action: str, member: Member) -> None:
-        await _record_member(self._activity, actor, action, member)
+        await self._activity.record(
+            actor,
+            action,
+            object_type="member",
+            object_id=member.id,
+            user_id=member.user_id,
+            roles=sorted(role.value for role in member.roles),
+        )
 
     @staticmethod
     def _duplicate(user_id: str, tenant: str) -> Conflict:
@@ -287,7 +299,7 @@ class WorkspaceService:
 
 
 async def add_member_as_operator(
-    store: Store, activity: ActivityLog, workspace_id: str, user_id: str, roles: Iterable[str]
+    workspaces: WorkspaceService, workspace_id: str, user_id: str, roles: Iterable[str]
 ) -> Member:
     """Add a member without a role check: the command line's way to give a workspace without
     members its first admin (whoever can run it on the database could write there anyway).
@@ -298,32 +310,8 @@ async def add_member_as_operator(
     Raises:
         Conflict: the user is a member already.
     """
-    wanted = parse_roles(roles)
-    now = utc_now()
-    member: Member = build(
-        Member,
-        tenant_id=workspace_id,
-        user_id=user_id,
-        roles=wanted,
-        created_at=now,
-        updated_at=now,
-    )
-    if await store.members.find(workspace_id, member.user_id) is not None:
-        raise WorkspaceService._duplicate(member.user_id, workspace_id)
-    stored = await store.members.add(member)
-    with contextlib.suppress(Conflict):  # it has a record already
-        await store.workspaces.add(Workspace.named_by_id(workspace_id, now))
     operator = Actor(tenant_id=workspace_id, user_id=f"operator:{getpass.getuser()}")
-    await _record_member(activity, operator, "member.added", stored)
+    stored = await workspaces._add(operator, user_id, roles)
+    with contextlib.suppress(Conflict):  # it has a record already
+        await workspaces._workspaces.add(Workspace.named_by_id(workspace_id, stored.created_at))
     return stored
-
-
-async def _record_member(activity: ActivityLog, actor: Actor, action: str, member: Member) -> None:
-    await activity.record(
-        actor,
-        action,
-        object_type="member",
-        object_id=member.id,
-        user_id=member.user_id,
-        roles=sorted(role.value for role in member.roles),
-    )

@@ -10,9 +10,10 @@ import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from app.adapters.export import FolderBundleWriter
+from app.adapters.export import FolderBundleWriter, ZipWorkspaceArchive
 from app.adapters.llm import PoeLanguageModel
 from app.adapters.media import LocalMediaInspector
 from app.adapters.mongo import MongoStore
@@ -54,6 +55,7 @@ from app.services.storage_service import StorageService
 from app.services.strategy_service import StrategyService
 from app.services.task_runner import TaskRunner
 from app.services.webhook_service import WebhookService
+from app.services.workspace_archive import WorkspaceArchive
 from app.services.workspace_service import WorkspaceService
 
 MEDIA_FOLDER = "media"
@@ -349,6 +351,21 @@ def build_core(
         providers=providers,
         language_model=model,
         clock=clock,
+    )
+
+
+def workspace_archive(core: Core) -> WorkspaceArchive:
+    """The workspace export and import over the core's store and blob store."""
+    try:
+        app_version = version("campaign-studio")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        app_version = "unknown"
+    return WorkspaceArchive(
+        context=ServiceContext(access=core.access, activity=core.activity, clock=core.clock),
+        store=core.store,
+        blobs=core.blobs,
+        archive_file=ZipWorkspaceArchive(),
+        app_version=app_version,
     )
 
 

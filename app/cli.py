@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from app.bootstrap import open_core
+from app.bootstrap import open_core, workspace_archive
 from app.config import CONFIG_FILE_ENV, AppSettings
 from app.console import console_logging, plain_message
 from app.demo import prepare_demo, run_demo
@@ -22,6 +22,7 @@ from app.domain import Role
 from app.domain.errors import AppError, ConfigurationError
 from app.domain.validation import describe
 from app.runtime import tune_garbage_collector
+from app.services.workspace_archive import export_as_operator, import_as_operator
 from app.services.workspace_service import add_member_as_operator
 
 INTERRUPTED = 130
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     worker.add_argument("--no-relay", action="store_true", help="poll only; no webhook relay")
     _members_parser(commands, common)
+    _workspace_parser(commands, common)
     return parser
 
 
@@ -95,6 +97,36 @@ def _members_parser(
     listing = actions.add_parser("list", parents=[common], help="list a workspace's members")
     for action in (add, listing):
         action.add_argument("--workspace", required=True, metavar="ID", help="the workspace id")
+
+
+def _workspace_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    workspace = commands.add_parser(
+        "workspace",
+        parents=[common],
+        help="move a workspace between stores, or back it up, as one archive file",
+        description="Export writes a workspace (records and media, never secrets) to one zip "
+        "archive; import loads one into the configured store, e.g. from the embedded file into "
+        "MongoDB and R2. Import refuses a workspace or record the store has already, and a "
+        "damaged, foreign or newer archive, changing nothing. Queued and running renders are "
+        "left out: render them again after the import.",
+    )
+    actions = workspace.add_subparsers(dest="workspace_command", metavar="ACTION", required=True)
+    export = actions.add_parser(
+        "export", parents=[common], help="write a workspace to an archive (an operator's)"
+    )
+    export.add_argument("--workspace", required=True, metavar="ID", help="the workspace id")
+    export.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="the archive to write (default: <workspace id>.zip in the current folder)",
+    )
+    load = actions.add_parser(
+        "import", parents=[common], help="load an archive into the configured store"
+    )
+    load.add_argument("archive", type=Path, metavar="FILE", help="the archive to load")
 
 
 def _settings(args: argparse.Namespace) -> AppSettings:
@@ -187,6 +219,8 @@ async def _command(args: argparse.Namespace, settings: AppSettings) -> int:
         return await _worker(settings, relay=not args.no_relay)
     if args.command == "members":
         return await _members(settings, args)
+    if args.command == "workspace":
+        return await _workspace(settings, args)
     return await _doctor(settings)
 
 
@@ -205,6 +239,28 @@ async def _members(settings: AppSettings, args: argparse.Namespace) -> int:
             print(f"{member.user_id:<24} {roles:<32} {member.display_name}".rstrip())
         if not members:
             print(f"the workspace {args.workspace} has no members")
+        return 0
+
+
+async def _workspace(settings: AppSettings, args: argparse.Namespace) -> int:
+    async with open_core(settings.model_copy(update={"render_worker": False})) as core:
+        archive = workspace_archive(core)
+        if args.workspace_command == "export":
+            path = args.output or Path(f"{args.workspace}.zip")
+            summary = await export_as_operator(archive, args.workspace, path)
+            print(
+                f"wrote the workspace {summary.workspace_id} ({summary.workspace_name}) to {path}"
+            )
+        else:
+            summary = await import_as_operator(archive, args.archive)
+            print(f"imported the workspace {summary.workspace_id} ({summary.workspace_name})")
+        counts = ", ".join(f"{count} {kind}" for kind, count in summary.counts.items() if count)
+        print(f"  {counts}; {summary.media_files} media files")
+        if summary.left_out.get("render_jobs"):
+            print(
+                f"  {summary.left_out['render_jobs']} unfinished renders were left out: "
+                "render those creatives again after the import"
+            )
         return 0
 
 

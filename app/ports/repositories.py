@@ -78,6 +78,11 @@ class Repository(Protocol[R]):
         """
         ...
 
+    async def delete_many(self, tenant_id: str, record_ids: Sequence[str]) -> int:
+        """Delete the tenant's records with these ids (other tenants' are left alone); returns
+        how many went. Undoes a batch that could not be finished (a failed import)."""
+        ...
+
 
 class WorkspaceRepository(Repository[Workspace], Protocol):
     """Workspaces (tenants); a workspace's ``tenant_id`` is its own ``id``."""
@@ -199,7 +204,7 @@ class ActivityRepository(Repository[ActivityEntry], Protocol):
     async def list(
         self, tenant_id: str, *, campaign_id: str | None = None, limit: int = 100
     ) -> list[ActivityEntry]:
-        """The newest entries first."""
+        """The newest entries first; a negative ``limit`` means all of them (as SQL's)."""
         ...
 
 

@@ -195,6 +195,16 @@ class MongoRepository(Generic[R]):
             if not turn.waiting:
                 del self._turns[record_id]
 
+    async def delete_many(self, tenant_id: str, record_ids: Sequence[str]) -> int:
+        """Delete the tenant's records with these ids; returns how many went."""
+        if not record_ids:
+            return 0
+        with storage_errors(f"delete the {self._noun} records"):
+            result = await self._collection.delete_many(
+                {"_id": {"$in": list(record_ids)}, "tenant_id": tenant_id}
+            )
+        return int(result.deleted_count)
+
     async def _compare_and_swap(
         self, tenant_id: str, record_id: str, change: Callable[[R], R], known: R | None
     ) -> R:

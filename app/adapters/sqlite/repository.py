@@ -17,6 +17,7 @@ from app.domain.errors import Conflict, StaleRecord
 R = TypeVar("R", bound=Record)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_IDS_PER_DELETE = 500  # well under SQLite's limit on a statement's parameters
 
 
 def micros(value: datetime) -> int:
@@ -118,6 +119,23 @@ class SqliteRepository(Generic[R]):
             return stored
 
         return await self._db.write(work)
+
+    async def delete_many(self, tenant_id: str, record_ids: Sequence[str]) -> int:
+        """Delete in one transaction (side tables follow by ``ON DELETE CASCADE``)."""
+        ids = list(record_ids)
+
+        def run(connection: sqlite3.Connection) -> int:
+            deleted = 0
+            for start in range(0, len(ids), _IDS_PER_DELETE):
+                batch = ids[start : start + _IDS_PER_DELETE]
+                sql = (
+                    f"DELETE FROM {self.table} "
+                    f"WHERE tenant_id = ? AND id IN ({', '.join('?' * len(batch))})"
+                )
+                deleted += connection.execute(sql, (tenant_id, *batch)).rowcount
+            return deleted
+
+        return await self._db.write(run)
 
     def _modify_in_place(
         self,

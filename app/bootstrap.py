@@ -9,7 +9,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -89,6 +89,13 @@ class Core:
     language_model: LanguageModel | None = None
     clock: Clock = field(default_factory=SystemClock)
     relay: WebhookRelay | None = None
+
+    def identity(self, profile_user_id: str | None = None) -> str:
+        """The user id to act as (``Actor.user_id``): on a team server with authentication,
+        the database user this workstation signed in as (an actor naming anyone else is
+        refused); else ``profile_user_id``, else the ``user_id`` setting, else the operating
+        system's login name."""
+        return self.access.identity(profile_user_id or self.settings.user_id)
 
     @property
     def webhook_relay_url(self) -> str | None:
@@ -231,17 +238,19 @@ def build_core(
     sleeper = sleeper or SystemSleeper()
     tasks = TaskRunner()
     access = AccessControl(
-        store.members, clock, stored_roles=settings.uses_mongodb, workspaces=store.workspaces
+        store.members,
+        clock,
+        stored_roles=settings.uses_mongodb,
+        workspaces=store.workspaces,
+        signed_in_as=store.authenticated_user(),
     )
-    activity = ActivityLog(store.activity, clock)
+    activity = ActivityLog(store.activity, clock, names=access.names)
     context = ServiceContext(access=access, activity=activity, clock=clock)
-    storage = StorageService(
-        context=context,
-        assets=store.assets,
-        creatives=store.creatives,
-        blobs=blobs,
-        media=LocalMediaInspector(),
-        max_upload_bytes=settings.upload_max_bytes,
+    storage = _library(settings, store, blobs, context)
+    # The render engine adds each finished render to the library as the user who queued it,
+    # whoever runs the worker: it checks that user's roles, not who signed in here.
+    renders_library = _library(
+        settings, store, blobs, replace(context, access=access.acting_for_others())
     )
     state = CampaignState(store, clock)
     cascade = ApprovalCascade(context=context, approvals=store.approvals, state=state)
@@ -260,7 +269,7 @@ def build_core(
         jobs=store.render_jobs,
         creatives=store.creatives,
         strategies=store.strategies,
-        storage=storage,
+        storage=renders_library,
         blobs=blobs,
         providers=providers,
         events=events,
@@ -366,6 +375,19 @@ def workspace_archive(core: Core) -> WorkspaceArchive:
         blobs=core.blobs,
         archive_file=ZipWorkspaceArchive(),
         app_version=app_version,
+    )
+
+
+def _library(
+    settings: AppSettings, store: Store, blobs: BlobStore, context: ServiceContext
+) -> StorageService:
+    return StorageService(
+        context=context,
+        assets=store.assets,
+        creatives=store.creatives,
+        blobs=blobs,
+        media=LocalMediaInspector(),
+        max_upload_bytes=settings.upload_max_bytes,
     )
 
 

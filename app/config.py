@@ -117,6 +117,13 @@ class AppSettings(BaseSettings):
     mongodb_database: str = Field(
         "campaign_studio", min_length=1, max_length=63, pattern=r"^[A-Za-z0-9_-]+$"
     )
+    user_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="who you are (the profile); none: the OS login name. A team server with "
+        "authentication ignores it: you are the database user you signed in as",
+    )
     render_worker: bool = True
     render_concurrency: int = Field(4, ge=1, le=64)
     blob_store: Literal["local", "r2"] = "local"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,7 +82,7 @@ async def diagnose(settings: AppSettings) -> list[Check]:
         checks.append(Check("data folder", False, exc.message))
         return checks
     checks.append(_check_disk_space(settings.data_dir))
-    checks.append(await _check_database(settings))
+    checks.extend(await _check_database(settings))
     checks.append(await _check_media_store(settings))
     checks.append(await _check_language_model(settings))
     checks.append(_check_providers(settings))
@@ -166,18 +167,39 @@ async def _check_media_store(settings: AppSettings) -> Check:
     return Check("media store", True, ", ".join(f"{key} {value}" for key, value in facts.items()))
 
 
-async def _check_database(settings: AppSettings) -> Check:
+async def _check_database(settings: AppSettings) -> list[Check]:
+    """The database's facts, then who the user is on it (see :func:`_check_identity`)."""
     try:
         store = build_store(settings)  # a malformed URI is refused here, before any I/O
     except AppError as exc:
-        return Check("database", False, exc.message)
+        return [Check("database", False, exc.message)]
     try:
         await store.open()
         facts = await store.describe()
+        signed_in = store.authenticated_user()
     except AppError as exc:
-        return Check("database", False, exc.message)
+        return [Check("database", False, exc.message)]
     finally:
         await store.close()
     # A team database a newer release upgraded opens read-only: usable, but not for work.
     healthy = facts.get("integrity", "ok") == "ok" and not facts.get("read_only")
-    return Check("database", healthy, ", ".join(f"{key} {value}" for key, value in facts.items()))
+    details = ", ".join(f"{key} {value}" for key, value in facts.items())
+    return [Check("database", healthy, details), _check_identity(settings, signed_in)]
+
+
+def _check_identity(settings: AppSettings, signed_in: str | None) -> Check:
+    """Who acts: the database user the server authenticated, else the profile's user id,
+    which a team server without authentication trusts from anyone (a warning)."""
+    if signed_in is not None:
+        return Check("identity", True, f"signed in to the database as {signed_in}")
+    profile = f"{settings.user_id or getpass.getuser()} (the profile's user id"
+    if not settings.uses_mongodb:
+        return Check("identity", True, f"{profile}; the embedded file is one person's)")
+    return Check(
+        "identity",
+        True,
+        f"{profile}): the server does not authenticate users: anyone can act as anyone by "
+        "changing the user id in their profile. Turn on the server's authentication and give "
+        "each person a database user",
+        warning=True,
+    )

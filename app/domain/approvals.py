@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated
 
@@ -30,19 +31,29 @@ class ApprovalAction(StrEnum):
 
 
 class Vote(FrozenModel):
-    """One approver's vote in the current review round."""
+    """One approver's vote in the current review round.
+
+    ``display_name`` is the voter's name as the services read it (see :meth:`Approval.named`);
+    records are written without it.
+    """
 
     user_id: Id
     decision: VoteDecision
     at: Timestamp
     comment: Text | None = None
+    display_name: str | None = None
 
 
 class TimelineEvent(FrozenModel):
-    """One line of an approval's history: who, when, from → to, why, for which strategy version."""
+    """One line of an approval's history: who, when, from → to, why, for which strategy version.
+
+    ``actor_name`` is the actor's display name as the services read it (see
+    :meth:`Approval.named`); records are written without it.
+    """
 
     at: Timestamp
     actor_id: Id
+    actor_name: str | None = None
     action: ApprovalAction
     from_state: ApprovalState
     to_state: ApprovalState
@@ -71,3 +82,16 @@ class Approval(Record):
 
     def has_voted(self, user_id: str) -> bool:
         return any(vote.user_id == user_id for vote in self.votes)
+
+    def named(self, names: Mapping[str, str]) -> Approval:
+        """This approval with each voter's and timeline actor's display name from ``names``
+        (user id → name); a user missing from it is shown by their user id."""
+        votes = tuple(
+            vote.model_copy(update={"display_name": names.get(vote.user_id, vote.user_id)})
+            for vote in self.votes
+        )
+        timeline = tuple(
+            event.model_copy(update={"actor_name": names.get(event.actor_id, event.actor_id)})
+            for event in self.timeline
+        )
+        return self.model_copy(update={"votes": votes, "timeline": timeline})

@@ -253,3 +253,8 @@ class Store(Protocol):
     async def describe(self) -> dict[str, Any]:
         """Facts for ``campaign-studio doctor`` (kind, location, schema, server version, ...)."""
         ...
+
+    def authenticated_user(self) -> str | None:
+        """The database user the server authenticated this workstation as, learnt at
+        :meth:`open`; None on the embedded file and on a server that does not authenticate."""
+        ...

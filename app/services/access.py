@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import copy
+import getpass
 
 from app.domain import Actor, Member, Role, Workspace
 from app.domain.errors import Conflict, InvalidInput, PermissionDenied, ReadOnlyDatabase
 from app.ports.clock import Clock
 from app.ports.repositories import MemberRepository, WorkspaceRepository
+from app.services.member_names import MemberNames
 
 
 class AccessControl:
@@ -19,12 +22,19 @@ class AccessControl:
     membership of the workspace; nobody becomes a member by acting: a workspace's creator is its
     admin, and a workspace without members gets its first admin from the command line.
 
+    Who the user is: on a team server with authentication, the database user the workstation
+    signed in as (``signed_in_as``), and an actor naming anyone else is refused, so nobody acts
+    as someone else by editing a profile. Embedded, or on a server that does not authenticate,
+    the actor's user id is trusted as given (``campaign-studio doctor`` warns about the latter).
+
     Args:
         members: where members are stored.
         clock: the time for a new membership.
         stored_roles: check stored memberships instead of trusting the actor's roles.
         workspaces: where workspaces are stored; given, the embedded first user's workspace is
             recorded too (named by its id) when it has no record yet.
+        signed_in_as: the database user the server authenticated (``Store.authenticated_user``);
+            None when nobody is (embedded, or a server without authentication).
     """
 
     def __init__(
@@ -34,8 +44,12 @@ class AccessControl:
         *,
         stored_roles: bool,
         workspaces: WorkspaceRepository | None = None,
+        signed_in_as: str | None = None,
     ) -> None:
         self._members = members
+        self._signed_in_as = signed_in_as
+        self.names = MemberNames(members)
+        """The members' display names, for the lists that show who did what."""
         self._workspaces = workspaces
         self._clock = clock
         self._stored_roles = stored_roles
@@ -48,6 +62,21 @@ class AccessControl:
         """Whether the stored memberships decide (a team database) rather than the actor."""
         return self._stored_roles
 
+    def identity(self, profile_user_id: str | None = None) -> str:
+        """The user id to act as: the database user the server authenticated, else
+        ``profile_user_id`` (the profile's), else the operating system's login name."""
+        if self._signed_in_as is not None:
+            return self._signed_in_as
+        return profile_user_id or getpass.getuser()
+
+    def acting_for_others(self) -> AccessControl:
+        """These checks without the signed-in user's: for the core's own work on behalf of
+        whoever asked for it (the render engine adds a finished render to the library as the
+        user who queued it, whoever runs the worker). Roles are checked as before."""
+        trusting = copy.copy(self)
+        trusting._signed_in_as = None
+        return trusting
+
     async def identify(self, actor: Actor) -> Actor:
         """Check that a call names its acting user, for calls about the user, not a workspace.
 
@@ -55,9 +84,15 @@ class AccessControl:
 
         Raises:
             InvalidInput: ``actor`` is not an :class:`Actor`.
+            PermissionDenied: the server authenticated another user than ``actor.user_id``.
         """
         if not isinstance(actor, Actor):
             raise InvalidInput("every call needs the acting user (an Actor) first")
+        if self._signed_in_as is not None and actor.user_id != self._signed_in_as:
+            raise PermissionDenied(
+                f"you are signed in to the database as {self._signed_in_as}: "
+                f"you cannot act as {actor.user_id}"
+            )
         if not self._stored_roles:
             await self._record_founder(actor)
         return actor

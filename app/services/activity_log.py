@@ -7,14 +7,24 @@ from typing import Any
 from app.domain import ActivityEntry, Actor
 from app.ports.clock import Clock
 from app.ports.repositories import ActivityRepository
+from app.services.member_names import MemberNames
 
 
 class ActivityLog:
-    """Writes and reads the tenant's activity entries."""
+    """Writes and reads the tenant's activity entries.
 
-    def __init__(self, entries: ActivityRepository, clock: Clock) -> None:
+    Args:
+        entries: where the entries are stored.
+        clock: the time of a new entry.
+        names: the members' display names; given, :meth:`recent` shows who acted by name.
+    """
+
+    def __init__(
+        self, entries: ActivityRepository, clock: Clock, *, names: MemberNames | None = None
+    ) -> None:
         self._entries = entries
         self._clock = clock
+        self._names = names
 
     async def record(
         self,
@@ -45,5 +55,9 @@ class ActivityLog:
     async def recent(
         self, actor: Actor, *, campaign_id: str | None = None, limit: int = 100
     ) -> list[ActivityEntry]:
-        """The actor's tenant's newest entries first."""
-        return await self._entries.list(actor.tenant_id, campaign_id=campaign_id, limit=limit)
+        """The actor's tenant's newest entries first, each with its actor's display name
+        (``actor_name``; the user id when they have none)."""
+        entries = await self._entries.list(actor.tenant_id, campaign_id=campaign_id, limit=limit)
+        if self._names is None:
+            return entries
+        return await self._names.entries(actor.tenant_id, entries)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from app.domain import Actor, Approval, ApprovalScope, ApprovalState, Role
 from app.domain import approval_rules as rules
 from app.domain.errors import InvalidTransition
@@ -15,7 +17,8 @@ class ApprovalService:
     """One approval per campaign and scope (strategy, content, schedule, ads).
 
     Every change goes through the pure rules of :mod:`app.domain.approval_rules` and is saved
-    optimistically: concurrent votes are re-applied on the fresh record, never lost.
+    optimistically: concurrent votes are re-applied on the fresh record, never lost. Approvals
+    come back with their voters' and timeline actors' display names (read when returned).
     """
 
     def __init__(
@@ -28,6 +31,7 @@ class ApprovalService:
         self._cascade = cascade
         self._state = state
         self._access = context.access
+        self._names = context.access.names
         self._activity = context.activity
         self._clock = context.clock
 
@@ -35,7 +39,8 @@ class ApprovalService:
         """The campaign's four approvals, in scope order."""
         await self._access.require(actor, Role.VIEWER, "see approvals")
         await self._state.campaign(actor.tenant_id, campaign_id)
-        return await self._state.approvals(actor.tenant_id, campaign_id)
+        approvals = await self._state.approvals(actor.tenant_id, campaign_id)
+        return await self._names.approvals(actor.tenant_id, approvals)
 
     async def approve(
         self,
@@ -56,7 +61,7 @@ class ApprovalService:
         scope = parse_enum(ApprovalScope, scope, "approval scope")
         version = await self._require_version(actor, campaign_id, scope, ApprovalState.APPROVED)
         strategy_ok = await self._strategy_approved(actor, campaign_id, version)
-        return await self._cascade.apply(
+        return await self._apply(
             actor,
             campaign_id,
             scope,
@@ -78,7 +83,7 @@ class ApprovalService:
         await self._access.require(actor, Role.APPROVER, "reject")
         scope = parse_enum(ApprovalScope, scope, "approval scope")
         version = await self._require_version(actor, campaign_id, scope, ApprovalState.REJECTED)
-        return await self._cascade.apply(
+        return await self._apply(
             actor,
             campaign_id,
             scope,
@@ -98,7 +103,7 @@ class ApprovalService:
         """An editor says a rejection's feedback is addressed: rejected → needs_review."""
         await self._access.require(actor, Role.EDITOR, "mark feedback as addressed")
         scope = parse_enum(ApprovalScope, scope, "approval scope")
-        return await self._cascade.apply(
+        return await self._apply(
             actor,
             campaign_id,
             scope,
@@ -116,7 +121,7 @@ class ApprovalService:
         scope = parse_enum(ApprovalScope, scope, "approval scope")
         version = await self._state.active_version(actor.tenant_id, campaign_id)
         strategy_ok = await self._strategy_approved(actor, campaign_id, version)
-        return await self._cascade.apply(
+        return await self._apply(
             actor,
             campaign_id,
             scope,
@@ -142,7 +147,19 @@ class ApprovalService:
             for scope in DEPENDENT_SCOPES
         }
         await self._state.refresh_status(actor, campaign_id)
-        return changed
+        return await self._names.approvals(actor.tenant_id, changed)
+
+    async def _apply(
+        self,
+        actor: Actor,
+        campaign_id: str,
+        scope: ApprovalScope,
+        action: str,
+        rule: Callable[[Approval], Approval],
+    ) -> Approval:
+        """The cascade's ``apply``, the approval returned with its display names."""
+        changed = await self._cascade.apply(actor, campaign_id, scope, action, rule)
+        return await self._names.approval(changed)
 
     async def _require_version(
         self, actor: Actor, campaign_id: str, scope: ApprovalScope, target: ApprovalState

@@ -5,7 +5,8 @@ maintained fake (``mongomock-motor`` mimics Motor's API, not PyMongo's), so this
 ``mongomock`` in the subset of the ``AsyncMongoClient`` API that ``app.adapters.mongo`` uses:
 
 - client: ``get_database(name, write_concern=..., read_concern=...)``, ``client[name]``,
-  ``await client.admin.command("ping" | "hello")``, ``await client.server_info()``,
+  ``await client.admin.command("ping" | "hello" | "connectionStatus")``,
+  ``await client.server_info()``,
   ``await client.drop_database(name)``, ``await client.close()``;
 - collection: ``find_one``, ``find`` (a cursor with ``sort``/``skip``/``limit``,
   ``await cursor.to_list(None)`` and ``async for``), ``insert_one``, ``insert_many``,
@@ -65,6 +66,9 @@ class AsyncMongomockClient:
         self._worker = _Worker()
         self.admin = AsyncMockDatabase(self, "admin", {})
         self.closed = False
+        self.authenticated_users: list[dict[str, str]] = []
+        """What ``connectionStatus`` reports, e.g. ``[{"user": "ana", "db": "admin"}]``: a test
+        plays a server with authentication by setting it (mongomock has no users)."""
 
     def get_database(self, name: str, **options: Any) -> AsyncMockDatabase:
         return AsyncMockDatabase(self, name, options)
@@ -105,6 +109,12 @@ class AsyncMockDatabase:
         # mongomock implements only a few commands; answer the handshake as a standalone server.
         if command in ("hello", "isMaster", "ismaster"):
             return {"isWritablePrimary": True, "ismaster": True, "ok": 1.0}
+        if command == "connectionStatus":
+            users = [dict(user) for user in self.client.authenticated_users]
+            return {
+                "authInfo": {"authenticatedUsers": users, "authenticatedUserRoles": []},
+                "ok": 1.0,
+            }
         return await self.client._worker.run(
             lambda: self._resolve().command(command, *args, **kwargs)
         )

@@ -95,6 +95,7 @@ class MongoStore:
         )
         # Repositories reach the server through the guard: a newer database is read-only.
         self._guard = WriteGuard()
+        self._user: str | None = None
         db = cast(AsyncDatabase[Document], GuardedDatabase(self._db, self._guard))
         self.workspaces: WorkspaceRepository = MongoWorkspaceRepository(db)
         self.members: MemberRepository = MongoMemberRepository(db)
@@ -144,6 +145,7 @@ class MongoStore:
             await self._client.admin.command("ping")
         except PyMongoError as exc:
             raise StorageError(f"cannot reach {where}: {describe_error(exc)}") from exc
+        self._user = await self._signed_in_user()
         state = await SchemaMigrator(self._db, self._migrations).run()
         if state.newer:
             refusal = state.refusal(self._database_name)
@@ -151,6 +153,22 @@ class MongoStore:
             self._guard.refuse(refusal)
         else:
             self._guard.allow()
+
+    def authenticated_user(self) -> str | None:
+        """The database user the server authenticated this client as (its first, should the
+        URI name several), or None when the server does not authenticate; known after
+        :meth:`open`."""
+        return self._user
+
+    async def _signed_in_user(self) -> str | None:
+        try:
+            status = await self._client.admin.command("connectionStatus")
+        except PyMongoError as exc:
+            # Any signed-in user may run it, so a refusal means nobody is signed in.
+            logger.warning("the server did not say who is signed in: %s", describe_error(exc))
+            return None
+        users = status.get("authInfo", {}).get("authenticatedUsers") or []
+        return str(users[0]["user"]) if users else None
 
     async def drop_database(self) -> None:
         """Delete the whole database (tests and ``doctor`` clean-ups; there is no undo).

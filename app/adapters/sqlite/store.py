@@ -53,6 +53,10 @@ class SqliteStore:
     async def close(self) -> None:
         await self._db.close()
 
+    def authenticated_user(self) -> str | None:
+        """Nobody: the embedded file is one person's, and has no users."""
+        return None
+
     async def describe(self) -> dict[str, Any]:
         def facts(connection: sqlite3.Connection) -> dict[str, Any]:
             return {

@@ -83,6 +83,10 @@ class Repository(Protocol[R]):
         how many went. Undoes a batch that could not be finished (a failed import)."""
         ...
 
+    async def delete(self, tenant_id: str, record_id: str) -> None:
+        """Delete one record. :class:`NotFound` if it is missing or another tenant's."""
+        ...
+
 
 class WorkspaceRepository(Repository[Workspace], Protocol):
     """Workspaces (tenants); a workspace's ``tenant_id`` is its own ``id``."""

@@ -119,3 +119,20 @@ async def test_add_many_is_all_or_nothing(store: Store, name: str) -> None:
         await repo.add_many([fresh, existing.model_copy(update={"revision": 0})])
     with pytest.raises(NotFound):
         await repo.get(fresh.tenant_id, fresh.id)
+
+
+async def test_delete_removes_only_that_tenants_record(store: Store, name: str) -> None:
+    repo = _repo(store, name)
+    added = await repo.add(REPOSITORIES[name]())
+    other = await repo.add(
+        REPOSITORIES[name](**DISTINCT.get(name, {})).model_copy(update={"id": "kept"})
+    )
+    with pytest.raises(NotFound):
+        await repo.delete("globex", added.id)
+    assert await repo.get(added.tenant_id, added.id) == added
+    await repo.delete(added.tenant_id, added.id)
+    with pytest.raises(NotFound):
+        await repo.get(added.tenant_id, added.id)
+    with pytest.raises(NotFound, match="not found"):
+        await repo.delete(added.tenant_id, added.id)
+    assert await repo.get(other.tenant_id, other.id) == other

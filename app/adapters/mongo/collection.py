@@ -205,6 +205,11 @@ class MongoRepository(Generic[R]):
             )
         return int(result.deleted_count)
 
+    async def delete(self, tenant_id: str, record_id: str) -> None:
+        """Delete one record; :class:`NotFound` if missing or another tenant's."""
+        if not await self.delete_many(tenant_id, [record_id]):
+            raise not_found(self._noun, record_id)
+
     async def _compare_and_swap(
         self, tenant_id: str, record_id: str, change: Callable[[R], R], known: R | None
     ) -> R:

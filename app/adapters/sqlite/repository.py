@@ -137,6 +137,11 @@ class SqliteRepository(Generic[R]):
 
         return await self._db.write(run)
 
+    async def delete(self, tenant_id: str, record_id: str) -> None:
+        """Delete one record (side tables follow); NotFound if missing or another tenant's."""
+        if not await self.delete_many(tenant_id, [record_id]):
+            raise not_found(self.label, record_id)
+
     def _modify_in_place(
         self,
         connection: sqlite3.Connection,

@@ -119,6 +119,7 @@ class PikaProvider:
         self._app = f"{parts[0]}/{parts[1]}"
         self._client = client
         self._owns_client = client is None
+        self._closed = False
         self.max_concurrency = max_concurrency
         self.poll_interval = DEFAULT_POLL_INTERVAL if poll_interval is None else poll_interval
         self._webhooks = FalWebhookVerifier(jwks_url=jwks_url, http=self._http, clock=clock)
@@ -237,12 +238,16 @@ class PikaProvider:
         """Nothing to forget: fal keeps the job, and this provider keeps no state for it."""
 
     async def close(self) -> None:
-        """Close the HTTP client if this provider created it; a client passed in stays open."""
+        """Close the HTTP client if this provider created it; a client passed in stays open.
+        A closed provider refuses further calls rather than open a client nobody would close."""
+        self._closed = True
         if self._owns_client and self._client is not None:
             client, self._client = self._client, None
             await client.close()
 
     def _http(self) -> HttpClient:
+        if self._closed:
+            raise ProviderError(f"the {self.name} provider is closed")
         if self._client is None:
             self._client = HttpClient(timeout=_READ_TIMEOUT, connect_timeout=_CONNECT_TIMEOUT)
         return self._client

@@ -107,6 +107,7 @@ class ReplicateProvider:
         self._secret_lock = asyncio.Lock()
         self._client = client
         self._owns_client = client is None
+        self._closed = False
         self.max_concurrency = max_concurrency
         self.poll_interval = poll_interval
 
@@ -241,12 +242,16 @@ class ReplicateProvider:
         """Nothing to forget: Replicate keeps the job, and this provider keeps no state for it."""
 
     async def close(self) -> None:
-        """Close the HTTP client if this provider created it; a client passed in stays open."""
+        """Close the HTTP client if this provider created it; a client passed in stays open.
+        A closed provider refuses further calls rather than open a client nobody would close."""
+        self._closed = True
         if self._owns_client and self._client is not None:
             client, self._client = self._client, None
             await client.close()
 
     def _http(self) -> HttpClient:
+        if self._closed:
+            raise ProviderError(f"the {self.name} provider is closed")
         if self._client is None:
             self._client = HttpClient(timeout=_READ_TIMEOUT, connect_timeout=_CONNECT_TIMEOUT)
         return self._client

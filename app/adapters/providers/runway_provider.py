@@ -121,6 +121,7 @@ class RunwayProvider:
         self._api_version = api_version
         self._client = client
         self._owns_client = client is None
+        self._closed = False
         self._timeout = timeout
         self.max_concurrency = max_concurrency
         self.poll_interval = max(poll_interval, MIN_POLL_INTERVAL)
@@ -224,7 +225,9 @@ class RunwayProvider:
         """Nothing to forget: Runway keeps the job, and this provider keeps no state for it."""
 
     async def close(self) -> None:
-        """Close the HTTP client if this provider created it; a client passed in stays open."""
+        """Close the HTTP client if this provider created it; a client passed in stays open.
+        A closed provider refuses further calls rather than open a client nobody would close."""
+        self._closed = True
         if self._owns_client and self._client is not None:
             client, self._client = self._client, None
             await client.close()
@@ -253,6 +256,8 @@ class RunwayProvider:
         return body
 
     def _http(self) -> HttpClient:
+        if self._closed:
+            raise ProviderError(f"the {self.name} provider is closed")
         if self._client is None:
             self._client = HttpClient(timeout=self._timeout, connect_timeout=_MAX_CONNECT_SECONDS)
         return self._client

@@ -16,6 +16,7 @@ from app.bootstrap import Core, build_core, open_core
 from app.config import AppSettings
 from tests.app.render.cloud import cloud_settings
 from tests.conftest import open_store
+from tests.fakes.fake_time import FakeTime
 from tests.fakes.fal_server import FakeFalServer
 from tests.fakes.replicate_server import FakeReplicateServer
 from tests.fakes.runway_server import FakeRunwayServer
@@ -91,11 +92,17 @@ async def fal() -> AsyncIterator[FakeFalServer]:
 @pytest.fixture
 async def open_cores(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Core]]]:
     """``await open_cores(**cloud_settings options)``: a core on ``tmp_path/data`` (the same
-    database for every core of a test), closed after the test."""
+    database for every core of a test), closed after the test; ``time=FakeTime()`` runs its
+    polls, backoffs and leases on fake time (stopped once every core is closed)."""
     async with AsyncExitStack() as stack:
+        times: list[FakeTime] = []
 
-        async def make(**options: Any) -> Core:
+        async def make(*, time: FakeTime | None = None, **options: Any) -> Core:
             data_dir = options.pop("data_dir", tmp_path / "data")
-            return await stack.enter_async_context(open_core(cloud_settings(data_dir, **options)))
+            if time is not None and time not in times:
+                times.append(time)
+                stack.push_async_callback(time.aclose)  # after the cores that use it close
+            settings = cloud_settings(data_dir, **options)
+            return await stack.enter_async_context(open_core(settings, clock=time, sleeper=time))
 
         yield make

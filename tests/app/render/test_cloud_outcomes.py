@@ -28,6 +28,7 @@ from tests.app.render.cloud import (
 )
 from tests.app.workflow.conftest import ANA
 from tests.app.workflow.helpers import campaign_with_strategy
+from tests.fakes.fake_time import FakeTime
 from tests.fakes.replicate_server import (
     FAKE_REPLICATE_TOKEN,
     Behaviour,
@@ -83,10 +84,10 @@ async def test_replicate_progress_from_tqdm_logs_then_published_with_the_output(
 async def test_runway_progress_field_then_published_with_the_video(
     open_cores: Callable[..., Awaitable[Core]], runway: FakeRunwayServer
 ) -> None:
-    core = await open_cores(runway=runway)
+    core = await open_cores(runway=runway, time=FakeTime())
     campaign = await campaign_with_strategy(core)
     # Runway is polled every 5 s at most (the first poll comes one interval after the create):
-    # the task is moved on between polls.
+    # the task is moved on between polls, which come as soon as the core is idle in fake time.
     job = await media_job(core, campaign, "runway")
     task_id = (await submitted(core, job.id)).provider_job_id
     assert task_id in runway.tasks
@@ -113,7 +114,7 @@ async def test_runway_progress_field_then_published_with_the_video(
 async def test_replicate_500s_on_create_are_retried_until_it_publishes(
     open_cores: Callable[..., Awaitable[Core]], replicate: FakeReplicateServer
 ) -> None:
-    core = await open_cores(replicate=replicate)
+    core = await open_cores(replicate=replicate, time=FakeTime())  # the retries' waits
     campaign = await campaign_with_strategy(core)
     replicate.script("create", "500", "500")
     async with succeeding(replicate):
@@ -246,7 +247,7 @@ async def test_replicate_safety_failure_fails_at_once(
 async def test_runway_safety_failure_code_fails_at_once(
     open_cores: Callable[..., Awaitable[Core]], runway: FakeRunwayServer
 ) -> None:
-    core = await open_cores(runway=runway)
+    core = await open_cores(runway=runway, time=FakeTime())
     campaign = await campaign_with_strategy(core)
     job = await media_job(core, campaign, "runway")
     task_id = (await submitted(core, job.id)).provider_job_id
@@ -266,7 +267,7 @@ async def test_runway_safety_failure_code_fails_at_once(
 async def test_a_render_failing_every_time_is_submitted_four_times_then_fails(
     open_cores: Callable[..., Awaitable[Core]], replicate: FakeReplicateServer
 ) -> None:
-    core = await open_cores(replicate=replicate)
+    core = await open_cores(replicate=replicate, time=FakeTime())  # the retries' waits
     campaign = await campaign_with_strategy(core)
     oom = "CUDA out of memory. Tried to allocate 2.00 GiB"
     async with autopilot(replicate, lambda pid, _n: replicate.fail(pid, oom)):

@@ -29,6 +29,7 @@ from tests.app.render.cloud import (
 )
 from tests.app.workflow.conftest import ANA
 from tests.app.workflow.helpers import campaign_with_strategy
+from tests.fakes.fake_time import FakeTime
 from tests.fakes.replicate_server import (
     Behaviour,
     FakeReplicateServer,
@@ -129,11 +130,13 @@ async def test_while_renders_take_long_no_job_is_claimed_ahead(
     open_cores: Callable[..., Awaitable[Core]], replicate: FakeReplicateServer
 ) -> None:
     """Jobs beyond the free slots stay in the queue, free for another workstation."""
-    core = await open_cores(replicate=replicate, render_concurrency=1)
+    time = FakeTime()
+    core = await open_cores(replicate=replicate, render_concurrency=1, time=time)
     campaign = await campaign_with_strategy(core)
     jobs = [await media_job(core, campaign, "replicate") for _ in range(3)]
     await submitted(core, jobs[0].id)
-    await asyncio.sleep(0.3)  # time for the claim loop to go round again
+    for _ in range(2):  # the claim loop goes round (its idle poll is 1 s) without claiming
+        await time.asked(1.0)
     waiting = [await core.renderer.get_job(ANA, job.id) for job in jobs[1:]]
     assert [(job.status, job.lease_owner) for job in waiting] == [(QUEUED, None)] * 2
     assert replicate.create_calls == 1

@@ -50,16 +50,28 @@ class Campaign(Record):
     channels: tuple[Channel, ...] = ()
     start: date | None = None
     end: date | None = None
+    time_zone: str = "UTC"
+    """The IANA zone its window's dates and its calendar are read in (UTC for older records)."""
     status: CampaignStatus = CampaignStatus.DRAFT
     created_by: Id
     published_at: Timestamp | None = None
     published_strategy_version: int | None = None
     bundle_path: str | None = None
 
+    @field_validator("time_zone", mode="after")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone_named(value)
+        return value
+
     @model_validator(mode="after")
     def _window(self) -> Self:
         check_window(self.start, self.end, "the campaign")
         return self
+
+    def day_of(self, moment: datetime) -> date:
+        """The calendar day ``moment`` (aware) falls on in the campaign's zone."""
+        return moment.astimezone(zone_named(self.time_zone)).date()
 
 
 class Post(Record):
@@ -178,6 +190,14 @@ def check_in_window(campaign: Campaign, day: date, what: str) -> None:
         raise InvalidInput(f"{what} is before the campaign starts ({campaign.start})")
     if campaign.end and day > campaign.end:
         raise InvalidInput(f"{what} is after the campaign ends ({campaign.end})")
+
+
+def check_writable(campaign: Campaign) -> None:
+    """Refuse a change to an archived campaign (it is read-only until unarchived)."""
+    if campaign.status is CampaignStatus.ARCHIVED:
+        raise InvalidInput(
+            f"the campaign {campaign.name!r} is archived: unarchive it before changing it"
+        )
 
 
 def check_channel(campaign: Campaign, channel: str) -> None:

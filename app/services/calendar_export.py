@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
 
 from app.domain import Campaign, Creative, Post
+from app.domain.campaigns import zone_named
 
 POST_DURATION = timedelta(minutes=15)
 
@@ -20,11 +21,13 @@ def render_calendar(
     generated_at: datetime,
 ) -> str:
     """The posts of ``campaign`` as an iCalendar document (UTF-8 text, CRLF line ends)."""
+    zone = zone_named(campaign.time_zone)
     calendar = Calendar()
     calendar.add("prodid", "-//Campaign Studio//Schedule//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", f"{campaign.name} — schedule")
+    calendar.add("x-wr-timezone", campaign.time_zone)
     for post in posts:
         creative = creatives.get(post.creative_id)
         title = creative.title if creative else "post"
@@ -32,9 +35,9 @@ def render_calendar(
         event.add("uid", f"{post.id}@campaign-studio")
         event.add("dtstamp", generated_at)
         # In the post's own zone (TZID, with its VTIMEZONE below), so calendar apps show the
-        # author's wall time; a post with only an offset goes in UTC, since a fixed offset has
-        # no VTIMEZONE that calendar apps would understand.
-        start = post.at if post.time_zone else post.at.astimezone(UTC)
+        # author's wall time; a post with only an offset goes in the campaign's zone, since a
+        # fixed offset has no VTIMEZONE that calendar apps would understand.
+        start = post.at if post.time_zone else post.at.astimezone(zone)
         event.add("dtstart", start)
         event.add("dtend", start + POST_DURATION)
         event.add("summary", f"[{post.channel}] {title}")

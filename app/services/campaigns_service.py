@@ -12,7 +12,6 @@ from app.domain import (
     AdPlan,
     Approval,
     ApprovalScope,
-    ApprovalState,
     Campaign,
     Post,
     Role,
@@ -24,17 +23,19 @@ from app.domain.validation import build
 from app.ports.repositories import Store
 from app.services.approval_cascade import ApprovalCascade
 from app.services.calendar_export import render_calendar
+from app.services.campaign_edits import CampaignEdits
 from app.services.campaign_state import CampaignState
 from app.services.context import ServiceContext
 from app.services.publisher import Publisher
 
 
-class CampaignsService:
+class CampaignsService(CampaignEdits):
     """Campaigns from creation to publication.
 
     Creating a campaign initialises its four approvals as pending; its status then follows
     them (draft → in_review → ready → published). Changing the schedule or the ads after they
-    were approved sends that approval back to needs_review.
+    were approved sends that approval back to needs_review. Renaming, archiving, the time zone
+    and deletions are in :class:`CampaignEdits`.
     """
 
     def __init__(
@@ -63,8 +64,14 @@ class CampaignsService:
         channels: Iterable[str] = (),
         start: date | None = None,
         end: date | None = None,
+        time_zone: str = "UTC",
     ) -> Campaign:
-        """A new draft campaign with its strategy, content, schedule and ads approvals."""
+        """A new draft campaign with its strategy, content, schedule and ads approvals.
+
+        Args:
+            time_zone: The IANA zone its window's dates and its calendar are read in
+                (InvalidInput naming it when unknown).
+        """
         await self._access.require(actor, Role.EDITOR, "create campaigns")
         now = self._clock.now()
         campaign: Campaign = build(
@@ -76,6 +83,7 @@ class CampaignsService:
                 "channels": normalise_channels(channels),
                 "start": start,
                 "end": end,
+                "time_zone": time_zone,
                 "created_by": actor.user_id,
                 "created_at": now,
                 "updated_at": now,
@@ -126,7 +134,7 @@ class CampaignsService:
         time_zone: str | None = None,
     ) -> Post:
         """Schedule a creative of this campaign on a channel at a moment inside the campaign
-        window (the window's dates are read in the post's own time zone).
+        window (the window's dates are read in the campaign's time zone).
 
         Args:
             at: An aware ``datetime`` or an ISO 8601 string (``2026-12-20T09:00+01:00``); one
@@ -136,15 +144,16 @@ class CampaignsService:
 
         Raises:
             InvalidInput: The time names no moment, contradicts ``time_zone`` or lies outside
-                the window; the creative or channel is not the campaign's.
+                the window; the creative or channel is not the campaign's; the campaign is
+                archived.
         """
         await self._access.require(actor, Role.EDITOR, "schedule posts")
-        campaign = await self._state.campaign(actor.tenant_id, campaign_id)
+        campaign = await self._writable(actor, campaign_id)
         creative = await self._store.creatives.get(actor.tenant_id, creative_id)
         if creative.campaign_id != campaign.id:
             raise InvalidInput(f"{creative.title!r} belongs to another campaign")
         at, zone = post_time(at, time_zone)
-        check_in_window(campaign, at.date(), f"the post time {at.isoformat()}")
+        check_in_window(campaign, campaign.day_of(at), f"the post time {at.isoformat()}")
         now = self._clock.now()
         post: Post = build(
             Post,
@@ -187,7 +196,7 @@ class CampaignsService:
         new ``at`` with an offset only keeps the post's zone if the zone has that offset)."""
         await self._access.require(actor, Role.EDITOR, "change posts")
         post = await self._store.posts.get(actor.tenant_id, post_id)
-        campaign = await self._state.campaign(actor.tenant_id, post.campaign_id)
+        campaign = await self._writable(actor, post.campaign_id)
         changes: dict[str, Any] = {}
         if creative_id is not None:
             creative = await self._store.creatives.get(actor.tenant_id, creative_id)
@@ -199,7 +208,8 @@ class CampaignsService:
             if zone is None and post.time_zone is not None:
                 with contextlib.suppress(InvalidInput):  # the offset disagrees: offset only
                     moment, zone = post_time(moment, post.time_zone)
-            check_in_window(campaign, moment.date(), f"the post time {moment.isoformat()}")
+            when = f"the post time {moment.isoformat()}"
+            check_in_window(campaign, campaign.day_of(moment), when)
             changes |= {"at": moment, "time_zone": zone}
         if channel is not None:
             changes["channel"] = channel
@@ -257,7 +267,7 @@ class CampaignsService:
     ) -> AdPlan:
         """A paid placement of some of the campaign's creatives."""
         await self._access.require(actor, Role.EDITOR, "plan ads")
-        campaign = await self._state.campaign(actor.tenant_id, campaign_id)
+        campaign = await self._writable(actor, campaign_id)
         ids = tuple(dict.fromkeys(creative_ids))
         for creative_id in ids:
             creative = await self._store.creatives.get(actor.tenant_id, creative_id)
@@ -309,6 +319,7 @@ class CampaignsService:
         """Change an ad plan's creatives, budget or audience."""
         await self._access.require(actor, Role.EDITOR, "change ad plans")
         plan = await self._store.ad_plans.get(actor.tenant_id, plan_id)
+        await self._writable(actor, plan.campaign_id)
         changes: dict[str, Any] = {}
         if creative_ids is not None:
             ids = tuple(dict.fromkeys(creative_ids))
@@ -378,22 +389,3 @@ class CampaignsService:
             bundle=published.bundle_path,
         )
         return published
-
-    # ------------------------------------------------------------------ helpers
-
-    async def _changed(
-        self,
-        actor: Actor,
-        campaign_id: str,
-        scope: ApprovalScope,
-        action: str,
-        object_type: str,
-        object_id: str,
-        reason: str,
-    ) -> None:
-        await self._activity.record(
-            actor, action, object_type=object_type, object_id=object_id, campaign_id=campaign_id
-        )
-        approvals = await self._state.approvals(actor.tenant_id, campaign_id)
-        if approvals[scope].state is ApprovalState.APPROVED:
-            await self._cascade.invalidate_scope(actor, campaign_id, scope, reason=reason)

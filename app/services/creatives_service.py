@@ -20,6 +20,7 @@ from app.domain import (
     Role,
     Strategy,
 )
+from app.domain.campaigns import check_writable
 from app.domain.errors import InvalidInput
 from app.domain.validation import describe
 from app.ports.repositories import CreativeRepository, StrategyRepository
@@ -37,6 +38,16 @@ def _link_job(creative: Creative, *, job_id: str, provider: str | None = None) -
     return creative.model_copy(
         update={"render_job_id": job_id, "provider": provider or creative.provider}
     )
+
+
+def _clean_copy(body: str | None) -> str:
+    """The copy trimmed; InvalidInput when it is empty or too long."""
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput("the copy must not be empty")
+    if len(body) > MAX_BODY:
+        raise InvalidInput(f"the copy is {len(body)} characters long; at most {MAX_BODY}")
+    return body
 
 
 def _slug(title: str) -> str:
@@ -86,11 +97,7 @@ class CreativesService:
         """Copy for a channel, made from the active strategy version; its text is stored in the
         asset library and attached as the creative's output."""
         await self._access.require(actor, Role.EDITOR, "create content")
-        body = (body or "").strip()
-        if not body:
-            raise InvalidInput("the copy must not be empty")
-        if len(body) > MAX_BODY:
-            raise InvalidInput(f"the copy is {len(body)} characters long; at most {MAX_BODY}")
+        body = _clean_copy(body)
         strategy = await self._active_strategy(actor, campaign_id)
         now = self._clock.now()
         creative = self._build(
@@ -228,6 +235,8 @@ class CreativesService:
         asset = await self._storage.get(actor, asset_id)
         if asset.archived:
             raise InvalidInput(f"{asset.filename} is archived: restore it before reusing it")
+        creative = await self._creatives.get(actor.tenant_id, creative_id)
+        check_writable(await self._state.campaign(actor.tenant_id, creative.campaign_id))
 
         def change(creative: Creative) -> Creative:
             if asset.id in creative.asset_ids:
@@ -239,9 +248,61 @@ class CreativesService:
                 }
             )
 
-        attached = await self._creatives.modify(actor.tenant_id, creative_id, change)
+        attached = await self._creatives.modify(
+            actor.tenant_id, creative_id, change, known=creative
+        )
         await self._changed(actor, attached, "creative.asset_attached", asset_id=asset.id)
         return attached
+
+    async def edit_text(self, actor: Actor, creative_id: str, text: str) -> Creative:
+        """Replace the copy of a text creative; it is then made for the active strategy version
+        (no longer stale). The new copy is stored in the library as the creative's text asset;
+        the old one stays in the library.
+
+        Raises:
+            InvalidInput: the creative is an image or a video, the copy is empty or too long, or
+                the campaign is archived.
+        """
+        await self._access.require(actor, Role.EDITOR, "change content")
+        text = _clean_copy(text)
+        creative = await self._creatives.get(actor.tenant_id, creative_id)
+        if creative.kind is not CreativeKind.TEXT:
+            raise InvalidInput(f"{creative.title!r} is not copy: regenerate it instead")
+        strategy = await self._active_strategy(actor, creative.campaign_id)
+        asset = await self._storage.store_text(
+            actor, text, filename=f"{_slug(creative.title)}.txt", tags=("copy",)
+        )
+        old_copy = creative.asset_ids[:1]  # a text creative's first asset is its copy
+
+        def change(current: Creative) -> Creative:
+            kept = tuple(i for i in current.asset_ids if i not in old_copy and i != asset.id)
+            return current.model_copy(
+                update={
+                    "body": text,
+                    "asset_ids": (asset.id, *kept),
+                    "strategy_id": strategy.id,
+                    "strategy_version": strategy.version,
+                    "stale": False,
+                    "updated_at": self._clock.now(),
+                }
+            )
+
+        edited = await self._creatives.modify(actor.tenant_id, creative_id, change)
+        await self._changed(actor, edited, "creative.edited")
+        return edited
+
+    async def delete_creative(self, actor: Actor, creative_id: str) -> None:
+        """Delete a creative; its assets stay in the library.
+
+        Raises:
+            NotFound: no such creative in the actor's workspace.
+            InvalidInput: the campaign is archived.
+        """
+        await self._access.require(actor, Role.EDITOR, "delete content")
+        creative = await self._creatives.get(actor.tenant_id, creative_id)
+        check_writable(await self._state.campaign(actor.tenant_id, creative.campaign_id))
+        await self._creatives.delete(actor.tenant_id, creative_id)
+        await self._changed(actor, creative, "creative.deleted")
 
     async def get_creative(self, actor: Actor, creative_id: str) -> Creative:
         await self._access.require(actor, Role.VIEWER, "see content")
@@ -258,7 +319,8 @@ class CreativesService:
         )
 
     async def _active_strategy(self, actor: Actor, campaign_id: str) -> Strategy:
-        await self._state.campaign(actor.tenant_id, campaign_id)
+        """The campaign's active strategy (InvalidInput when it has none or is archived)."""
+        check_writable(await self._state.campaign(actor.tenant_id, campaign_id))
         strategy = await self._strategies.find_active(actor.tenant_id, campaign_id)
         if strategy is None:
             raise InvalidInput("write the campaign's strategy before creating content")

@@ -137,6 +137,8 @@ async def test_posts_are_listed_in_time_order_and_keep_their_time_zone(core: Cor
 
 async def test_bad_posts_are_refused_and_nothing_is_stored(core: Core) -> None:
     campaign = await campaign_with_strategy(core)
+    # The window's dates are read in the campaign's zone.
+    await core.campaigns.set_time_zone(ANA, campaign.id, "Europe/Berlin")
     other = await campaign_with_strategy(core, name="Other")
     creative = await text_creative(core, campaign.id)
     foreign = await text_creative(core, other.id)
@@ -147,7 +149,8 @@ async def test_bad_posts_are_refused_and_nothing_is_stored(core: Core) -> None:
         (creative.id, "instagram", datetime(2027, 3, 2, 9, 0)),  # naive
         (creative.id, "instagram", first_minute - timedelta(hours=1)),  # 23:30 on START - 1
         (creative.id, "instagram", last_minute + timedelta(hours=1)),  # 00:30 on END + 1
-        (creative.id, "instagram", datetime(2027, 3, 29, 0, 30, tzinfo=ZoneInfo("Asia/Tokyo"))),
+        # 00:30 on END + 1 in the campaign's zone (Berlin), whatever zone the post names.
+        (creative.id, "instagram", datetime(2027, 3, 29, 8, 30, tzinfo=ZoneInfo("Asia/Tokyo"))),
         (foreign.id, "instagram", at(1)),
         (creative.id, "tiktok", at(1)),
     ]

@@ -203,6 +203,10 @@ class AssetRepository(Repository[Asset], Protocol):
         """Each category in use by the tenant's unarchived assets, with its count, by name."""
         ...
 
+    async def tags(self, tenant_id: str) -> dict[str, int]:
+        """Each tag on the tenant's unarchived assets, with how many carry it, by name."""
+        ...
+
 
 class ActivityRepository(Repository[ActivityEntry], Protocol):
     async def list(

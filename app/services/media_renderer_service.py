@@ -56,9 +56,11 @@ class MediaRendererService:
         """The stream of job events (changed, finished, failed, cancelled)."""
         return self._events
 
-    @property
-    def providers(self) -> list[str]:
-        return sorted(self._engine.providers)
+    async def providers(self, actor: Actor) -> dict[str, list[str]]:
+        """The configured render providers of each kind (``image``, ``video``), in preference
+        order: the kind's default first, the one used when a render names none."""
+        await self._access.require(actor, Role.VIEWER, "see the render providers")
+        return self._requests.by_kind()
 
     async def queue_render(
         self,

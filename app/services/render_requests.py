@@ -31,6 +31,17 @@ class RenderRequests:
         self._providers = providers
         self._defaults = default_providers
 
+    def by_kind(self) -> dict[str, list[str]]:
+        """The configured providers of each rendered kind, in preference order: the kind's
+        default first, then the others in the order they were configured."""
+        chosen = {}
+        for kind in (CreativeKind.IMAGE, CreativeKind.VIDEO):
+            able = [name for name, p in self._providers.items() if p.can_render(kind)]
+            default = self._defaults.get(kind)
+            first = [default] if default in able else []
+            chosen[kind.value] = first + [name for name in able if name != default]
+        return chosen
+
     def check(
         self,
         kind: CreativeKind | str,

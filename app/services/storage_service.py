@@ -306,6 +306,11 @@ class StorageService:
         await self._access.require(actor, Role.VIEWER, "list categories")
         return await self._assets.categories(actor.tenant_id)
 
+    async def tags(self, actor: Actor) -> dict[str, int]:
+        """The tags on the workspace's unarchived assets with how many carry each, by name."""
+        await self._access.require(actor, Role.VIEWER, "list tags")
+        return await self._assets.tags(actor.tenant_id)
+
     async def usage(self, actor: Actor, asset_id: str) -> list[str]:
         """The ids of the creatives that use the asset, oldest first."""
         await self._access.require(actor, Role.VIEWER, "see where assets are used")

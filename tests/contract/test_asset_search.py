@@ -185,3 +185,14 @@ async def test_category_filter_and_counts(store: Store, library: dict[str, Asset
     ]
     assert await store.assets.categories("acme") == {"Brand": 1, "Key visuals": 2}
     assert await store.assets.categories("globex") == {}
+
+
+async def test_tags_counts_each_tag_over_the_tenants_unarchived_assets(
+    store: Store, library: dict[str, Asset]
+) -> None:
+    tags = await store.assets.tags("acme")
+    assert tags == {"brand": 1, "hero": 2, "odd": 2, "sale": 1, "spring": 4, "video": 1}
+    assert list(tags) == sorted(tags)
+    await store.assets.update(library["logo"].model_copy(update={"archived": True}))
+    assert "brand" not in await store.assets.tags("acme")
+    assert await store.assets.tags("nobody") == {}

@@ -325,7 +325,20 @@ class MongoAssetRepository(MongoRepository[Asset]):
             {"$match": {"tenant_id": tenant_id, "archived": False, "category": {"$ne": None}}},
             {"$group": {"_id": "$category", "count": {"$sum": 1}}},
         ]
-        with storage_errors("count the asset categories"):
+        return await self._counts(pipeline, "categories")
+
+    async def tags(self, tenant_id: str) -> dict[str, int]:
+        """The tags of the tenant's unarchived assets with how many carry each."""
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"tenant_id": tenant_id, "archived": False}},
+            {"$unwind": "$tags"},
+            {"$group": {"_id": "$tags", "count": {"$sum": 1}}},
+        ]
+        return await self._counts(pipeline, "tags")
+
+    async def _counts(self, pipeline: list[dict[str, Any]], what: str) -> dict[str, int]:
+        """``{name: count}`` from a pipeline grouping by name, sorted by name."""
+        with storage_errors(f"count the asset {what}"):
             cursor = await self._collection.aggregate(pipeline)
             rows = await cursor.to_list(None)
         return {str(row["_id"]): int(row["count"]) for row in sorted(rows, key=lambda r: r["_id"])}

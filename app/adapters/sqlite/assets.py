@@ -37,12 +37,24 @@ class SqliteAssetRepository(SqliteRepository[Asset]):
         return await self._find_one("tenant_id = ? AND sha256 = ?", (tenant_id, sha256))
 
     async def categories(self, tenant_id: str) -> dict[str, int]:
+        return await self._counts(
+            "SELECT category, COUNT(*) FROM assets WHERE tenant_id = ? AND archived = 0 "
+            "AND category IS NOT NULL GROUP BY category ORDER BY category",
+            tenant_id,
+        )
+
+    async def tags(self, tenant_id: str) -> dict[str, int]:
+        return await self._counts(
+            "SELECT t.tag, COUNT(*) FROM asset_tags t JOIN assets a ON a.id = t.asset_id "
+            "WHERE t.tenant_id = ? AND a.archived = 0 GROUP BY t.tag ORDER BY t.tag",
+            tenant_id,
+        )
+
+    async def _counts(self, sql: str, tenant_id: str) -> dict[str, int]:
+        """``{name: count}`` from a query of (name, count) rows for one tenant."""
+
         def run(connection: sqlite3.Connection) -> dict[str, int]:
-            rows = connection.execute(
-                "SELECT category, COUNT(*) FROM assets WHERE tenant_id = ? AND archived = 0 "
-                "AND category IS NOT NULL GROUP BY category ORDER BY category",
-                (tenant_id,),
-            )
+            rows = connection.execute(sql, (tenant_id,))
             return {str(name): int(count) for name, count in rows}
 
         return await self._db.read(run)

@@ -51,6 +51,7 @@ def call(*args: Any, **kwargs: Any) -> Args:
 
 
 CALLS: dict[str, tuple[str, Callable[[Ids], Args]]] = {
+    "activity.recent": (OWN, lambda i: call()),
     "campaigns.create_campaign": (OWN_WRITE, lambda i: call("Autumn")),
     "campaigns.get_campaign": (READ, lambda i: call(i.campaign)),
     "campaigns.list_campaigns": (OWN, lambda i: call()),
@@ -104,6 +105,7 @@ CALLS: dict[str, tuple[str, Callable[[Ids], Args]]] = {
     "renderer.cancel": (WRITE, lambda i: call(i.job)),
     "renderer.retry": (WRITE, lambda i: call(i.job)),
     "renderer.wait_for": (READ, lambda i: call(i.job, timeout=0.01)),
+    "renderer.providers": (OWN, lambda i: call()),
     "storage.upload": (OWN_WRITE, lambda i: call(i.path)),
     "storage.ingest": (
         OWN_WRITE,
@@ -113,6 +115,7 @@ CALLS: dict[str, tuple[str, Callable[[Ids], Args]]] = {
     "storage.search": (OWN, lambda i: call(AssetQuery())),
     "storage.get": (READ, lambda i: call(i.asset)),
     "storage.categories": (OWN, lambda i: call()),
+    "storage.tags": (OWN, lambda i: call()),
     "storage.usage": (READ, lambda i: call(i.asset)),
     "storage.url": (READ, lambda i: call(i.asset)),
     "storage.thumbnail": (READ, lambda i: call(i.asset)),

@@ -38,10 +38,12 @@ from app.ports.render_provider import RenderProvider
 from app.ports.repositories import Store
 from app.services.access import AccessControl
 from app.services.activity_log import ActivityLog
+from app.services.activity_service import ActivityService
 from app.services.approval_cascade import ApprovalCascade
 from app.services.approval_service import ApprovalService
 from app.services.campaign_state import CampaignState
 from app.services.campaigns_service import CampaignsService
+from app.services.change_follower import ChangeFollower
 from app.services.context import ServiceContext
 from app.services.creatives_service import CreativesService
 from app.services.events import EventBus
@@ -73,7 +75,7 @@ class Core:
     store: Store
     blobs: BlobStore
     access: AccessControl
-    activity: ActivityLog
+    activity: ActivityService
     storage: StorageService
     campaigns: CampaignsService
     strategies: StrategyService
@@ -85,6 +87,9 @@ class Core:
     webhooks: WebhookService
     events: EventBus
     tasks: TaskRunner
+    context: ServiceContext
+    """What the services share (role checks, the activity log they write, the clock), for
+    building more of them (the workspace archive)."""
     providers: dict[str, RenderProvider] = field(default_factory=dict)
     language_model: LanguageModel | None = None
     clock: Clock = field(default_factory=SystemClock)
@@ -264,6 +269,14 @@ def build_core(
         state=state,
     )
     events = EventBus()
+    ChangeFollower(
+        log=store.changes,
+        jobs=store.render_jobs,
+        bus=events,
+        tasks=tasks,
+        clock=clock,
+        sleeper=sleeper,
+    )
     providers = build_providers(settings)
     engine = RenderEngine(
         jobs=store.render_jobs,
@@ -343,7 +356,8 @@ def build_core(
         store=store,
         blobs=blobs,
         access=access,
-        activity=activity,
+        activity=ActivityService(context=context, log=activity),
+        context=context,
         storage=storage,
         campaigns=campaigns,
         strategies=strategies,
@@ -370,7 +384,7 @@ def workspace_archive(core: Core) -> WorkspaceArchive:
     except PackageNotFoundError:  # run from a source tree that was never installed
         app_version = "unknown"
     return WorkspaceArchive(
-        context=ServiceContext(access=core.access, activity=core.activity, clock=core.clock),
+        context=core.context,
         store=core.store,
         blobs=core.blobs,
         archive_file=ZipWorkspaceArchive(),

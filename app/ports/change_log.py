@@ -8,7 +8,7 @@ it saw misses nothing and sees nothing twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -27,6 +27,12 @@ class ChangeLog(Protocol):
 
     async def prune(self, before: datetime) -> int:
         """Delete the changes logged before ``before``; returns how many went."""
+        ...
+
+    async def watch(self, wake: Callable[[], None]) -> bool:
+        """Call ``wake()`` as soon as anyone logs a change, until cancelled, where the database
+        can push that (a MongoDB replica set's change stream); return False at once where it
+        cannot (the follower then reads the log on its own schedule only)."""
         ...
 
     async def active_jobs(self, known: Mapping[str, int]) -> list[RenderJob]:

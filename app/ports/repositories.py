@@ -30,6 +30,7 @@ from app.domain import (
     Strategy,
     Workspace,
 )
+from app.ports.change_log import ChangeLog
 
 R = TypeVar("R", bound=Record)
 
@@ -251,6 +252,11 @@ class Store(Protocol):
 
     @property
     def activity(self) -> ActivityRepository: ...
+
+    @property
+    def changes(self) -> ChangeLog:
+        """The log of every logged write, for the change feed."""
+        ...
 
     async def open(self) -> None:
         """Connect, migrate or create indexes; raises :class:`StorageError` with the cause."""

@@ -11,8 +11,10 @@ from app.domain.guidance import approved_for
 from app.services.approval_cascade import DEPENDENT_SCOPES, ApprovalCascade
 from app.services.campaign_state import CampaignState, parse_enum
 from app.services.context import ServiceContext
+from app.services.operations import public_calls
 
 
+@public_calls
 class ApprovalService:
     """One approval per campaign and scope (strategy, content, schedule, ads).
 

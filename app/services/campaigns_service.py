@@ -26,9 +26,11 @@ from app.services.calendar_export import render_calendar
 from app.services.campaign_edits import CampaignEdits
 from app.services.campaign_state import CampaignState
 from app.services.context import ServiceContext
+from app.services.operations import public_calls
 from app.services.publisher import Publisher
 
 
+@public_calls
 class CampaignsService(CampaignEdits):
     """Campaigns from creation to publication.
 

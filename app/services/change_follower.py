@@ -46,6 +46,7 @@ PAGE = 500
 KEEP_LOG = timedelta(days=1)
 """A change stays in the log this long: a follower that slept longer reloads."""
 PRUNE_EVERY = 600.0
+WATCH_RETRY_SECONDS = 5.0
 FORGET_FINISHED = 60.0
 """A finished job's last revision is remembered this long, so an older log entry of it read
 later is not reported as new (see :meth:`ChangeFollower._job_event`)."""
@@ -91,7 +92,8 @@ class ChangeFollower:
         self._gap: _Gap | None = None
         self._revisions: dict[str, int] = {}  # job id → the revision last reported
         self._finished: dict[str, float] = {}  # job id → when it was reported finished
-        bus.follow_with(self.start, self._nudged.set)
+        self._reading = asyncio.Lock()  # one look at a time: a page is handed on once
+        bus.follow_with(self)
 
     async def start(self) -> None:
         """Start following (once; later calls join it) and return once the follower knows
@@ -106,6 +108,7 @@ class ChangeFollower:
     async def _run(self) -> None:
         self._position = await self._log.last_seq()
         self._revisions = {job.id: job.revision for job in await self._log.active_jobs({})}
+        self._tasks.start("change-watch", self._watch)
         self._positioned.set()
         pruned = time.monotonic()
         while True:
@@ -120,8 +123,27 @@ class ChangeFollower:
             except AppError as exc:  # the database is away: try again at the next look
                 log.warning("the change feed could not read the log: %s", exc)
 
+    async def _watch(self) -> None:
+        """Look at the log as soon as the database says it grew, where it can say so; the
+        regular looks go on (render progress is not logged, and a stream can drop)."""
+        while True:
+            try:
+                if not await self._log.watch(self._nudged.set):
+                    return  # no change streams here: the regular looks do it all
+            except AppError as exc:  # a failover or an outage: open a new stream later
+                log.warning("the change stream stopped: %s", exc)
+                await self._sleeper.sleep(WATCH_RETRY_SECONDS)
+
+    def nudge(self) -> None:
+        """Look again now rather than at the next regular look."""
+        self._nudged.set()
+
     async def catch_up(self) -> None:
         """Report every change logged since the last look, then the active jobs' progress."""
+        async with self._reading:
+            await self._read()
+
+    async def _read(self) -> None:
         while True:
             page = await self._log.read_after(self._position, limit=PAGE)
             if page.pruned_through > self._position:

@@ -28,6 +28,7 @@ from app.services.approval_cascade import ApprovalCascade
 from app.services.campaign_state import CampaignState, parse_enum
 from app.services.context import ServiceContext
 from app.services.media_renderer_service import MediaRendererService
+from app.services.operations import public_calls
 from app.services.render_requests import RenderRequests
 from app.services.storage_service import StorageService
 
@@ -54,6 +55,7 @@ def _slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "creative"
 
 
+@public_calls
 class CreativesService:
     """Creatives of a campaign. Text creatives keep their copy as a text asset in the library
     (the seed's "upload to R2"); a creative reuses library assets through ``attach_asset``.

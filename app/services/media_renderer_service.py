@@ -14,11 +14,13 @@ from app.ports.repositories import CreativeRepository, RenderJobRepository, Stra
 from app.services.campaign_state import parse_enum
 from app.services.context import ServiceContext
 from app.services.events import EventBus, JobEvent
+from app.services.operations import public_calls
 from app.services.render_engine import RenderEngine
 from app.services.render_requests import RenderRequests
 from app.services.render_worker import RenderWorker
 
 
+@public_calls
 class MediaRendererService:
     """Render jobs: queued → running → published | failed | cancelled.
 

@@ -21,9 +21,10 @@ T = TypeVar("T")
 
 
 def public_calls(cls: type[T]) -> type[T]:
-    """Make every public ``async def`` of ``cls`` an operation of the actor it is called with."""
-    for name, member in list(vars(cls).items()):
-        if not name.startswith("_") and inspect.iscoroutinefunction(member):
+    """Make every public ``async def`` of ``cls``, its own or inherited, an operation of the
+    actor it is called with."""
+    for name, member in inspect.getmembers(cls, inspect.iscoroutinefunction):
+        if not name.startswith("_") and not getattr(member, "is_operation", False):
             setattr(cls, name, _as_operation(member))
     return cls
 
@@ -35,4 +36,5 @@ def _as_operation(call: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitabl
         with operation(actor.user_id if isinstance(actor, Actor) else None):
             return await call(self, actor, *args, **kwargs)
 
+    run.is_operation = True  # type: ignore[attr-defined]
     return run

@@ -15,6 +15,7 @@ from app.domain.guidance import CampaignSnapshot, find_blockers, recommend, scor
 from app.ports.llm import ChatMessage, LanguageModel
 from app.services.campaign_state import CampaignState
 from app.services.context import ServiceContext
+from app.services.operations import public_calls
 from app.services.task_runner import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ SYSTEM_PROMPT = (
 )
 
 
+@public_calls
 class PromptingEngineService:
     """Evaluates a campaign with deterministic, offline rules (:mod:`app.domain.guidance`).
 

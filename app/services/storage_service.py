@@ -23,6 +23,7 @@ from app.ports.blob_store import HEAD_SIZE, BlobStore, SmallBlob, StagedBlob
 from app.ports.media import MediaInfo, MediaInspector
 from app.ports.repositories import AssetRepository, CreativeRepository
 from app.services.context import ServiceContext
+from app.services.operations import public_calls
 
 _SAFE_FOLDER = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Files up to this size are inspected while the library is searched for the same bytes.
@@ -33,6 +34,7 @@ _PNG_END = b"IEND\xaeB`\x82"  # the last chunk of every whole PNG
 log = logging.getLogger(__name__)
 
 
+@public_calls
 class StorageService:
     """The asset library of the seed's "Storage Service (Enhanced)".
 

@@ -15,6 +15,7 @@ from app.services.approval_cascade import ApprovalCascade
 from app.services.approval_service import ApprovalService
 from app.services.campaign_state import CampaignState
 from app.services.context import ServiceContext
+from app.services.operations import public_calls
 
 
 def parse_draft(draft: StrategyDraft | Mapping[str, Any]) -> StrategyDraft:
@@ -29,6 +30,7 @@ def parse_draft(draft: StrategyDraft | Mapping[str, Any]) -> StrategyDraft:
         raise InvalidInput(f"invalid strategy: {describe(exc)}") from None
 
 
+@public_calls
 class StrategyService:
     """A campaign's strategy, version by version; exactly one version is active.
 

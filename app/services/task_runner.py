@@ -6,6 +6,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from app.domain.changes import outside_operations
+
 log = logging.getLogger(__name__)
 
 
@@ -28,7 +30,8 @@ class TaskRunner:
         async def run() -> None:
             await factory()
 
-        task = asyncio.create_task(run(), name=name)
+        # Not part of the operation that started it: its writes are the core's own.
+        task = asyncio.create_task(run(), name=name, context=outside_operations())
         self._tasks[name] = task
         task.add_done_callback(lambda done: self._finished(name, done))
         return task

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from app.domain.errors import AppError, ProviderError, WebhookRejected
 from app.ports.render_provider import ProviderState
 from app.ports.repositories import RenderJobRepository
+from app.services.operations import public_calls
 from app.services.render_engine import RenderEngine
 
 log = logging.getLogger(__name__)
@@ -17,6 +18,7 @@ ROUTES = {"replicate": "replicate", "fal": "pika"}
 """Relay route → provider name."""
 
 
+@public_calls
 class WebhookService:
     """What the relay does with a delivery; returns the HTTP status to answer.
 

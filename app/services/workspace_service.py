@@ -11,6 +11,7 @@ from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.validation import build
 from app.ports.repositories import MemberRepository, WorkspaceRepository
 from app.services.context import ServiceContext
+from app.services.operations import public_calls
 
 
 def parse_roles(roles: Iterable[Role | str] | Role | str) -> frozenset[Role]:
@@ -43,6 +44,7 @@ def _is_admin(member: Member) -> bool:
     return Role.ADMIN in member.roles
 
 
+@public_calls
 class WorkspaceService:
     """Workspaces and their members.
 

@@ -75,6 +75,8 @@ async def test_a_first_schema_file_is_brought_up_to_date_with_its_jobs_claimable
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA user_version = 1")
     connection.execute("DROP INDEX render_jobs_claimable")
+    connection.execute("DROP TABLE changes")  # schema 4
+    connection.execute("DROP TABLE change_log_state")
     connection.execute(
         "CREATE INDEX render_jobs_claim ON render_jobs (status, available_at, created_at, id)"
     )

@@ -11,6 +11,7 @@ maintained fake (``mongomock-motor`` mimics Motor's API, not PyMongo's), so this
 - collection: ``find_one``, ``find`` (a cursor with ``sort``/``skip``/``limit``,
   ``await cursor.to_list(None)`` and ``async for``), ``insert_one``, ``insert_many``,
   ``replace_one``, ``update_one``, ``update_many``, ``find_one_and_update``,
+  ``find_one_and_delete``,
   ``count_documents``, ``delete_many``,
   ``create_index``, ``create_indexes``, ``aggregate`` (awaited; ``to_list`` on the result).
 
@@ -159,6 +160,9 @@ class AsyncMockCollection:
 
     async def find_one_and_update(self, *args: Any, **kwargs: Any) -> Any:
         return await self._call("find_one_and_update", *args, **kwargs)
+
+    async def find_one_and_delete(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._call("find_one_and_delete", *args, **kwargs)
 
     async def count_documents(self, *args: Any, **kwargs: Any) -> int:
         return int(await self._call("count_documents", *args, **kwargs))

@@ -9,14 +9,15 @@ gap to fill before it moves past it (``ChangeFollower``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import OperationFailure, PyMongoError
 
-from app.adapters.mongo.collection import Document, storage_errors
+from app.adapters.mongo.collection import Document, describe_error, storage_errors
 from app.domain import Record, RenderJob
 from app.domain.changes import (
     ChangeAction,
@@ -30,6 +31,8 @@ from app.domain.changes import (
 from app.domain.errors import StorageError
 
 COUNTER_ID = "changes"
+# "The $changeStream stage is only supported on replica sets", and its older wording.
+_NO_CHANGE_STREAMS = {40573, 40324}
 
 
 class ActiveJobs(Protocol):
@@ -51,6 +54,24 @@ class MongoChangeLog:
 
     async def active_jobs(self, known: Mapping[str, int]) -> list[RenderJob]:
         return await self._jobs.active_changed(known)
+
+    async def watch(self, wake: Callable[[], None]) -> bool:
+        """Follow the log's inserts through a change stream (replica sets and Atlas); False
+        when the server has none (a standalone server, the test shim)."""
+        inserts = [{"$match": {"operationType": "insert"}}]
+        try:
+            async with await self._changes.watch(inserts, max_await_time_ms=1000) as stream:
+                async for _ in stream:
+                    wake()
+        except OperationFailure as exc:
+            if exc.code in _NO_CHANGE_STREAMS:
+                return False
+            raise StorageError(f"the change stream stopped: {describe_error(exc)}") from exc
+        except (NotImplementedError, AttributeError):  # the shim has no change streams
+            return False
+        except PyMongoError as exc:
+            raise StorageError(f"the change stream stopped: {describe_error(exc)}") from exc
+        return True
 
     async def append(
         self, operation: Operation, changes: Iterable[tuple[Record, ChangeAction]]
@@ -94,10 +115,13 @@ class MongoChangeLog:
 
     async def read_after(self, seq: int, *, limit: int) -> LogPage:
         with storage_errors("read the change log"):
+            # The counter says whether anything was logged since: an idle look is one query.
+            counter = await self._counters.find_one({"_id": COUNTER_ID}) or {}
+            pruned = int(counter.get("pruned_through", 0))
+            if int(counter.get("seq", 0)) <= seq:
+                return LogPage([], pruned)
             cursor = self._changes.find({"_id": {"$gt": seq}}).sort("_id", 1).limit(limit)
             docs = await cursor.to_list(None)
-            counter = await self._counters.find_one({"_id": COUNTER_ID})
-        pruned = int(counter.get("pruned_through", 0)) if counter else 0
         return LogPage([_change(doc) for doc in docs], pruned)
 
     async def prune(self, before: datetime) -> int:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
@@ -17,7 +17,11 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 from app.adapters.mongo.codec import DocumentCodec
 from app.adapters.records import checked, id_taken, not_found, stale
 from app.domain import Record
+from app.domain.changes import ChangeAction, current_operation, is_logged
 from app.domain.errors import Conflict, StaleRecord, StorageError
+
+if TYPE_CHECKING:
+    from app.adapters.mongo.change_log import MongoChangeLog
 
 R = TypeVar("R", bound=Record)
 
@@ -102,6 +106,7 @@ class MongoRepository(Generic[R]):
         self._noun = codec.noun
         self._taken = taken
         self._turns: dict[str, _Turn] = {}
+        self._changes: MongoChangeLog | None = None  # the store's log, set by the subclass
 
     async def get(self, tenant_id: str, record_id: str) -> R:
         """The record, or :class:`NotFound` (also for another tenant's record)."""
@@ -123,6 +128,7 @@ class MongoRepository(Generic[R]):
             except DuplicateKeyError as exc:
                 message = await self._conflict_message(stored, exc.details, on_insert=True)
                 raise Conflict(message) from exc
+        await self._log([(stored, ChangeAction.CREATED)])
         return stored
 
     async def add_many(self, records: Sequence[R]) -> None:
@@ -137,6 +143,7 @@ class MongoRepository(Generic[R]):
             except BulkWriteError as exc:
                 await self._undo_partial_insert(stored, docs, exc)
                 raise
+        await self._log([(record, ChangeAction.CREATED) for record in stored])
 
     async def update(self, record: R) -> R:
         """Write ``record`` if the stored revision equals ``record.revision``.
@@ -163,7 +170,14 @@ class MongoRepository(Generic[R]):
                 if await self._collection.count_documents(key, limit=1):
                     raise stale(self._noun, record.id)
                 raise not_found(self._noun, record.id)
+        if is_logged(record, stored):
+            await self._log([(stored, ChangeAction.UPDATED)])
         return stored
+
+    async def _log(self, changes: list[tuple[R, ChangeAction]]) -> None:
+        """Log what was just written, as part of the current operation."""
+        if self._changes is not None:
+            await self._changes.append(current_operation(), changes)
 
     async def modify(
         self,
@@ -199,10 +213,12 @@ class MongoRepository(Generic[R]):
         """Delete the tenant's records with these ids; returns how many went."""
         if not record_ids:
             return 0
+        query = {"_id": {"$in": list(record_ids)}, "tenant_id": tenant_id}
         with storage_errors(f"delete the {self._noun} records"):
-            result = await self._collection.delete_many(
-                {"_id": {"$in": list(record_ids)}, "tenant_id": tenant_id}
-            )
+            # Read first: the change log names each deleted record's campaign.
+            found = await self._find_all(query, sort=[("_id", 1)])
+            result = await self._collection.delete_many(query)
+        await self._log([(record, ChangeAction.DELETED) for record in found])
         return int(result.deleted_count)
 
     async def delete(self, tenant_id: str, record_id: str) -> None:

@@ -150,5 +150,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "a user's workspaces are listed by user id",
         create={"members": [_index("user_tenant", ("user_id", ASC), TENANT)]},
     ),
+    # Releases before this one do not log their writes: the step makes them read-only here.
+    Migration("the change log is pruned by age", create={"changes": [_index("at", ("at", ASC))]}),
 )
 """Migration ``n`` (1-based) brings the schema from version ``n - 1`` to ``n``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app.adapters.mongo.change_log import MongoChangeLog
 from app.adapters.mongo.codec import DocumentCodec, as_utc
 from app.adapters.mongo.collection import Document, MongoRepository, storage_errors
 from app.domain import (
@@ -30,6 +32,7 @@ from app.domain import (
     StrategyStatus,
     Workspace,
 )
+from app.domain.changes import ChangeAction
 
 Database = AsyncDatabase[Document]
 
@@ -42,19 +45,21 @@ _SCOPE_ORDER = {scope: rank for rank, scope in enumerate(ApprovalScope)}
 class MongoWorkspaceRepository(MongoRepository[Workspace]):
     """Workspaces (tenants); a workspace's ``tenant_id`` is its own ``id``."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, changes: MongoChangeLog | None = None) -> None:
         super().__init__(database["workspaces"], DocumentCodec(Workspace, noun="workspace"))
+        self._changes = changes
 
 
 class MongoMemberRepository(MongoRepository[Member]):
     """Members of a workspace; one per user and tenant."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, changes: MongoChangeLog | None = None) -> None:
         super().__init__(
             database["members"],
             DocumentCodec(Member, noun="member"),
             taken=lambda m: f"user {m.user_id} is already a member of this workspace",
         )
+        self._changes = changes
 
     async def find(self, tenant_id: str, user_id: str) -> Member | None:
         """The user's membership of the tenant, or None."""
@@ -67,11 +72,13 @@ class MongoMemberRepository(MongoRepository[Member]):
     async def remove(self, tenant_id: str, user_id: str) -> bool:
         """Delete the user's membership of the tenant; False if there was none."""
         with storage_errors("remove the member"):
-            # delete_many on the unique (tenant, user) key removes at most one document.
-            result = await self._collection.delete_many(
+            gone = await self._collection.find_one_and_delete(
                 {"tenant_id": tenant_id, "user_id": user_id}
             )
-        return bool(result.deleted_count)
+        if gone is None:
+            return False
+        await self._log([(self._codec.decode(gone), ChangeAction.DELETED)])
+        return True
 
     async def list(self, tenant_id: str) -> list[Member]:
         """The tenant's members by user id."""
@@ -81,9 +88,10 @@ class MongoMemberRepository(MongoRepository[Member]):
 class MongoCampaignRepository(MongoRepository[Campaign]):
     """Campaigns."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, changes: MongoChangeLog | None = None) -> None:
         codec = DocumentCodec(Campaign, noun="campaign", datetime_fields=("published_at",))
         super().__init__(database["campaigns"], codec)
+        self._changes = changes
 
     async def list(self, tenant_id: str) -> list[Campaign]:
         """The tenant's campaigns, newest first."""
@@ -93,12 +101,13 @@ class MongoCampaignRepository(MongoRepository[Campaign]):
 class MongoStrategyRepository(MongoRepository[Strategy]):
     """Strategy versions; one per campaign and version number."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, changes: MongoChangeLog | None = None) -> None:
         super().__init__(
             database["strategies"],
             DocumentCodec(Strategy, noun="strategy", datetime_fields=("invalidated_at",)),
             taken=lambda s: f"strategy version {s.version} already exists",
         )
+        self._changes = changes
 
     async def list_for_campaign(self, tenant_id: str, campaign_id: str) -> list[Strategy]:
         """Every version of the campaign's strategy, oldest first."""
@@ -118,12 +127,13 @@ class MongoStrategyRepository(MongoRepository[Strategy]):
 class MongoApprovalRepository(MongoRepository[Approval]):
     """Approvals; one per campaign and scope."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, changes: MongoChangeLog | None = None) -> None:
         super().__init__(
             database["approvals"],
             DocumentCodec(Approval, noun="approval"),
             taken=lambda a: f"a {a.scope.value} approval already exists for this campaign",
         )
+        self._changes = changes
 
     async def list_for_campaign(self, tenant_id: str, campaign_id: str) -> list[Approval]:
         """The campaign's approvals in scope order: strategy, content, schedule, ads."""
@@ -135,8 +145,9 @@ class MongoApprovalRepository(MongoRepository[Approval]):
 class MongoCreativeRepository(MongoRepository[Creative]):
     """Creatives."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, changes: MongoChangeLog | None = None) -> None:
         super().__init__(database["creatives"], DocumentCodec(Creative, noun="creative"))
+        self._changes = changes
 
     async def list_for_campaign(
         self, tenant_id: str, campaign_id: str, *, stale_only: bool = False
@@ -159,7 +170,12 @@ class MongoCreativeRepository(MongoRepository[Creative]):
         }
         update = {"$set": {"stale": True, "updated_at": as_utc(at)}, "$inc": {"revision": 1}}
         with storage_errors("mark the creatives stale"):
-            result = await self._collection.update_many(query, update)
+            # update_many names no ids: read them first, and change only those (a creative
+            # made meanwhile is fresh in the new version and stays out of it).
+            found = await self._find_all(query, sort=OLDEST_FIRST)
+            ids = [creative.id for creative in found]
+            result = await self._collection.update_many({**query, "_id": {"$in": ids}}, update)
+        await self._log([(creative, ChangeAction.UPDATED) for creative in found])
         return int(result.modified_count)
 
     async def list_using_asset(self, tenant_id: str, asset_id: str) -> list[Creative]:
@@ -175,9 +191,10 @@ def _post_at_utc(post: Post) -> datetime:
 class MongoPostRepository(MongoRepository[Post]):
     """Scheduled posts; ``at`` keeps its offset, ``at_utc`` orders them."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, changes: MongoChangeLog | None = None) -> None:
         codec = DocumentCodec(Post, noun="post", derived={"at_utc": _post_at_utc})
         super().__init__(database["posts"], codec)
+        self._changes = changes
 
     async def list_for_campaign(self, tenant_id: str, campaign_id: str) -> list[Post]:
         """The campaign's posts in time order."""
@@ -188,8 +205,9 @@ class MongoPostRepository(MongoRepository[Post]):
 class MongoAdPlanRepository(MongoRepository[AdPlan]):
     """Ad plans."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, changes: MongoChangeLog | None = None) -> None:
         super().__init__(database["ad_plans"], DocumentCodec(AdPlan, noun="ad plan"))
+        self._changes = changes
 
     async def list_for_campaign(self, tenant_id: str, campaign_id: str) -> list[AdPlan]:
         """The campaign's ad plans, oldest first."""
@@ -200,13 +218,14 @@ class MongoAdPlanRepository(MongoRepository[AdPlan]):
 class MongoRenderJobRepository(MongoRepository[RenderJob]):
     """Render jobs, including the system-wide lease and webhook look-ups."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, changes: MongoChangeLog | None = None) -> None:
         codec = DocumentCodec(
             RenderJob,
             noun="render job",
             datetime_fields=("available_at", "lease_expires_at", "submitted_at", "finished_at"),
         )
         super().__init__(database["render_jobs"], codec)
+        self._changes = changes
 
     async def list(
         self,
@@ -274,11 +293,19 @@ class MongoRenderJobRepository(MongoRepository[RenderJob]):
         """The job a provider's id belongs to, in any tenant (webhooks carry none)."""
         return await self._find_one({"provider": provider, "provider_job_id": provider_job_id})
 
+    async def active_changed(self, known: Mapping[str, int]) -> builtins.list[RenderJob]:
+        """The queued and running jobs, in any tenant, whose revision differs from ``known``'s
+        (for the change feed). One query reads them all; only the changed ones are decoded
+        into records (the driver's own decoding is cheap; the model's is not)."""
+        with storage_errors("read the active render jobs"):
+            docs = await self._collection.find({"status": {"$in": CLAIMABLE}}).to_list(None)
+        return [self._codec.decode(doc) for doc in docs if known.get(doc["_id"]) != doc["revision"]]
+
 
 class MongoAssetRepository(MongoRepository[Asset]):
     """The asset library; ``sha256`` is unique per tenant."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, changes: MongoChangeLog | None = None) -> None:
         codec = DocumentCodec(
             Asset,
             noun="asset",
@@ -290,6 +317,7 @@ class MongoAssetRepository(MongoRepository[Asset]):
             codec,
             taken=lambda _asset: "an asset with the same content is already in the library",
         )
+        self._changes = changes
 
     async def search(self, tenant_id: str, query: AssetQuery) -> AssetPage:
         """Apply ``query`` in the seed's filter order; see :class:`AssetQuery`."""
@@ -347,9 +375,10 @@ class MongoAssetRepository(MongoRepository[Asset]):
 class MongoActivityRepository(MongoRepository[ActivityEntry]):
     """The activity log."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, changes: MongoChangeLog | None = None) -> None:
         codec = DocumentCodec(ActivityEntry, noun="activity entry", datetime_fields=("at",))
         super().__init__(database["activity"], codec)
+        self._changes = changes
 
     async def list(
         self, tenant_id: str, *, campaign_id: str | None = None, limit: int = 100

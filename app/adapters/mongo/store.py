@@ -12,6 +12,7 @@ from pymongo.errors import ConfigurationError as DriverConfigurationError
 from pymongo.errors import PyMongoError
 from pymongo.read_concern import ReadConcern
 
+from app.adapters.mongo.change_log import MongoChangeLog
 from app.adapters.mongo.collection import Document, describe_error
 from app.adapters.mongo.indexes import MIGRATIONS
 from app.adapters.mongo.read_only import GuardedDatabase, WriteGuard
@@ -31,6 +32,7 @@ from app.adapters.mongo.repositories import (
 from app.adapters.mongo.schema import SchemaMigrator, Step, read_state
 from app.config import mask_uri, uri_secrets
 from app.domain.errors import ConfigurationError, StorageError
+from app.ports.change_log import ChangeLog
 from app.ports.repositories import (
     ActivityRepository,
     AdPlanRepository,
@@ -97,16 +99,20 @@ class MongoStore:
         self._guard = WriteGuard()
         self._user: str | None = None
         db = cast(AsyncDatabase[Document], GuardedDatabase(self._db, self._guard))
-        self.workspaces: WorkspaceRepository = MongoWorkspaceRepository(db)
-        self.members: MemberRepository = MongoMemberRepository(db)
-        self.campaigns: CampaignRepository = MongoCampaignRepository(db)
-        self.strategies: StrategyRepository = MongoStrategyRepository(db)
-        self.approvals: ApprovalRepository = MongoApprovalRepository(db)
-        self.creatives: CreativeRepository = MongoCreativeRepository(db)
-        self.posts: PostRepository = MongoPostRepository(db)
-        self.ad_plans: AdPlanRepository = MongoAdPlanRepository(db)
-        self.render_jobs: RenderJobRepository = MongoRenderJobRepository(db)
-        self.assets: AssetRepository = MongoAssetRepository(db)
+        jobs = MongoRenderJobRepository(db)
+        log = MongoChangeLog(db, jobs)
+        jobs._changes = log
+        self.changes: ChangeLog = log
+        self.workspaces: WorkspaceRepository = MongoWorkspaceRepository(db, log)
+        self.members: MemberRepository = MongoMemberRepository(db, log)
+        self.campaigns: CampaignRepository = MongoCampaignRepository(db, log)
+        self.strategies: StrategyRepository = MongoStrategyRepository(db, log)
+        self.approvals: ApprovalRepository = MongoApprovalRepository(db, log)
+        self.creatives: CreativeRepository = MongoCreativeRepository(db, log)
+        self.posts: PostRepository = MongoPostRepository(db, log)
+        self.ad_plans: AdPlanRepository = MongoAdPlanRepository(db, log)
+        self.render_jobs: RenderJobRepository = jobs
+        self.assets: AssetRepository = MongoAssetRepository(db, log)
         self.activity: ActivityRepository = MongoActivityRepository(db)
 
     @classmethod

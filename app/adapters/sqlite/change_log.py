@@ -9,7 +9,7 @@ hands out a ``seq`` again, even after pruning.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -102,6 +102,9 @@ class SqliteChangeLog:
             return connection.execute("DELETE FROM changes WHERE seq <= ?", (newest,)).rowcount
 
         return await self._db.write(run)
+
+    async def watch(self, wake: Callable[[], None]) -> bool:
+        return False  # SQLite tells no other process of a commit: followers read the log
 
     async def active_jobs(self, known: Mapping[str, int]) -> list[RenderJob]:
         def run(connection: sqlite3.Connection) -> list[str]:

@@ -107,7 +107,18 @@ SCHEMA_V3 = """
 CREATE INDEX IF NOT EXISTS members_by_user ON members (user_id, tenant_id);
 """
 
-MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, SCHEMA_V2, SCHEMA_V3)
+# The change log (``change_log.py``): one row per logged write, numbered by the file itself.
+SCHEMA_V4 = """
+CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,
+    tenant_id TEXT NOT NULL, record TEXT NOT NULL, record_id TEXT NOT NULL, campaign_id TEXT,
+    action TEXT NOT NULL, actor_id TEXT, op_id TEXT NOT NULL);
+CREATE INDEX changes_at ON changes (at);
+CREATE TABLE change_log_state (id INTEGER PRIMARY KEY CHECK (id = 1),
+    pruned_through INTEGER NOT NULL);
+INSERT INTO change_log_state (id, pruned_through) VALUES (1, 0);
+"""
+
+MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4)
 """Migration ``n`` (1-based) brings the schema from version ``n - 1`` to ``n``."""
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from app.adapters.records import checked
 from app.adapters.sqlite.repository import SqliteRepository, micros
 from app.domain import RenderJob, RenderStatus
+from app.domain.changes import current_operation
 
 # Word for word the WHERE of the partial index render_jobs_claimable (migration 2), which
 # SQLite uses only for a query that repeats it.
@@ -68,6 +69,7 @@ class SqliteRenderJobRepository(SqliteRepository[RenderJob]):
         left = None if room is None else {name: n for name, n in room.items() if n > 0}
         if limit < 1 or left == {}:
             return []
+        op = current_operation()  # a lease is not logged (is_logged), but every write has one
         where = (
             f"{CLAIMABLE_SQL} AND available_at <= ? "
             "AND (lease_expires_at IS NULL OR lease_expires_at < ?)"
@@ -108,7 +110,7 @@ class SqliteRenderJobRepository(SqliteRepository[RenderJob]):
                     lease_expires_at=lease_until,
                     revision=job.revision + 1,
                 )
-                self._replace(connection, job, leased)
+                self._replace(connection, job, leased, op)
                 claimed.append(leased)
             return claimed
 

@@ -6,6 +6,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
+from app.adapters.sqlite.change_log import log_changes
 from app.adapters.sqlite.repository import SqliteRepository, json_time, micros
 from app.domain import (
     ActivityEntry,
@@ -20,6 +21,7 @@ from app.domain import (
     StrategyStatus,
     Workspace,
 )
+from app.domain.changes import ChangeAction, current_operation
 
 _SCOPE_ORDER = {scope: index for index, scope in enumerate(ApprovalScope)}
 
@@ -46,9 +48,16 @@ class SqliteMemberRepository(SqliteRepository[Member]):
         return await self._select("user_id = ?", (user_id,), order="tenant_id")
 
     async def remove(self, tenant_id: str, user_id: str) -> bool:
+        op = current_operation()
+
         def run(connection: sqlite3.Connection) -> bool:
-            sql = "DELETE FROM members WHERE tenant_id = ? AND user_id = ?"
-            return connection.execute(sql, (tenant_id, user_id)).rowcount > 0
+            sql = "DELETE FROM members WHERE tenant_id = ? AND user_id = ? RETURNING doc"
+            gone = [
+                Member.model_validate_json(row[0])
+                for row in connection.execute(sql, (tenant_id, user_id))
+            ]
+            log_changes(connection, op, [(member, ChangeAction.DELETED) for member in gone])
+            return bool(gone)
 
         return await self._db.write(run)
 
@@ -124,15 +133,23 @@ class SqliteCreativeRepository(SqliteRepository[Creative]):
     async def mark_stale(
         self, tenant_id: str, campaign_id: str, strategy_version: int, at: datetime
     ) -> int:
+        op = current_operation()
+
         # json_set keeps the JSON document (the source of truth) in step with the columns;
         # on the right-hand side, revision is still the old value.
         def run(connection: sqlite3.Connection) -> int:
-            return connection.execute(
-                "UPDATE creatives SET stale = 1, revision = revision + 1, doc = json_set(doc, "
-                "'$.stale', json('true'), '$.revision', revision + 1, '$.updated_at', ?) "
-                "WHERE tenant_id = ? AND campaign_id = ? AND strategy_version = ? AND stale = 0",
-                (json_time(at), tenant_id, campaign_id, strategy_version),
-            ).rowcount
+            marked = [
+                Creative.model_validate_json(row[0])
+                for row in connection.execute(
+                    "UPDATE creatives SET stale = 1, revision = revision + 1, doc = json_set(doc, "
+                    "'$.stale', json('true'), '$.revision', revision + 1, '$.updated_at', ?) "
+                    "WHERE tenant_id = ? AND campaign_id = ? AND strategy_version = ? "
+                    "AND stale = 0 RETURNING doc",
+                    (json_time(at), tenant_id, campaign_id, strategy_version),
+                )
+            ]
+            log_changes(connection, op, [(creative, ChangeAction.UPDATED) for creative in marked])
+            return len(marked)
 
         return await self._db.write(run)
 

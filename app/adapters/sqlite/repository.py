@@ -10,7 +10,9 @@ from typing import Any, ClassVar, Generic, TypeVar
 from pydantic_core import to_json
 
 from app.adapters.records import checked, id_taken, not_found, stale
+from app.adapters.sqlite.change_log import log_changes
 from app.adapters.sqlite.database import SqliteDatabase
+from app.domain.changes import ChangeAction, Operation, current_operation, is_logged
 from app.domain.common import Record, to_timestamp
 from app.domain.errors import Conflict, StaleRecord
 
@@ -68,21 +70,24 @@ class SqliteRepository(Generic[R]):
     # interpreter lock, and the database thread should hold it as little as it can (the event
     # loop waits for it each time it comes back from a system call).
 
+    # Each write logs its change in its own transaction (``change_log.py``), as part of the
+    # operation current here, on the caller's side (the database thread has no context).
+
     async def add(self, record: R) -> R:
         stored = checked(record, revision=1)
-        rows = [self._row(stored)]
-        await self._db.write(lambda connection: self._insert(connection, [stored], rows))
+        rows, op = [self._row(stored)], current_operation()
+        await self._db.write(lambda connection: self._insert(connection, [stored], op, rows))
         return stored
 
     async def add_many(self, records: Sequence[R]) -> None:
         stored = [checked(record, revision=1) for record in records]
-        rows = [self._row(record) for record in stored]
-        await self._db.write(lambda connection: self._insert(connection, stored, rows))
+        rows, op = [self._row(record) for record in stored], current_operation()
+        await self._db.write(lambda connection: self._insert(connection, stored, op, rows))
 
     async def update(self, record: R) -> R:
         stored = checked(record, revision=record.revision + 1)
-        row = self._row(stored)
-        await self._db.write(lambda connection: self._replace(connection, record, stored, row))
+        row, op = self._row(stored), current_operation()
+        await self._db.write(lambda connection: self._replace(connection, record, stored, op, row))
         return stored
 
     async def modify(
@@ -101,9 +106,12 @@ class SqliteRepository(Generic[R]):
         ``known``'s revision (the row built on this thread, as :meth:`update` does); only a
         stale ``known`` is changed again on the database thread.
         """
+        op = current_operation()
         if known is None:
             return await self._db.write(
-                lambda connection: self._modify_in_place(connection, tenant_id, record_id, change)
+                lambda connection: self._modify_in_place(
+                    connection, tenant_id, record_id, change, op
+                )
             )
         changed = change(known)
         if changed is known:
@@ -113,27 +121,29 @@ class SqliteRepository(Generic[R]):
 
         def work(connection: sqlite3.Connection) -> R:
             try:
-                self._replace(connection, known, stored, row)
+                self._replace(connection, known, stored, op, row)
             except StaleRecord:
-                return self._modify_in_place(connection, tenant_id, record_id, change)
+                return self._modify_in_place(connection, tenant_id, record_id, change, op)
             return stored
 
         return await self._db.write(work)
 
     async def delete_many(self, tenant_id: str, record_ids: Sequence[str]) -> int:
         """Delete in one transaction (side tables follow by ``ON DELETE CASCADE``)."""
-        ids = list(record_ids)
+        ids, op = list(record_ids), current_operation()
 
         def run(connection: sqlite3.Connection) -> int:
-            deleted = 0
+            gone: list[R] = []
             for start in range(0, len(ids), _IDS_PER_DELETE):
                 batch = ids[start : start + _IDS_PER_DELETE]
                 sql = (
                     f"DELETE FROM {self.table} "
-                    f"WHERE tenant_id = ? AND id IN ({', '.join('?' * len(batch))})"
+                    f"WHERE tenant_id = ? AND id IN ({', '.join('?' * len(batch))}) RETURNING doc"
                 )
-                deleted += connection.execute(sql, (tenant_id, *batch)).rowcount
-            return deleted
+                rows = connection.execute(sql, (tenant_id, *batch))
+                gone += [self.model.model_validate_json(row[0]) for row in rows]
+            log_changes(connection, op, [(record, ChangeAction.DELETED) for record in gone])
+            return len(gone)
 
         return await self._db.write(run)
 
@@ -148,6 +158,7 @@ class SqliteRepository(Generic[R]):
         tenant_id: str,
         record_id: str,
         change: Callable[[R], R],
+        op: Operation,
     ) -> R:
         found = connection.execute(
             f"SELECT doc FROM {self.table} WHERE id = ? AND tenant_id = ?", (record_id, tenant_id)
@@ -159,7 +170,7 @@ class SqliteRepository(Generic[R]):
         if changed is current:
             return current
         stored = checked(changed, revision=current.revision + 1)
-        self._replace(connection, current, stored)
+        self._replace(connection, current, stored, op)
         return stored
 
     def _row(self, record: R) -> dict[str, Any]:
@@ -175,6 +186,7 @@ class SqliteRepository(Generic[R]):
         self,
         connection: sqlite3.Connection,
         records: Sequence[R],
+        op: Operation,
         rows: Sequence[dict[str, Any]] | None = None,
     ) -> None:
         if not records:
@@ -191,9 +203,15 @@ class SqliteRepository(Generic[R]):
             raise self._conflict(exc) from None
         for record in records:
             self.after_write(connection, record, inserted=True)
+        log_changes(connection, op, [(record, ChangeAction.CREATED) for record in records])
 
     def _replace(
-        self, connection: sqlite3.Connection, old: R, new: R, row: dict[str, Any] | None = None
+        self,
+        connection: sqlite3.Connection,
+        old: R,
+        new: R,
+        op: Operation,
+        row: dict[str, Any] | None = None,
     ) -> None:
         row = row if row is not None else self._row(new)
         assignments = ", ".join(f"{name} = :{name}" for name in row if name != "id")
@@ -207,6 +225,8 @@ class SqliteRepository(Generic[R]):
             raise self._conflict(exc) from None
         if changed == 1:
             self.after_write(connection, new, inserted=False)
+            if is_logged(old, new):
+                log_changes(connection, op, [(new, ChangeAction.UPDATED)])
             return
         exists = connection.execute(
             f"SELECT 1 FROM {self.table} WHERE id = ? AND tenant_id = ?", (old.id, old.tenant_id)

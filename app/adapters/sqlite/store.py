@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from app.adapters.sqlite.assets import SqliteAssetRepository
+from app.adapters.sqlite.change_log import SqliteChangeLog
 from app.adapters.sqlite.database import SqliteDatabase
 from app.adapters.sqlite.migrations import MIGRATIONS, schema_version
 from app.adapters.sqlite.render_jobs import SqliteRenderJobRepository
@@ -46,6 +47,7 @@ class SqliteStore:
         self.render_jobs = SqliteRenderJobRepository(self._db)
         self.assets = SqliteAssetRepository(self._db)
         self.activity = SqliteActivityRepository(self._db)
+        self.changes = SqliteChangeLog(self._db)
 
     async def open(self) -> None:
         await self._db.open()

@@ -219,7 +219,7 @@ class Recorder:
 @asynccontextmanager
 async def recording(core: Core) -> AsyncIterator[Recorder]:
     recorder = Recorder()
-    async with core.events.subscribe() as queue:
+    async with core.events.subscribe(records=["render_job"]) as queue:
 
         async def drain() -> None:
             while True:
@@ -229,6 +229,7 @@ async def recording(core: Core) -> AsyncIterator[Recorder]:
         task = asyncio.create_task(drain())
         try:
             yield recorder
+            await core.events.caught_up()
         finally:
             # Whatever is already queued is recorded too.
             task.cancel()

@@ -62,7 +62,7 @@ async def media(core: Core, kind: str, provider: str, params: dict[str, Any] | N
 
 async def job_where(core: Core, job_id: str, check: Any) -> RenderJob:
     """The job once ``check(job)`` holds (waits on its events, reading it after each)."""
-    async with core.events.subscribe() as events, asyncio.timeout(WAIT):
+    async with core.events.subscribe(records=["render_job"]) as events, asyncio.timeout(WAIT):
         while True:
             job = await core.renderer.get_job(ANA, job_id)
             if check(job):

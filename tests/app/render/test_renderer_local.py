@@ -79,7 +79,7 @@ async def media(
 
 async def queued_media(core: Core, campaign_id: str, kind: str) -> tuple[Creative, RenderJob]:
     """A media creative and its job as first announced (before any worker touched it)."""
-    async with core.events.subscribe() as events:
+    async with core.events.subscribe(records=["render_job"]) as events:
         creative = await media(core, campaign_id, kind)
         first = (await events_of(events, creative.render_job_id or "", lambda e: True))[0]
     assert first.kind is EventKind.JOB_CHANGED
@@ -104,6 +104,15 @@ async def events_of(
             seen.append(event)
             if until(event):
                 return seen
+
+
+async def first_and_pending(events: Queue, job_id: str) -> list[JobEvent]:
+    """The job's next event (the change feed reports a change within moments), and whatever
+    else of the job has been delivered and not read yet."""
+    async with asyncio.timeout(WAIT):
+        while (event := await events.get()).job is None or event.job.id != job_id:
+            pass
+    return [event, *pending(events, job_id)]
 
 
 def pending(events: Queue, job_id: str) -> list[JobEvent]:
@@ -249,7 +258,7 @@ async def test_a_published_job_keeps_the_providers_final_steps_and_log(
 
 async def test_job_events_arrive_in_order_with_one_finished_event(core: Core) -> None:
     campaign = await campaign_with_strategy(core)
-    async with core.events.subscribe() as events:
+    async with core.events.subscribe(records=["render_job"]) as events:
         creative = await media(core, campaign.id, "image")
         job_id = creative.render_job_id or ""
         seen = await events_of(events, job_id)
@@ -366,9 +375,9 @@ async def test_a_queued_job_is_cancelled_at_once_and_can_be_retried(idle_core: C
     job = await job_of(core, creative)
     assert job.status is QUEUED
 
-    async with core.events.subscribe() as events:
+    async with core.events.subscribe(records=["render_job"]) as events:
         cancelled = await core.renderer.cancel(ANA, job.id)
-        seen = pending(events, job.id)
+        seen = await first_and_pending(events, job.id)
 
     assert cancelled.status is CANCELLED
     assert cancelled.finished_at is not None
@@ -381,9 +390,9 @@ async def test_a_queued_job_is_cancelled_at_once_and_can_be_retried(idle_core: C
     assert (refused.value.from_state, refused.value.to_state) == ("cancelled", "cancelled")
     assert await core.renderer.get_job(ANA, job.id) == cancelled
 
-    async with core.events.subscribe() as events:
+    async with core.events.subscribe(records=["render_job"]) as events:
         retried = await core.renderer.retry(ANA, job.id)
-        seen = pending(events, job.id)
+        seen = await first_and_pending(events, job.id)
 
     assert retried.status is QUEUED
     assert (retried.retries, retried.error, retried.provider_job_id) == (0, None, None)
@@ -428,7 +437,7 @@ async def test_a_queued_job_cannot_be_retried(idle_core: Core) -> None:
 
 async def test_a_running_local_render_is_cancelled_and_leaves_no_asset(core: Core) -> None:
     campaign = await campaign_with_strategy(core)
-    async with core.events.subscribe() as events:
+    async with core.events.subscribe(records=["render_job"]) as events:
         creative = await media(core, campaign.id, "image", params=BIG_IMAGE)
         job_id = creative.render_job_id or ""
         # Running, and the provider is drawing: it has reported its first step.

@@ -4,7 +4,7 @@ the same store, on SQLite, the MongoDB shim and a real MongoDB-protocol server."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from app.domain.changes import RELOAD, ChangeAction, ChangeEvent, RecordKind
 from app.ports.repositories import Store
 from app.services import change_follower
 from tests import samples
-from tests.app.workflow.helpers import campaign_with_strategy, full_draft, text_creative
+from tests.app.workflow.helpers import at, campaign_with_strategy, full_draft, text_creative
 from tests.conftest import MongoWorkstations
 
 ANA = Actor(tenant_id="acme", user_id="ana", roles={Role.ADMIN})
@@ -136,7 +136,7 @@ async def test_every_kind_of_record_is_reported(core: Core, tmp_path: Path) -> N
         campaign = await campaign_with_strategy(core)
         creative = await text_creative(core, campaign.id)
         await core.campaigns.schedule_post(
-            ANA, campaign.id, creative_id=creative.id, channel="instagram", at=_in_window()
+            ANA, campaign.id, creative_id=creative.id, channel="instagram", at=at(2)
         )
         await core.campaigns.create_ad_plan(
             ANA,
@@ -197,6 +197,25 @@ async def test_another_core_on_the_same_store_hears_each_change_once(
     assert {(e.action, e.actor_id) for e in heard} == {(ChangeAction.CREATED, "ana")}
 
 
+async def test_on_a_replica_set_a_change_is_pushed_without_waiting_for_the_next_look(
+    two_cores: tuple[Core, Core], monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """The real server here is a replica set with change streams; the shim and SQLite have
+    none, and say so at once, so their followers read the log on their own schedule."""
+    here, there = two_cores
+    monkeypatch.setattr(change_follower, "POLL_SECONDS", 3600.0)  # no regular look comes
+    pushes = request.node.callspec.params["two_cores"] == "mongo-real"
+    woken = asyncio.Event()
+    watching = asyncio.create_task(there.store.changes.watch(woken.set))
+    async with there.events.subscribe(ANA, records=["campaign"]) as events:
+        made = await here.campaigns.create_campaign(ANA, "Pushed")
+        if pushes:
+            assert (await next_event(events)).record_id == made.id
+        else:
+            assert await asyncio.wait_for(watching, WAIT) is False
+    watching.cancel()
+
+
 async def test_render_progress_reaches_another_core_without_being_logged(
     two_cores: tuple[Core, Core],
 ) -> None:
@@ -221,8 +240,7 @@ async def test_render_progress_reaches_another_core_without_being_logged(
 async def test_a_follower_behind_a_pruned_log_gets_one_reload(
     core: Core, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(change_follower, "POLL_SECONDS", 3600.0)  # it reads when told here
-    follower = await _parked_follower(core)
+    follower = await _parked_follower(core, monkeypatch)
     async with core.events.subscribe(ANA, records=["campaign"]) as events:
         await core.campaigns.create_campaign(ANA, "One")
         await core.campaigns.create_campaign(ANA, "Two")
@@ -239,8 +257,7 @@ async def test_a_gap_in_the_log_is_waited_for_then_passed(
 ) -> None:
     """An entry numbered but not yet inserted (MongoDB logs after the write) holds the ones
     behind it back until it comes or stays away for GAP_SECONDS."""
-    monkeypatch.setattr(change_follower, "POLL_SECONDS", 3600.0)
-    follower = await _parked_follower(core)
+    follower = await _parked_follower(core, monkeypatch)
     async with core.events.subscribe(ANA, records=["campaign"]) as events:
         first = await core.campaigns.create_campaign(ANA, "One")
         second = await core.campaigns.create_campaign(ANA, "Two")
@@ -258,19 +275,18 @@ async def test_a_gap_in_the_log_is_waited_for_then_passed(
         assert [events.get_nowait().record_id] == [second.id]
 
 
-async def _parked_follower(core: Core) -> change_follower.ChangeFollower:
-    """The core's follower, started and then parked: it reads only when the test says."""
-    start = core.events._on_subscribe
-    assert start is not None
-    follower = start.__self__  # type: ignore[attr-defined]
+async def _parked_follower(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> change_follower.ChangeFollower:
+    """The core's follower, started and then parked: it reads only when the test says (no
+    regular looks, no change stream)."""
+    monkeypatch.setattr(change_follower, "POLL_SECONDS", 3600.0)
+
+    async def no_stream(wake: Callable[[], None]) -> bool:
+        return False
+
+    monkeypatch.setattr(core.store.changes, "watch", no_stream)
+    follower = core.events._follower
+    assert isinstance(follower, change_follower.ChangeFollower)
     await follower.start()
-    return follower  # type: ignore[no-any-return]
-
-
-def _in_window():  # type: ignore[no-untyped-def]
-    from tests.app.workflow.helpers import at
-
-    return at(2)
-
-
-Awaitables = Callable[[], Awaitable[None]]
+    return follower

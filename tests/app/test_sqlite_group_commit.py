@@ -46,6 +46,13 @@ async def hold_the_thread(db: SqliteDatabase) -> tuple[threading.Event, asyncio.
     return release, task
 
 
+async def queued(db: SqliteDatabase, count: int) -> None:
+    """Let the callers just started take their first step, which queues their operations
+    behind the held thread (one loop turn: no waiting on the clock)."""
+    await asyncio.sleep(0)
+    assert len(db._pending) == count
+
+
 async def test_a_group_shares_one_commit_and_each_caller_gets_its_own_result(
     db: SqliteDatabase,
 ) -> None:
@@ -54,7 +61,7 @@ async def test_a_group_shares_one_commit_and_each_caller_gets_its_own_result(
     # Records the statements sqlite runs from now on (the blocker's own COMMIT among them).
     db._connection.set_trace_callback(statements.append)  # type: ignore[union-attr]
     writes = [asyncio.create_task(db.write(insert(f"k{n}", n))) for n in range(20)]
-    await asyncio.sleep(0.05)
+    await queued(db, 20)
     release.set()
     await blocker
 
@@ -74,7 +81,7 @@ async def test_an_operation_that_fails_in_a_group_is_undone_alone(db: SqliteData
     failing = asyncio.create_task(db.write(half_then_refuse))
     duplicate = asyncio.create_task(db.write(insert("before")))  # a constraint violation
     after = asyncio.create_task(db.write(insert("after")))
-    await asyncio.sleep(0.05)
+    await queued(db, 4)
     release.set()
     await blocker
 
@@ -91,7 +98,7 @@ async def test_a_cancelled_caller_does_not_disturb_the_group(db: SqliteDatabase)
     release, blocker = await hold_the_thread(db)
     cancelled = asyncio.create_task(db.write(insert("gone")))
     kept = asyncio.create_task(db.write(insert("kept")))
-    await asyncio.sleep(0.05)
+    await queued(db, 2)
     cancelled.cancel()
     release.set()
     await blocker
@@ -143,7 +150,7 @@ async def test_a_read_that_fails_in_a_group_leaves_the_writes_around_it(
     failing = asyncio.create_task(db.read(bad_query))
     reading = asyncio.create_task(db.read(rows))
     after = asyncio.create_task(db.write(insert("after")))
-    await asyncio.sleep(0.05)
+    await queued(db, 4)
     release.set()
     await blocker
 

@@ -8,7 +8,7 @@ creation, then "succeeded" with a small PNG of its own. The core (embedded SQLit
 media folder) queues the jobs; then the clock starts with its worker, which claims, submits,
 follows and publishes them (each output stored in the library as an asset and attached to its
 creative), and stops when the last one has ended. A lag probe measures the longest event-loop
-stall. Targets: wall time <= 1.15 x ideal (jobs / concurrency x job time); stall <= 30 ms; CPU
+stall. Targets: wall time <= 1.3 x ideal (jobs / concurrency x job time); stall <= 30 ms; CPU
 per job reported.
 """
 
@@ -244,7 +244,7 @@ async def run(jobs: int, concurrency: int, job_ms: int, webhooks: bool, parent: 
         f"{assets} assets"
     )
     print(f"queueing the {jobs} jobs (before the clock): {queueing:.2f} s")
-    print(f"wall time {wall:.2f} s; ideal {ideal:.2f} s; ratio {wall / ideal:.3f} (target <= 1.15)")
+    print(f"wall time {wall:.2f} s; ideal {ideal:.2f} s; ratio {wall / ideal:.3f} (target <= 1.3)")
     print(
         f"longest event-loop stall {max(stalls) * 1000:.1f} ms (target <= 30); "
         f"p99 {sorted(stalls)[int(0.99 * len(stalls))] * 1000:.1f} ms"

@@ -49,7 +49,6 @@ from app.services.storage_service import StorageService
 log = logging.getLogger(__name__)
 
 MAX_SEEN_DELIVERIES = 50
-MAX_ENDED_REMEMBERED = 10_000
 _EXTENSIONS = {"image": ".png", "video": ".mp4"}
 
 
@@ -90,7 +89,6 @@ class RenderEngine:
         self._retry_base = retry_base_seconds
         self._publishing: dict[str, asyncio.Lock] = {}
         self._rendered: list[Callable[[str, str], None]] = []
-        self._ended: dict[str, None] = {}  # insertion-ordered: the oldest is dropped first
 
     def on_rendered(self, callback: Callable[[str, str], None]) -> None:
         """Call ``callback(provider, provider_job_id)`` when a provider has finished rendering
@@ -104,18 +102,17 @@ class RenderEngine:
             callback(provider, provider_job_id)
 
     async def update(
-        self, job: RenderJob, *, fresh: bool = False, seen: str | None = None, **changes: object
+        self, job: RenderJob, *, seen: str | None = None, **changes: object
     ) -> RenderJob:
         """Apply ``changes`` to the stored job unless it has been finished meanwhile; an event
-        is published only when this call really changed it. ``fresh``: ``job`` was just read
-        (or written) by the caller, so the write can be tried without reading it again.
-        ``seen``: the webhook delivery that brought the news, remembered in the same write
-        (added to the stored list, so deliveries applied together are all kept)."""
+        is published only when this call really changed it. ``seen``: the webhook delivery that
+        brought the news, remembered in the same write (added to the stored list, so deliveries
+        applied together are all kept)."""
 
         def change(current: RenderJob) -> RenderJob:
             return self._changed(current, changes, seen)
 
-        return await self._write(job, change, fresh=fresh)
+        return await self._write(job, change)
 
     def _changed(
         self, current: RenderJob, changes: Mapping[str, object], seen: str | None = None
@@ -130,9 +127,7 @@ class RenderEngine:
             update["seen_deliveries"] = (*current.seen_deliveries, seen)[-MAX_SEEN_DELIVERIES:]
         return current.model_copy(update=update)
 
-    async def _write(
-        self, job: RenderJob, change: Callable[[RenderJob], RenderJob], *, fresh: bool = False
-    ) -> RenderJob:
+    async def _write(self, job: RenderJob, change: Callable[[RenderJob], RenderJob]) -> RenderJob:
         wrote = False
 
         def tracked(current: RenderJob) -> RenderJob:
@@ -141,9 +136,7 @@ class RenderEngine:
             wrote = changed is not current
             return changed
 
-        updated = await self._jobs.modify(
-            job.tenant_id, job.id, tracked, known=job if fresh else None
-        )
+        updated = await self._jobs.modify(job.tenant_id, job.id, tracked)
         if wrote:
             self._events.publish_job(updated)
         return updated
@@ -160,7 +153,10 @@ class RenderEngine:
 
         ``delivery_id``: the webhook delivery, remembered in the write the news causes (news
         that changes nothing needs no remembering: applying it again changes nothing either).
-        ``fresh``: ``job`` was read just now, so publishing need not read it again.
+        ``fresh`` is accepted from callers that have just read ``job`` and changes nothing:
+        every write reads the stored job (skipping that read bought nothing measurable, see
+        ``docs/benchmarks.md``). News of success reads it under the publishing lock: a poll or
+        a webhook may have published it meanwhile, and the output is then not fetched twice.
         """
         if job.status.terminal:
             return Outcome(job, True)
@@ -169,11 +165,8 @@ class RenderEngine:
             # and the other then finds the job finished (across processes, the conditional
             # write of the published state decides, and the same bytes make one asset).
             lock = self._publishing.setdefault(job.id, asyncio.Lock())
-            waited = lock.locked()
             async with lock:
-                current = job
-                if waited or not fresh or job.id in self._ended:
-                    current = await self._jobs.get(job.tenant_id, job.id)
+                current = await self._jobs.get(job.tenant_id, job.id)
                 if current.status.terminal:
                     return Outcome(current, True)
                 if current.provider_job_id:
@@ -208,7 +201,11 @@ class RenderEngine:
         if progress == job.progress and logs == job.logs:
             return job
         return await self.update(
-            job, seen=seen, progress=progress, logs=logs, eta_seconds=self._eta(job, fraction)
+            job,
+            seen=seen,
+            progress=progress,
+            logs=logs,
+            eta_seconds=self._eta(job, fraction),
         )
 
     def _eta(self, job: RenderJob, fraction: float) -> float | None:
@@ -283,18 +280,16 @@ class RenderEngine:
         *,
         error: str | None = None,
         log_line: str | None = None,
-        fresh: bool = False,
         seen: str | None = None,
         **changes: object,
     ) -> RenderJob:
-        """End the job in ``status`` (once: a finished job stays as it is); ``fresh`` and
-        ``seen`` as in :meth:`update`."""
+        """End the job in ``status`` (once: a finished job stays as it is); ``seen`` as in
+        :meth:`update`."""
         logs: tuple[str, ...] = changes.pop("logs", job.logs)  # type: ignore[assignment]
         if log_line:
             logs = append_logs(logs, log_line)
         finished = await self.update(
             job,
-            fresh=fresh,
             seen=seen,
             status=status,
             error=error,
@@ -305,17 +300,10 @@ class RenderEngine:
             **changes,
         )
         if finished.status.terminal:
-            self._remember_ended(finished.id)
             # Its work files go even if the worker stops now (a stop at once after the end
             # would otherwise skip the cleanup that was about to start).
             await to_the_end(self._release(finished))
         return finished
-
-    def _remember_ended(self, job_id: str) -> None:
-        """Jobs ended in this process lately: news about them needs a fresh read."""
-        self._ended[job_id] = None
-        while len(self._ended) > MAX_ENDED_REMEMBERED:
-            self._ended.pop(next(iter(self._ended)))
 
     async def _publish(
         self, job: RenderJob, status: ProviderStatus, *, seen: str | None
@@ -356,7 +344,6 @@ class RenderEngine:
         published = await self.finish(
             job,
             RenderStatus.PUBLISHED,
-            fresh=True,  # read under the publishing lock; the creative write does not touch it
             seen=seen,
             asset_id=asset.id,
             result_url=await url,

@@ -12,8 +12,8 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections import Counter, deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from app.domain import RenderJob, RenderStatus
@@ -31,15 +31,25 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_POLL_FACTOR = 5.0  # with webhooks on, polling is a slower safety net
 MAX_POLL_FAILURES = 8
-STARTS_PER_TURN = 5  # jobs started in one event-loop turn (each turn delays the next timers)
-CLAIM_BATCH = 5  # jobs claimed in one transaction (a bigger one holds the database thread longer)
-AHEAD_HORIZON = 0.5  # seconds: jobs are claimed ahead for the slots expected to free this soon
-AHEAD_WINDOW = 1.0  # seconds: the rate at which slots free is measured over this last stretch
-AHEAD_FRESH = 1.0  # seconds: a job held ahead longer than this is read again before it starts
+CLAIM_BATCH = 5  # jobs claimed (and started) at once: a bigger burst stalls the loop and database
+
+
+@dataclass(eq=False)
+class _Held:
+    """A job this worker handles, from its claim to its end."""
+
+    job: RenderJob  # as claimed: its lease is renewed while it is held
+    ended: asyncio.Event = field(default_factory=asyncio.Event)  # by a webhook or a cancel here
+    provider_job_id: str | None = None  # once submitted
+    rendering: bool = True  # holds a render slot; False once the provider is done, while stored
 
 
 class RenderWorker:
     """Runs while the core is open (``render_worker`` setting) or as ``campaign-studio worker``.
+
+    The life of a job here is one path (:meth:`_handle`): claimed with a lease, submitted,
+    followed (a webhook or a cancel in this process ends the wait; polls are the safety net)
+    until the engine has stored its output once, then its lease is released.
 
     Args:
         engine: applies statuses and publishes results.
@@ -49,10 +59,7 @@ class RenderWorker:
         concurrency: renders in flight at once (each provider's own limit applies too). A job
             whose provider has finished stops counting while its output is stored, so the
             next job is submitted at once; at most ``concurrency`` jobs are stored at a time
-            that way (beyond that, storing counts again). While renders end quickly (two or
-            more a second), the worker also holds a few jobs claimed ahead, ready for the next
-            free slot: as many as slots are expected to free within half a second, at most
-            ``concurrency`` (none while renders take longer).
+            that way (beyond that, storing counts again).
         lease_seconds: how long a claim lasts without a heartbeat.
         webhook_url: the public URL a provider should call for a job, or None (polling only).
         idle_poll: how often an idle worker looks for jobs queued by other processes.
@@ -85,14 +92,8 @@ class RenderWorker:
         self._webhook_url = webhook_url
         self._idle_poll = idle_poll
         self._wake = asyncio.Event()
-        self._in_flight: Counter[str] = Counter()
-        self._storing: set[str] = set()  # jobs whose render is done and no longer counted
-        self._held: dict[str, RenderJob] = {}  # the jobs handled here, as claimed (leases)
-        self._submitted: dict[tuple[str, str], str] = {}  # (provider, its job id) -> job id
         self._events = events
-        self._finished: dict[str, asyncio.Event] = {}
-        self._ahead: dict[str, tuple[RenderJob, float]] = {}  # claimed ahead: job, when
-        self._freed: deque[float] = deque()  # when slots freed over the last AHEAD_WINDOW
+        self._held: dict[str, _Held] = {}  # by job id
 
     def start(self) -> None:
         self._engine.on_rendered(self._rendered)
@@ -101,155 +102,103 @@ class RenderWorker:
 
     async def _run(self) -> None:
         events = self._events.listen(self._on_event) if self._events else contextlib.nullcontext()
-        try:
-            with events:
-                await self._claim_loop()
-        finally:
-            held_ahead = [job for job, _ in self._ahead.values()]
-            self._ahead.clear()
-            with contextlib.suppress(AppError):  # else their leases simply expire
-                await asyncio.gather(*(self._release(job) for job in held_ahead))
+        with events:
+            while True:
+                self._wake.clear()
+                try:
+                    await self._claim_available()
+                except AppError as exc:  # the database is unreachable for a moment
+                    log.warning("render worker cannot claim jobs: %s", exc)
+                await self._sleeper.wait(self._wake, self._idle_poll)
 
     def _on_event(self, event: JobEvent) -> None:
-        """A job finished in this process by a webhook or a cancel frees its slot at once
-        (instead of at the next safety-net poll); one cancelled while held ahead is dropped."""
+        """A job ended in this process by a webhook or a cancel ends its wait at once (instead
+        of at the next safety-net poll); news older than the claim (its queueing) is not."""
         job = event.job
-        if job.status.terminal or job.lease_owner != self.worker_id:
-            self._ahead.pop(job.id, None)  # cancelled (or taken over) before it started
-        finished = self._finished.get(job.id)
-        if finished is not None and (job.status.terminal or job.lease_owner is None):
-            finished.set()
+        held = self._held.get(job.id)
+        if held is None or job.revision <= held.job.revision:
+            return
+        if job.status.terminal or job.lease_owner is None:
+            held.ended.set()
 
     def wake(self) -> None:
         """Look for work now (a job was queued in this process)."""
         self._wake.set()
 
-    @property
-    def in_flight(self) -> int:
-        return sum(self._in_flight.values())
-
-    async def _claim_loop(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                await self._claim_available()
-            except AppError as exc:  # the database is unreachable for a moment
-                log.warning("render worker cannot claim jobs: %s", exc)
-            await self._sleeper.wait(self._wake, self._idle_poll)
-
     async def _claim_available(self) -> None:
-        """Claim jobs until the slots (and the jobs held ahead) are full or the queue is empty,
-        up to CLAIM_BATCH in one database transaction, within each provider's own limit."""
-        providers = self._engine.providers
-        while True:
-            ahead = self._ahead_wanted()
-            wanted = self._concurrency + ahead - self.in_flight - len(self._ahead)
-            held = Counter(job.provider for job, _ in self._ahead.values())
-            room = {}
-            for name, provider in providers.items():
-                own = provider.max_concurrency
-                left = own + min(ahead, own) - self._in_flight[name] - held[name]
-                if left > 0:
-                    room[name] = left
-            if wanted <= 0 or not room:
-                return
+        """Claim jobs for the free slots, within each provider's own limit, until the slots
+        are full or the queue has nothing more for them."""
+        while room := self._room():
+            wanted = min(self._concurrency - self._rendering(), CLAIM_BATCH)
             now = self._clock.now()
-            limit = min(wanted, CLAIM_BATCH)
             jobs = await self._jobs.claim(
                 worker_id=self.worker_id,
                 now=now,
                 lease_until=now + self._lease,
-                limit=limit,
+                limit=wanted,
                 room=room,
             )
-            claimed_at = asyncio.get_running_loop().time()
             for job in jobs:
-                self._ahead[job.id] = (job, claimed_at)
-            await self._start_ahead()
-            if len(jobs) < limit:
+                self._start(job)
+            if len(jobs) < wanted:
                 return  # the queue is empty, or holds only jobs of providers at their limit
 
-    def _ahead_wanted(self) -> int:
-        """How many jobs to hold ahead: the slots expected to free within AHEAD_HORIZON at
-        the rate they freed over the last AHEAD_WINDOW, at most the concurrency."""
-        since = asyncio.get_running_loop().time() - AHEAD_WINDOW
-        while self._freed and self._freed[0] < since:
-            self._freed.popleft()
-        return min(self._concurrency, int(len(self._freed) / AHEAD_WINDOW * AHEAD_HORIZON))
-
-    async def _start_ahead(self) -> None:
-        """Start the jobs held ahead that have a free slot, oldest first, a few per turn."""
-        started = 0
-        while self._start_next():
-            started += 1
-            if started % STARTS_PER_TURN == 0:
-                await asyncio.sleep(0)  # the next ones' first steps run in a later turn
-
-    def _start_next(self) -> bool:
-        """Start the oldest job held ahead that has a free slot; False if none has."""
-        if self.in_flight >= self._concurrency:
-            return False
-        providers = self._engine.providers
-        for job_id, (job, claimed_at) in self._ahead.items():
-            if self._in_flight[job.provider] < providers[job.provider].max_concurrency:
-                del self._ahead[job_id]
-                self._start(job, claimed_at)
-                return True
-        return False
-
-    def _start(self, job: RenderJob, claimed_at: float) -> None:
-        self._in_flight[job.provider] += 1
-        self._held[job.id] = job
-        task = self._tasks.start(
-            f"render:{job.id}", functools.partial(self._handle, job, claimed_at)
+    def _rendering(self, provider: str | None = None) -> int:
+        """The render slots taken (of ``provider``, or of all)."""
+        return sum(
+            held.rendering and provider in (None, held.job.provider) for held in self._held.values()
         )
-        task.add_done_callback(functools.partial(self._done, job.id))
+
+    def _room(self) -> dict[str, int]:
+        """The free render slots of each provider that has some, none if all slots are taken."""
+        if self._rendering() >= self._concurrency:
+            return {}
+        room = {
+            name: provider.max_concurrency - self._rendering(name)
+            for name, provider in self._engine.providers.items()
+        }
+        return {name: left for name, left in room.items() if left > 0}
+
+    def _start(self, job: RenderJob) -> None:
+        held = self._held[job.id] = _Held(job)
+        task = self._tasks.start(f"render:{job.id}", functools.partial(self._handle, held))
+        task.add_done_callback(functools.partial(self._done, held))
 
     def _rendered(self, provider_name: str, provider_job_id: str) -> None:
         """A provider has finished a job: if it is handled here, its slot goes to the next job
         while the output is stored, unless as many outputs are being stored already."""
-        job_id = self._submitted.get((provider_name, provider_job_id))
-        if job_id is None or job_id not in self._held or job_id in self._storing:
-            return
-        if len(self._storing) >= self._concurrency:
-            return
-        self._storing.add(job_id)
-        self._in_flight[provider_name] -= 1
-        self._slot_freed()
-
-    def _done(self, job_id: str, _task: object) -> None:
-        job = self._held.pop(job_id)
-        if job_id in self._storing:  # its slot was freed when its render ended
-            self._storing.discard(job_id)
+        held = next(
+            (
+                held
+                for held in self._held.values()
+                if held.provider_job_id == provider_job_id and held.job.provider == provider_name
+            ),
+            None,
+        )
+        storing = sum(not other.rendering for other in self._held.values())
+        if held is not None and held.rendering and storing < self._concurrency:
+            held.rendering = False
             self._wake.set()
-        else:
-            self._in_flight[job.provider] -= 1
-            self._slot_freed()
 
-    def _slot_freed(self) -> None:
-        """The job held ahead goes at once; the claim loop then claims more."""
-        self._freed.append(asyncio.get_running_loop().time())
-        self._start_next()
+    def _done(self, held: _Held, _task: object) -> None:
+        if self._held.get(held.job.id) is held:  # not a later claim of the same job
+            del self._held[held.job.id]
         self._wake.set()
 
-    async def _handle(self, job: RenderJob, claimed_at: float) -> None:
+    async def _handle(self, held: _Held) -> None:
+        """Submit (unless a worker before did), follow to the end, release the lease."""
+        job = held.job
         provider = self._engine.providers[job.provider]
         ended = False
         try:
-            if asyncio.get_running_loop().time() - claimed_at > AHEAD_FRESH:
-                job = await self._fresh(job)  # held ahead a while: cancelled meanwhile?
-                if job.status.terminal or job.lease_owner != self.worker_id:
-                    return
             if job.provider_job_id is None:
                 # A submission the provider may have received is recorded before a stopping
                 # worker hands the job back, else the next one would submit (and pay) again.
                 job = await to_the_end(self._submit(job, provider))
             if job.status is RenderStatus.RUNNING and job.provider_job_id:
-                self._submitted[(job.provider, job.provider_job_id)] = job.id
-                ended = await self._follow(job, provider)
+                held.provider_job_id = job.provider_job_id
+                ended = await self._follow(job, provider, held.ended)
         finally:
-            if job.provider_job_id:
-                self._submitted.pop((job.provider, job.provider_job_id), None)
             if not ended:  # an ended job has no lease left to give back
                 with contextlib.suppress(AppError):
                     await self._release(job)
@@ -266,11 +215,10 @@ class RenderWorker:
         try:
             provider_job_id = await provider.render(request)
         except ProviderError as exc:
-            await self._engine.update(job, submissions=job.submissions + 1)
-            return await self._engine.fail_or_retry(await self._fresh(job), exc)
+            counted = await self._engine.update(job, submissions=job.submissions + 1)
+            return await self._engine.fail_or_retry(counted, exc)
         submitted = await self._engine.update(
             job,
-            fresh=True,  # as claimed a moment ago
             status=RenderStatus.RUNNING,
             provider_job_id=provider_job_id,
             submitted_at=self._clock.now(),
@@ -282,27 +230,15 @@ class RenderWorker:
                 await provider.cancel(provider_job_id)
         return submitted
 
-    async def _follow(self, job: RenderJob, provider: RenderProvider) -> bool:
-        """Poll until the job ends; True if it ended in this process (its lease is gone)."""
+    async def _follow(self, job: RenderJob, provider: RenderProvider, ended: asyncio.Event) -> bool:
+        """Poll until the job ends; True if it ended in this process (its lease is gone).
+        Each poll comes after a wait, which a webhook or a cancel here (``ended``) cuts short:
+        a job just submitted (or resumed) is rarely done at once."""
         interval = provider.poll_interval
         if provider.supports_webhooks and self._webhook_url(provider, job):
             interval *= WEBHOOK_POLL_FACTOR
-        finished = self._finished.setdefault(job.id, asyncio.Event())
-        try:
-            await self._poll_until_done(job, provider, interval, finished)
-        finally:
-            self._finished.pop(job.id, None)
-        return finished.is_set()
-
-    async def _poll_until_done(
-        self, job: RenderJob, provider: RenderProvider, interval: float, finished: asyncio.Event
-    ) -> None:
         failures = 0
-        while True:
-            # Wait first: a job just submitted (or resumed) is rarely done at once, and a webhook
-            # or a cancel in this process ends the wait early.
-            if await self._sleeper.wait(finished, interval):
-                return
+        while not await self._sleeper.wait(ended, interval):
             assert job.provider_job_id is not None
             try:
                 status = await provider.poll_status(job.provider_job_id)
@@ -310,26 +246,26 @@ class RenderWorker:
                 failures += 1
                 if not exc.retryable or failures > MAX_POLL_FAILURES:
                     await self._engine.fail_or_retry(job, exc)
-                    return
+                    return True
                 await self._sleeper.sleep(
                     backoff_seconds(failures, retry_after=exc.retry_after, base=interval, cap=60)
                 )
                 continue
             failures = 0
-            outcome = await self._engine.apply(job, status)
-            if outcome.finished:
-                return
+            if (await self._engine.apply(job, status)).finished:
+                return True
             job = await self._fresh(job)
             if job.status is not RenderStatus.RUNNING or job.lease_owner != self.worker_id:
-                return  # finished by a webhook or a cancel, or taken over
+                return False  # taken over (or ended elsewhere): its lease is not ours to give
+        return True
 
     async def _heartbeat(self) -> None:
-        """Renew the lease of every job handled or held ahead here, a third of a lease apart
-        (one task for all of them, not one per job); a job whose lease was lost (taken over
-        after this process stalled, or ended elsewhere) stops being handled here."""
+        """Renew the lease of every job handled here, a third of a lease apart (one task for
+        all of them, not one per job); a job whose lease was lost (taken over after this
+        process stalled, or ended elsewhere) stops being handled here."""
         while True:
             await self._sleeper.sleep(self._lease.total_seconds() / 3)
-            held = [*self._held.values(), *(job for job, _ in self._ahead.values())]
+            held = [each.job for each in self._held.values()]
             renewals = await asyncio.gather(
                 *(self._renew(job) for job in held), return_exceptions=True
             )
@@ -337,7 +273,6 @@ class RenderWorker:
                 if isinstance(kept, BaseException):
                     log.warning("cannot renew the lease of job %s: %s", job.id, kept)
                 elif not kept:
-                    self._ahead.pop(job.id, None)
                     self._tasks.cancel(f"render:{job.id}")
 
     async def _renew(self, job: RenderJob) -> bool:

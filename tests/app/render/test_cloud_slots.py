@@ -1,5 +1,5 @@
 """Two cores on one database and the worker's slots: each job submitted once, the limits
-kept, jobs claimed ahead only while renders end quickly, outputs stored beside new renders."""
+kept, nothing claimed beyond the free slots, outputs stored beside new renders."""
 
 import asyncio
 import time
@@ -11,16 +11,13 @@ import pytest
 from app.adapters.sqlite.render_jobs import SqliteRenderJobRepository
 from app.bootstrap import Core
 from app.domain import RenderJob
-from app.services import render_worker
 from tests.app.render.cloud import (
-    CANCELLED,
     PUBLISHED,
     QUEUED,
     WAIT,
     autopilot,
     finished,
     generated_assets,
-    job_where,
     media_job,
     replicate_hooks,
     submitted,
@@ -126,7 +123,7 @@ async def test_free_slots_are_claimed_together_beside_a_provider_with_a_smaller_
     assert replicate.create_calls == 4
 
 
-async def test_while_renders_take_long_no_job_is_claimed_ahead(
+async def test_no_job_is_claimed_beyond_the_free_slots(
     open_cores: Callable[..., Awaitable[Core]], replicate: FakeReplicateServer
 ) -> None:
     """Jobs beyond the free slots stay in the queue, free for another workstation."""
@@ -140,69 +137,6 @@ async def test_while_renders_take_long_no_job_is_claimed_ahead(
     waiting = [await core.renderer.get_job(ANA, job.id) for job in jobs[1:]]
     assert [(job.status, job.lease_owner) for job in waiting] == [(QUEUED, None)] * 2
     assert replicate.create_calls == 1
-
-
-async def held_ahead(
-    open_cores: Callable[..., Awaitable[Core]],
-    replicate: FakeReplicateServer,
-    monkeypatch: pytest.MonkeyPatch,
-) -> tuple[Core, list[RenderJob]]:
-    """A core rendering one job at a time whose renders end often enough (one in the last
-    minute, as far as it knows) to hold a job ahead: the first job is done, the second
-    running, the third held ahead (leased, still queued), the fourth in the queue."""
-    monkeypatch.setattr(render_worker, "AHEAD_WINDOW", 60.0)
-    monkeypatch.setattr(render_worker, "AHEAD_HORIZON", 60.0)
-    core = await open_cores(replicate=replicate, render_concurrency=1)
-    campaign = await campaign_with_strategy(core)
-    first = await media_job(core, campaign, "replicate")
-    replicate.succeed((await submitted(core, first.id)).provider_job_id or "")
-    assert (await finished(core, first.id)).status is PUBLISHED
-    jobs = [first] + [await media_job(core, campaign, "replicate") for _ in range(3)]
-    await submitted(core, jobs[1].id)
-    worker = core.renderer.worker
-    assert worker is not None
-    ahead = await job_where(core, jobs[2].id, lambda j: j.lease_owner == worker.worker_id)
-    assert ahead.status is QUEUED
-    assert (await core.renderer.get_job(ANA, jobs[3].id)).lease_owner is None
-    return core, jobs
-
-
-async def test_a_job_held_ahead_starts_when_a_slot_frees(
-    open_cores: Callable[..., Awaitable[Core]],
-    replicate: FakeReplicateServer,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    core, jobs = await held_ahead(open_cores, replicate, monkeypatch)
-    replicate.succeed((await submitted(core, jobs[1].id)).provider_job_id or "")
-    running = await submitted(core, jobs[2].id)
-    assert running.submissions == 1
-    assert replicate.create_calls == 3
-
-
-async def test_a_job_cancelled_while_held_ahead_is_never_submitted(
-    open_cores: Callable[..., Awaitable[Core]],
-    replicate: FakeReplicateServer,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    core, jobs = await held_ahead(open_cores, replicate, monkeypatch)
-    cancelled = await core.renderer.cancel(ANA, jobs[2].id)
-    assert cancelled.status is CANCELLED
-    replicate.succeed((await submitted(core, jobs[1].id)).provider_job_id or "")
-    await submitted(core, jobs[3].id)  # the slot went to the next job in the queue
-    assert replicate.create_calls == 3
-    assert (await core.renderer.get_job(ANA, jobs[2].id)).submissions == 0
-
-
-async def test_closing_a_core_gives_back_the_jobs_it_held_ahead(
-    open_cores: Callable[..., Awaitable[Core]],
-    replicate: FakeReplicateServer,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    core, jobs = await held_ahead(open_cores, replicate, monkeypatch)
-    await core.close()
-    idle = await open_cores(replicate=replicate, render_worker=False)
-    given_back = await idle.renderer.get_job(ANA, jobs[2].id)
-    assert (given_back.status, given_back.lease_owner) == (QUEUED, None)
 
 
 async def test_the_next_job_is_submitted_while_an_output_is_stored(

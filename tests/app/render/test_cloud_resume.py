@@ -2,12 +2,15 @@
 never submitted twice, and a live lease is honoured (product.md "Render jobs")."""
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from app.adapters.sqlite.render_jobs import SqliteRenderJobRepository
 from app.bootstrap import Core, open_core
 from app.domain import RenderJob
 from app.ports.render_provider import RenderRequest
@@ -24,6 +27,7 @@ from tests.app.render.cloud import (
 )
 from tests.app.workflow.conftest import ANA
 from tests.app.workflow.helpers import campaign_with_strategy
+from tests.fakes.fake_time import FakeTime
 from tests.fakes.replicate_server import (
     FakeReplicateServer,
 )
@@ -87,6 +91,8 @@ async def test_a_job_leased_by_a_dead_worker_is_resumed_without_a_new_submission
 
     first_poll: dict[str, float] = {}
 
+    # Real time on purpose: the lease's expiry is measured against the fake server's first
+    # poll, sampled every 10 ms (a sampler, not a wait for an outcome).
     async def watch() -> None:
         while len(first_poll) < len(jobs):
             for name, job in jobs.items():
@@ -114,44 +120,44 @@ async def test_a_job_leased_by_a_dead_worker_is_resumed_without_a_new_submission
 
 
 async def test_a_long_render_keeps_its_lease_so_another_core_never_takes_it_over(
-    open_cores: Callable[..., Awaitable[Core]], replicate: FakeReplicateServer
+    open_cores: Callable[..., Awaitable[Core]],
+    replicate: FakeReplicateServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    first = await open_cores(replicate=replicate, render_lease_seconds=0.6)
-    second = await open_cores(replicate=replicate, render_lease_seconds=0.6)
+    claims: list[tuple[str, list[str]]] = []  # every claim of either core: who, which jobs
+    claim = SqliteRenderJobRepository.claim
+
+    async def recorded(self: SqliteRenderJobRepository, **options: Any) -> list[RenderJob]:
+        claimed = await claim(self, **options)
+        claims.append((options["worker_id"], [job.id for job in claimed]))
+        return claimed
+
+    monkeypatch.setattr(SqliteRenderJobRepository, "claim", recorded)
+    fake_time = FakeTime()  # several lease periods, without waiting for them
+    first = await open_cores(replicate=replicate, render_lease_seconds=0.6, time=fake_time)
+    second = await open_cores(replicate=replicate, render_lease_seconds=0.6, time=fake_time)
     campaign = await campaign_with_strategy(first)
     job = await media_job(first, campaign, "replicate")
-    owners: set[str] = set()
-
-    async def watch() -> None:
-        while True:
-            current = await second.store.render_jobs.get(job.tenant_id, job.id)
-            if current.lease_owner is not None:
-                owners.add(current.lease_owner)
-            await asyncio.sleep(0.01)
-
-    watcher = asyncio.create_task(watch())
-    try:
-        running = await submitted(first, job.id)
-        prediction_id = running.provider_job_id
-        replicate.start_processing(prediction_id)
-        # The render lasts several lease periods: the lease is renewed all along.
-        submitted_at = running.submitted_at
-        assert submitted_at is not None
-        await job_where(
-            second,
-            job.id,
-            lambda j: (
-                j.lease_expires_at is not None
-                and j.lease_expires_at > submitted_at + timedelta(seconds=2.0)
-            ),
-        )
-        replicate.succeed(prediction_id)
-        done = await finished(first, job.id)
-    finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
+    running = await submitted(first, job.id)
+    prediction_id = running.provider_job_id
+    replicate.start_processing(prediction_id)
+    # The render lasts several lease periods: the lease is renewed all along.
+    submitted_at = running.submitted_at
+    assert submitted_at is not None
+    await job_where(
+        second,
+        job.id,
+        lambda j: (
+            j.lease_expires_at is not None
+            and j.lease_expires_at > submitted_at + timedelta(seconds=2.0)
+        ),
+    )
+    replicate.succeed(prediction_id)
+    done = await finished(first, job.id)
     assert done.status is PUBLISHED, done.error
-    assert len(owners) == 1, owners
+    assert second.renderer.worker is not None
+    assert first.renderer.worker is not None
+    assert any(owner == second.renderer.worker.worker_id for owner, _ in claims)  # it tried
+    assert {owner for owner, jobs in claims if job.id in jobs} == {first.renderer.worker.worker_id}
     assert replicate.create_calls == 1
     assert done.submissions == 1

@@ -1,0 +1,1 @@
+"""Views: the panels, tabs and dialogs; they show view models and forward the user's actions."""

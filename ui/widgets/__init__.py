@@ -1,0 +1,1 @@
+"""Reusable widgets without knowledge of the core (gauges, cards, calendars, badges)."""

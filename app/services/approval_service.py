@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from app.domain import Actor, Approval, ApprovalScope, ApprovalState, Role
 from app.domain import approval_rules as rules
+from app.domain.campaigns import check_writable
 from app.domain.errors import InvalidTransition
 from app.domain.guidance import approved_for
 from app.services.approval_cascade import DEPENDENT_SCOPES, ApprovalCascade
@@ -142,7 +143,7 @@ class ApprovalService:
     ) -> dict[ApprovalScope, Approval]:
         """Send content, schedule and ads back to needs_review (votes cleared)."""
         await self._access.require(actor, Role.EDITOR, "invalidate approvals")
-        await self._state.campaign(actor.tenant_id, campaign_id)
+        check_writable(await self._state.campaign(actor.tenant_id, campaign_id))
         version = await self._state.active_version(actor.tenant_id, campaign_id)
         changed = {
             scope: await self._cascade.invalidate(actor, campaign_id, scope, reason, version)
@@ -159,7 +160,9 @@ class ApprovalService:
         action: str,
         rule: Callable[[Approval], Approval],
     ) -> Approval:
-        """The cascade's ``apply``, the approval returned with its display names."""
+        """The cascade's ``apply``, the approval returned with its display names; an archived
+        campaign's approvals do not change."""
+        check_writable(await self._state.campaign(actor.tenant_id, campaign_id))
         changed = await self._cascade.apply(actor, campaign_id, scope, action, rule)
         return await self._names.approval(changed)
 

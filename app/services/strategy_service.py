@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.domain import Actor, ApprovalScope, Role, Strategy, StrategyDraft, StrategyStatus
+from app.domain.campaigns import check_writable
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.validation import describe
 from app.ports.repositories import CreativeRepository, StrategyRepository
@@ -68,7 +69,7 @@ class StrategyService:
         """
         await self._access.require(actor, Role.EDITOR, "write strategies")
         parsed = parse_draft(draft)
-        await self._state.campaign(actor.tenant_id, campaign_id)
+        check_writable(await self._state.campaign(actor.tenant_id, campaign_id))
         if await self._strategies.list_for_campaign(actor.tenant_id, campaign_id):
             raise InvalidInput("the campaign already has a strategy: save a new version instead")
         try:
@@ -89,7 +90,7 @@ class StrategyService:
         """
         await self._access.require(actor, Role.EDITOR, "write strategies")
         parsed = parse_draft(draft)
-        await self._state.campaign(actor.tenant_id, campaign_id)
+        check_writable(await self._state.campaign(actor.tenant_id, campaign_id))
         while True:
             history = await self._strategies.list_for_campaign(actor.tenant_id, campaign_id)
             if not history:

@@ -66,6 +66,10 @@ async def test_an_archived_campaign_is_listed_as_archived_and_read_only(core: Co
         lambda: core.creatives.delete_creative(ANA, creative.id),
         lambda: core.creatives.attach_asset(ANA, creative.id, creative.asset_ids[0]),
         lambda: core.creatives.regenerate(ANA, campaign.id),
+        lambda: core.strategies.update_strategy(ANA, campaign.id, full_draft(tone="Calm")),
+        lambda: core.approvals.approve(BEA, campaign.id, ApprovalScope.STRATEGY),
+        lambda: core.approvals.reject(BEA, campaign.id, ApprovalScope.STRATEGY, reason="No"),
+        lambda: core.approvals.invalidate_dependents(ANA, campaign.id, reason="Changed"),
     ]
     for call in refused:
         with pytest.raises(InvalidInput, match="archived"):

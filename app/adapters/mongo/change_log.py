@@ -9,6 +9,7 @@ gap to fill before it moves past it (``ChangeFollower``).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -31,6 +32,7 @@ from app.domain.changes import (
 from app.domain.errors import StorageError
 
 COUNTER_ID = "changes"
+EMPTY_ANSWER_PAUSE = 0.05
 # "The $changeStream stage is only supported on replica sets", and its older wording.
 _NO_CHANGE_STREAMS = {40573, 40324}
 
@@ -61,8 +63,14 @@ class MongoChangeLog:
         inserts = [{"$match": {"operationType": "insert"}}]
         try:
             async with await self._changes.watch(inserts, max_await_time_ms=1000) as stream:
-                async for _ in stream:
-                    wake()
+                while stream.alive:
+                    if await stream.try_next() is not None:
+                        wake()
+                    else:
+                        # A server may answer a wait early, with nothing, whenever anything is
+                        # written (render progress: hundreds a second); pausing before asking
+                        # again bounds that to 20 round trips a second (docs/benchmarks.md).
+                        await asyncio.sleep(EMPTY_ANSWER_PAUSE)
         except OperationFailure as exc:
             if exc.code in _NO_CHANGE_STREAMS:
                 return False

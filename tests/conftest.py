@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.abc
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
@@ -18,6 +20,21 @@ from tests.fakes.memory_keyring import MemoryKeyring
 if TYPE_CHECKING:
     from app.adapters.mongo import MongoStore
     from app.adapters.mongo.schema import Step
+
+WITHOUT_QT_ENV = "CAMPAIGN_STUDIO_TEST_WITHOUT_QT"
+QT_MODULES = ("PySide6", "shiboken6", "qasync", "pytestqt")
+
+
+class _NoQt(importlib.abc.MetaPathFinder):
+    """Makes Qt unimportable, as on a machine without it: the core's tests prove they need none."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name.split(".")[0] in QT_MODULES:
+            raise ModuleNotFoundError(f"No module named {name!r} (Qt is blocked here)", name=name)
+
+
+if os.environ.get(WITHOUT_QT_ENV):
+    sys.meta_path.insert(0, _NoQt())
 
 MONGODB_URI_ENV = "CAMPAIGN_STUDIO_TEST_MONGODB_URI"
 MONGO_KINDS = ("mongo-fake", "mongo-real")

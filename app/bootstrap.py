@@ -12,22 +12,17 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.adapters.export import FolderBundleWriter, ZipWorkspaceArchive
-from app.adapters.llm import PoeLanguageModel
 from app.adapters.media import LocalMediaInspector
-from app.adapters.mongo import MongoStore
 from app.adapters.providers.local_image_provider import LocalImageProvider
 from app.adapters.providers.local_video_provider import LocalVideoProvider
-from app.adapters.providers.pika_provider import PikaProvider
-from app.adapters.providers.replicate_provider import ReplicateProvider
-from app.adapters.providers.runway_provider import RunwayProvider
 from app.adapters.sqlite import DATABASE_FILENAME, SqliteStore
-from app.adapters.storage import LocalBlobStore, R2BlobStore
+from app.adapters.storage import LocalBlobStore
 from app.adapters.storage.folders import probe_writable
 from app.adapters.storage.local_blob_store import STAGING_DIRNAME
 from app.adapters.storage.sweeper import sweep_data_folder
-from app.adapters.webhooks import WebhookRelay
 from app.config import AppSettings
 from app.domain import CreativeKind, RenderJob, new_id
 from app.domain.errors import ConfigurationError
@@ -59,6 +54,13 @@ from app.services.task_runner import TaskRunner
 from app.services.webhook_service import WebhookService
 from app.services.workspace_archive import WorkspaceArchive
 from app.services.workspace_service import WorkspaceService
+
+if TYPE_CHECKING:
+    from app.adapters.webhooks import WebhookRelay
+
+# The adapters of a team server, a bucket, the cloud providers, Poe and the relay are imported
+# only when the settings choose them: the embedded default starts without pymongo, boto3,
+# aiohttp or httpx (docs/benchmarks.md, "Desktop start").
 
 MEDIA_FOLDER = "media"
 STAGING_FOLDER = "staging"
@@ -132,6 +134,8 @@ def ensure_data_dir(path: Path) -> Path:
 def build_store(settings: AppSettings) -> Store:
     """MongoDB when ``mongodb_uri`` is set, else the embedded SQLite file in ``data_dir``."""
     if settings.mongodb_uri is not None:
+        from app.adapters.mongo import MongoStore
+
         return MongoStore.from_uri(
             settings.mongodb_uri.get_secret_value(), settings.mongodb_database
         )
@@ -156,6 +160,8 @@ def build_blob_store(settings: AppSettings) -> BlobStore:
     key_id, secret = settings.r2_access_key_id, settings.r2_secret_access_key
     if key_id is None or secret is None:  # already reported above; narrows the types
         raise ConfigurationError("the R2 credentials are missing")
+    from app.adapters.storage.r2_blob_store import R2BlobStore
+
     return R2BlobStore(
         endpoint_url=str(settings.r2_endpoint_url),
         bucket=str(settings.r2_bucket),
@@ -171,6 +177,8 @@ def build_language_model(settings: AppSettings) -> LanguageModel | None:
     """Poe when ``poe_api_key`` is set; otherwise no AI model (the rules work offline)."""
     if settings.poe_api_key is None:
         return None
+    from app.adapters.llm import PoeLanguageModel
+
     return PoeLanguageModel(
         api_key=settings.poe_api_key.get_secret_value(),
         base_url=settings.poe_base_url,
@@ -192,6 +200,8 @@ def build_providers(settings: AppSettings) -> dict[str, RenderProvider]:
     }
     if settings.replicate_api_token is not None:
         secret = settings.replicate_webhook_secret
+        from app.adapters.providers.replicate_provider import ReplicateProvider
+
         providers["replicate"] = ReplicateProvider(
             api_token=settings.replicate_api_token.get_secret_value(),
             base_url=settings.replicate_base_url,
@@ -200,6 +210,8 @@ def build_providers(settings: AppSettings) -> dict[str, RenderProvider]:
             poll_interval=poll,
         )
     if settings.runway_api_key is not None:
+        from app.adapters.providers.runway_provider import RunwayProvider
+
         providers["runway"] = RunwayProvider(
             api_key=settings.runway_api_key.get_secret_value(),
             base_url=settings.runway_base_url,
@@ -207,6 +219,8 @@ def build_providers(settings: AppSettings) -> dict[str, RenderProvider]:
             poll_interval=poll,
         )
     if settings.fal_key is not None:
+        from app.adapters.providers.pika_provider import PikaProvider
+
         providers["pika"] = PikaProvider(
             fal_key=settings.fal_key.get_secret_value(),
             queue_base_url=settings.fal_queue_base_url,
@@ -441,6 +455,8 @@ async def open_core(
             jobs=store.render_jobs,
         )
         if settings.webhook_relay:
+            from app.adapters.webhooks import WebhookRelay
+
             core.relay = WebhookRelay(
                 core.webhooks.receive, host=settings.webhook_host, port=settings.webhook_port
             )

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from app import bootstrap, runtime
+from app import runtime
 from app.adapters.mongo import MongoStore
+from app.adapters.providers import pika_provider, replicate_provider, runway_provider
 from app.adapters.sqlite import SqliteStore
 from app.adapters.storage.file_threads import FILE_THREAD_PREFIX
 from app.bootstrap import build_providers, build_store, open_core
@@ -150,14 +151,19 @@ def test_provider_defaults_live_in_the_providers(
 ) -> None:
     """The core passes a poll interval only when ``provider_poll_seconds`` overrides it."""
     built: dict[str, dict[str, object]] = {}
-    for name in ("ReplicateProvider", "RunwayProvider", "PikaProvider"):
-        real = getattr(bootstrap, name)
+    # The core imports a cloud provider only when its key is set: patch it where it lives.
+    for module, name in (
+        (replicate_provider, "ReplicateProvider"),
+        (runway_provider, "RunwayProvider"),
+        (pika_provider, "PikaProvider"),
+    ):
+        real = getattr(module, name)
 
         def record(real: type = real, **options: object) -> object:
             built[real.__name__] = options
             return real(**options)
 
-        monkeypatch.setattr(bootstrap, name, record)
+        monkeypatch.setattr(module, name, record)
     settings = AppSettings(
         data_dir=tmp_path,
         replicate_api_token="r8_token",

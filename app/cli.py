@@ -8,7 +8,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -184,13 +184,19 @@ async def _worker(settings: AppSettings, *, relay: bool) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the process exit status."""
+WindowOpener = Callable[[AppSettings], int]
+"""Shows the desktop window on these settings until it is closed; the exit status. The UI
+package supplies it (``ui.launcher``): the core never imports the UI."""
+
+
+def main(argv: Sequence[str] | None = None, *, open_window: WindowOpener | None = None) -> int:
+    """Run the command line; returns the process exit status. Without a sub-command it opens
+    the desktop window through ``open_window`` (without one, it shows the help)."""
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command is None:
+    if args.command is None and open_window is None:
         parser.print_help()
-        print("\nThe desktop window is not part of this build yet; use a sub-command.")
+        print("\nThe desktop window is not installed here; use a sub-command.")
         return 0
     try:
         settings = _settings(args)
@@ -201,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"campaign-studio: {exc.message}", file=sys.stderr)
         return 2
     with console_logging(verbose=bool(args.verbose)):
+        if args.command is None and open_window is not None:
+            return open_window(settings)
         try:
             return asyncio.run(_command(args, settings))
         except KeyboardInterrupt:

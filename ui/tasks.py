@@ -48,6 +48,11 @@ class UiTaskRunner:
             task.cancel()
 
     @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called: the window is going away, nothing new starts."""
+        return self._closed
+
+    @property
     def running(self) -> list[str]:
         return sorted(key for key, task in self._tasks.items() if not task.done())
 

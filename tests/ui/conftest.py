@@ -13,6 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import PySide6.QtWidgets
 import pytest
 import qasync
+from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
 from app.bootstrap import Core, open_core
@@ -27,7 +28,16 @@ ANA = Actor(tenant_id="acme", user_id="ana", roles={Role.ADMIN})
 
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> Mapping[str, Any]:
     """Every async UI test runs on a qasync loop over the one QApplication."""
-    return {"qasync": lambda: qasync.QEventLoop(QApplication.instance() or QApplication([]))}
+    return {"qasync": lambda: qasync.QEventLoop(_application())}
+
+
+def _application() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication([])
+    # As in ui.main: closing a window must not quit Qt (and stop the loop) under a test.
+    app.setQuitOnLastWindowClosed(False)
+    return app
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +46,17 @@ def collect_after_each_test() -> Iterator[None]:
     tests ran beside the core's; collecting after each test stopped it (toolchain notes)."""
     yield
     gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def isolated_qsettings(tmp_path: Path) -> Path:
+    """The window's saved layout goes to this test's folder, never the user's."""
+    folder = tmp_path / "qsettings"
+    QCoreApplication.setOrganizationName("Campaign Studio Tests")
+    QCoreApplication.setApplicationName("Campaign Studio Tests")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    return folder
 
 
 @pytest.fixture

@@ -44,6 +44,11 @@ class ViewModel(QObject):
         replaces it); its result goes to ``on_result`` on the loop's thread, an ``AppError``
         to ``on_error`` or else :attr:`error_raised`."""
 
+        if self._tasks.closed:
+            # A timer or a late signal after the window closed: the core may be closing too.
+            call.close()
+            return
+
         async def guarded() -> None:
             self._set_busy(+1)
             try:

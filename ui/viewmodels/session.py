@@ -9,6 +9,8 @@ from PySide6.QtCore import QObject, Signal
 from app.bootstrap import Core
 from app.domain import Actor, Workspace
 from app.domain.changes import ChangeAction, ChangeEvent
+from app.domain.errors import AppError
+from app.sample_workspace import create_sample_workspace
 from ui.tasks import UiTaskRunner
 from ui.viewmodels.base import ViewModel
 
@@ -24,12 +26,16 @@ class SessionViewModel(ViewModel):
         workspace_switched(object): the ``Actor`` now acting, in the newly chosen workspace.
         changed(object): a ``ChangeEvent`` of the current workspace (from any process).
         reload_requested(): the feed missed changes; every panel reads its data again.
+        sample_created(object): the sample workspace was made (``Workspace``) and is shown.
+        sample_failed(str): making the sample workspace failed; the core's message.
     """
 
     workspaces_changed = Signal(list)
     workspace_switched = Signal(object)
     changed = Signal(object)
     reload_requested = Signal()
+    sample_created = Signal(object)
+    sample_failed = Signal(str)
 
     def __init__(
         self, core: Core, actor: Actor, tasks: UiTaskRunner, parent: QObject | None = None
@@ -58,6 +64,21 @@ class SessionViewModel(ViewModel):
         self._follow()
         self.workspace_switched.emit(self.actor)
 
+    def create_sample_workspace(self) -> None:
+        """Make the sample workspace (the seed's campaign mid-flow) and switch to it."""
+        call = create_sample_workspace(self.core, self.actor)
+        self.run("sample", call, self._on_sample_created, self._on_sample_refused)
+
+    def data_location(self) -> str:
+        """Where this workstation's campaigns are kept, in words for the welcome."""
+        settings = self.core.settings
+        if settings.uses_mongodb:
+            return (
+                f"on the team database ({settings.mongodb_database}); media in "
+                f"{'Cloudflare R2' if settings.blob_store == 'r2' else settings.data_dir}"
+            )
+        return f"in the folder {settings.data_dir}"
+
     async def following(self) -> None:
         """Wait until the feed of the current workspace is followed (tests, first paint)."""
         await self._following.wait()
@@ -65,6 +86,14 @@ class SessionViewModel(ViewModel):
     def _on_workspaces(self, workspaces: list[Workspace]) -> None:
         self.workspaces = workspaces
         self.workspaces_changed.emit(workspaces)
+
+    def _on_sample_created(self, workspace: Workspace) -> None:
+        self.refresh_workspaces()
+        self.switch_workspace(workspace.id)
+        self.sample_created.emit(workspace)
+
+    def _on_sample_refused(self, error: AppError) -> None:
+        self.sample_failed.emit(error.message)
 
     def _follow(self) -> None:
         self._following.clear()

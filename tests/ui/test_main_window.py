@@ -1,0 +1,184 @@
+"""The main window: the test surface, the sidebar, New campaign, saved layout, live updates."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog
+from pytestqt.qtbot import QtBot
+
+from app.bootstrap import Core
+from tests.ui.conftest import ANA
+from ui.main_window import MainWindow
+from ui.viewmodels.navigation import Target
+from ui.viewmodels.session import FEED_TASK
+from ui.views.new_campaign_dialog import NewCampaignDialog
+
+pytestmark = pytest.mark.timeout(60)
+
+
+async def until(condition: Callable[[], Any], timeout: float = 10.0) -> None:
+    """Wait until ``condition()`` holds, on the running loop (no fixed sleep)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {condition}")
+        await asyncio.sleep(0.01)
+
+
+@asynccontextmanager
+async def opened(core: Core) -> AsyncIterator[MainWindow]:
+    """A shown window, closed as ``campaign-studio`` closes it: close, then cancel its tasks
+    while the loop still runs (not through qtbot.addWidget, whose teardown closes widgets
+    after the test's loop has stopped)."""
+    shown = MainWindow(core, ANA)
+    shown.show()
+    try:
+        await shown.session.following()
+        # Settle before the test: between a fixture and its test pytest-qt processes Qt
+        # events while the asyncio loop is not running, and a task stepped then has no loop.
+        await until(lambda: shown.tasks.running == [FEED_TASK])
+        yield shown
+    finally:
+        shown.close()
+        await shown.shutdown()
+        shown.deleteLater()
+    assert not shown.reporter.errors
+
+
+@pytest.fixture
+async def window(core: Core) -> AsyncIterator[MainWindow]:
+    async with opened(core) as shown:
+        yield shown
+
+
+def buttons(widget: Any, text: str) -> list[QAbstractButton]:
+    return [
+        button
+        for button in widget.findChildren(QAbstractButton)
+        if button.text().replace("&", "") == text and button.isVisible()
+    ]
+
+
+def campaign_names(window: MainWindow) -> list[str]:
+    model = window.sidebar.campaign_list.model()
+    return [model.index(row, 0).data() for row in range(model.rowCount())]
+
+
+async def test_open_campaign_and_show_panel(window: MainWindow, core: Core) -> None:
+    spring = await core.campaigns.create_campaign(ANA, "Spring Launch")
+    await core.campaigns.create_campaign(ANA, "Autumn Sale")
+    window.open_campaign(spring.id)
+    await until(lambda: window.sidebar.selected_campaign_id == spring.id)
+    assert window.current_panel == "campaign"
+    assert window.campaign_panel.title.text() == "Spring Launch"
+    for name in ("approvals", "renders", "assets", "campaign"):
+        window.show_panel(name)
+        assert window.current_panel == name
+        assert window.panel_actions[name].isChecked()
+    with pytest.raises(ValueError, match="unknown panel 'nope'"):
+        window.show_panel("nope")
+
+
+async def test_the_sidebar_lists_searches_and_follows_other_writers(
+    window: MainWindow, core: Core, qtbot: QtBot
+) -> None:
+    await core.campaigns.create_campaign(ANA, "Spring Launch")
+    await until(lambda: campaign_names(window) == ["Spring Launch"])
+    # Another process or workstation: the change feed brings it in.
+    await core.campaigns.create_campaign(ANA, "Autumn Sale")
+    await until(lambda: sorted(campaign_names(window)) == ["Autumn Sale", "Spring Launch"])
+    qtbot.keyClicks(window.sidebar.search, "autumn")
+    assert campaign_names(window) == ["Autumn Sale"]
+    window.sidebar.search.clear()
+    qtbot.keyClicks(window.sidebar.search, "winter")
+    assert campaign_names(window) == []
+    assert window.sidebar.empty_label.isVisible()
+    assert "No campaign matches" in window.sidebar.empty_label.text()
+
+
+async def test_new_campaign_through_the_dialog(
+    window: MainWindow, core: Core, qtbot: QtBot
+) -> None:
+    (button,) = buttons(window, "New campaign")[:1]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    dialog = window.findChild(NewCampaignDialog)
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert not dialog.ok_button.isEnabled()  # no name yet
+    qtbot.keyClicks(dialog.name_edit, "Spring Launch")
+    dialog.channel_boxes[0].setChecked(True)  # instagram
+    qtbot.keyClicks(dialog.other_channels, "Newsletter")
+    dialog.time_zone_box.setCurrentText("Europe/Berlin")
+    finished = asyncio.get_running_loop().create_future()
+    dialog.finished.connect(lambda result: finished.done() or finished.set_result(result))
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert await finished == QDialog.DialogCode.Accepted
+    (campaign,) = await core.campaigns.list_campaigns(ANA)
+    assert campaign.name == "Spring Launch"
+    assert campaign.channels == ("instagram", "newsletter")
+    assert campaign.time_zone == "Europe/Berlin"
+    await until(lambda: window.sidebar.selected_campaign_id == campaign.id)
+    assert window.campaign_panel.campaign_id == campaign.id
+
+
+async def test_a_refused_campaign_shows_the_reason_next_to_the_field(
+    window: MainWindow, core: Core, qtbot: QtBot
+) -> None:
+    window.new_action.trigger()
+    dialog = window.findChild(NewCampaignDialog)
+    assert dialog is not None
+    qtbot.keyClicks(dialog.name_edit, "Spring Launch")
+    dialog.time_zone_box.setCurrentText("Mars/Olympus")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    label = dialog.errors["time_zone"]
+    await until(label.isVisible)
+    assert "unknown time zone 'Mars/Olympus'" in label.text()
+    assert dialog.isVisible()
+    assert await core.campaigns.list_campaigns(ANA) == []
+    # Cancel closes and creates nothing.
+    dialog.buttons.rejected.emit()
+    assert not dialog.isVisible()
+    assert await core.campaigns.list_campaigns(ANA) == []
+
+
+async def test_deep_links_bring_the_right_panel_and_tab(window: MainWindow, core: Core) -> None:
+    spring = await core.campaigns.create_campaign(ANA, "Spring Launch")
+    window.open_campaign(spring.id)
+    window.navigator.go(Target.for_record("approval", "x"))
+    assert window.current_panel == "approvals"
+    window.navigator.go(Target.for_record("render_job"))
+    assert window.current_panel == "renders"
+    window.navigator.go(Target.for_record("creative", "c1"))
+    assert window.current_panel == "campaign"
+
+
+async def test_the_layout_and_last_campaign_are_restored(core: Core) -> None:
+    spring = await core.campaigns.create_campaign(ANA, "Spring Launch")
+    async with opened(core) as first:
+        first.resize(760, 560)
+        first.splitter.setSizes([233, 527])
+        first.open_campaign(spring.id)
+        first.show_panel("renders")
+    async with opened(core) as second:
+        assert (second.width(), second.height()) == (760, 560)
+        assert second.splitter.sizes()[0] == 233
+        assert second.current_panel == "renders"
+        assert second.campaign_panel.campaign_id == spring.id
+        await until(lambda: second.sidebar.selected_campaign_id == spring.id)
+
+
+async def test_keyboard_shortcuts(window: MainWindow) -> None:
+    shortcuts = {
+        action.text(): action.shortcut().toString()
+        for action in (window.new_action, window.refresh_action, window.search_action)
+    }
+    assert shortcuts == {"New campaign": "Ctrl+N", "Refresh": "F5", "Search campaigns": "Ctrl+F"}
+    window.activateWindow()
+    window.search_action.trigger()
+    assert QApplication.focusWidget() is window.sidebar.search

@@ -1,0 +1,231 @@
+"""The main window: it composes the sidebar and the four panels, and nothing more."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QStackedWidget, QToolBar, QWidget
+
+from app.bootstrap import Core
+from app.domain import Actor
+from ui.error_reporter import ErrorReporter
+from ui.tasks import UiTaskRunner
+from ui.viewmodels.campaigns import CampaignsViewModel
+from ui.viewmodels.navigation import PANELS, Navigator, Target
+from ui.viewmodels.session import SessionViewModel
+from ui.views.campaign_panel import CampaignPanel
+from ui.views.new_campaign_dialog import NewCampaignDialog
+from ui.views.sidebar import SidebarWidget
+from ui.views.upcoming_panel import UpcomingPanel
+from ui.views.welcome_dialog import WelcomeDialog
+
+PANEL_TITLES = {
+    "campaign": "Campaign",
+    "approvals": "Approvals",
+    "renders": "Renders",
+    "assets": "Assets",
+}
+
+
+class MainWindow(QMainWindow):
+    """Campaign Studio's window over an open core, acting as ``actor``.
+
+    It never closes the core. Closing it emits :attr:`closed`; the owner then awaits
+    :meth:`shutdown` (cancels every task of the window) before closing the core.
+
+    Signals:
+        closed(): the window was closed (by the user or Quit).
+    """
+
+    closed = Signal()
+
+    def __init__(
+        self,
+        core: Core,
+        actor: Actor,
+        *,
+        reporter: ErrorReporter | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Campaign Studio")
+        self.reporter = reporter or ErrorReporter(self)
+        self.reporter.set_window(self)
+        self.tasks = UiTaskRunner(on_unexpected=self.reporter.report)
+        self.session = SessionViewModel(core, actor, self.tasks, self)
+        self.navigator = Navigator(self)
+        self.campaigns = CampaignsViewModel(self.session, self.tasks, self)
+        self.sidebar = SidebarWidget(self.session, self.campaigns)
+        self.campaign_panel = CampaignPanel(self.campaigns)
+        self.panels: dict[str, QWidget] = {
+            "campaign": self.campaign_panel,
+            "approvals": UpcomingPanel("approvals"),
+            "renders": UpcomingPanel("renders"),
+            "assets": UpcomingPanel("assets"),
+        }
+        self.pages = QStackedWidget()
+        for panel in self.panels.values():
+            self.pages.addWidget(panel)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.pages)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([280, 1000])
+        self.setCentralWidget(self.splitter)
+        self._build_actions()
+        self.status_label = QLabel()
+        self.statusBar().addWidget(self.status_label, 1)
+        self._closing = False
+
+        self.sidebar.campaign_selected.connect(self._on_sidebar_campaign_selected)
+        self.sidebar.new_campaign_requested.connect(self.new_campaign)
+        self.navigator.navigation_requested.connect(self._on_navigator_navigation_requested)
+        self.session.workspace_switched.connect(self._on_session_workspace_switched)
+        self.campaigns.created.connect(lambda campaign: self.open_campaign(campaign.id))
+        self.resize(1280, 800)
+        self._restore()
+        self.session.start()
+        self.campaigns.load()
+
+    # -- the test surface -------------------------------------------------------------------
+
+    def open_campaign(self, campaign_id: str) -> None:
+        """Select ``campaign_id`` in the sidebar and show its campaign panel."""
+        self.sidebar.select_campaign(campaign_id)
+        self.campaign_panel.set_campaign(campaign_id)
+        self.show_panel("campaign")
+
+    def show_panel(self, name: str) -> None:
+        """Bring panel ``name`` (``campaign``, ``approvals``, ``renders``, ``assets``) to the
+        front."""
+        if name not in self.panels:
+            raise ValueError(f"unknown panel {name!r}; expected one of {', '.join(PANELS)}")
+        self.pages.setCurrentWidget(self.panels[name])
+        self.panel_actions[name].setChecked(True)
+
+    @property
+    def current_panel(self) -> str:
+        current = self.pages.currentWidget()
+        return next(name for name, panel in self.panels.items() if panel is current)
+
+    # -- commands ----------------------------------------------------------------------------
+
+    def new_campaign(self) -> None:
+        dialog = NewCampaignDialog(self.campaigns, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def welcome(self) -> None:
+        """The first start's welcome (data folder, sample workspace)."""
+        dialog = WelcomeDialog(self.session, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def refresh(self) -> None:
+        """F5: read everything shown again."""
+        self.session.refresh_workspaces()
+        self.campaigns.load()
+        self.campaign_panel.refresh()
+
+    async def shutdown(self) -> None:
+        """Cancel every task of the window and wait until they have stopped."""
+        await self.tasks.close()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(toolbar)
+        self.new_action = QAction("New campaign", self)
+        self.new_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_action.triggered.connect(self.new_campaign)
+        toolbar.addAction(self.new_action)
+        toolbar.addSeparator()
+        group = QActionGroup(self)
+        self.panel_actions: dict[str, QAction] = {}
+        for number, name in enumerate(PANELS, start=1):
+            action = QAction(PANEL_TITLES[name], self)
+            action.setCheckable(True)
+            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.setToolTip(f"Show the {PANEL_TITLES[name].lower()} panel (Ctrl+{number})")
+            action.triggered.connect(lambda _checked=False, panel=name: self.show_panel(panel))
+            group.addAction(action)
+            toolbar.addAction(action)
+            self.panel_actions[name] = action
+        self.panel_actions["campaign"].setChecked(True)
+        toolbar.addSeparator()
+        self.refresh_action = QAction("Refresh", self)
+        self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.refresh_action.setToolTip("Read everything again (F5)")
+        self.refresh_action.triggered.connect(self.refresh)
+        toolbar.addAction(self.refresh_action)
+        self.search_action = QAction("Search campaigns", self)
+        self.search_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.search_action.triggered.connect(self.sidebar.focus_search)
+        self.addAction(self.search_action)
+        self.quit_action = QAction("Quit", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        self.addAction(self.quit_action)
+
+    def _on_sidebar_campaign_selected(self, campaign_id: str | None) -> None:
+        if campaign_id is not None or not self.campaigns.reload_pending:
+            self.campaign_panel.set_campaign(campaign_id)
+
+    def _on_navigator_navigation_requested(self, target: Target) -> None:
+        self.show_panel(target.panel)
+        if target.panel == "campaign" and target.tab is not None:
+            self.campaign_panel.select(target)
+
+    def _on_session_workspace_switched(self, _actor: Actor) -> None:
+        self.sidebar.select_campaign(None)
+        self.campaign_panel.set_campaign(None)
+        self._save_session()
+
+    # -- saved layout ------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closing:
+            self._closing = True
+            self._save()
+            self.closed.emit()
+        event.accept()
+
+    def _save(self) -> None:
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.setValue("window/splitter", self.splitter.saveState())
+        self._save_session()
+
+    def _save_session(self) -> None:
+        settings = QSettings()
+        settings.setValue("session/workspace", self.session.actor.tenant_id)
+        settings.setValue("session/campaign", self.campaign_panel.campaign_id or "")
+        settings.setValue("session/panel", self.current_panel)
+        settings.setValue("session/tab", self.campaign_panel.current_tab or "")
+
+    def _restore(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+            self.restoreState(settings.value("window/state"))
+        splitter = settings.value("window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        if settings.value("session/workspace") != self.session.actor.tenant_id:
+            return  # another workspace: its campaign and tab mean nothing here
+        campaign_id = settings.value("session/campaign")
+        if campaign_id:
+            self.open_campaign(str(campaign_id))
+        tab = settings.value("session/tab")
+        if tab:
+            self.campaign_panel.show_tab(str(tab))
+        panel = settings.value("session/panel")
+        if panel in self.panels:
+            self.show_panel(str(panel))

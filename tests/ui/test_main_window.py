@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QLabel
 from pytestqt.qtbot import QtBot
 
 from app.bootstrap import Core
@@ -18,6 +18,7 @@ from ui.main_window import MainWindow
 from ui.viewmodels.navigation import Target
 from ui.viewmodels.session import FEED_TASK
 from ui.views.new_campaign_dialog import NewCampaignDialog
+from ui.views.welcome_dialog import WelcomeDialog
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -143,7 +144,7 @@ async def test_a_refused_campaign_shows_the_reason_next_to_the_field(
     assert await core.campaigns.list_campaigns(ANA) == []
     # Cancel closes and creates nothing.
     dialog.buttons.rejected.emit()
-    assert not dialog.isVisible()
+    await until(lambda: window.findChild(WelcomeDialog) is None)  # closed and deleted
     assert await core.campaigns.list_campaigns(ANA) == []
 
 
@@ -182,3 +183,21 @@ async def test_keyboard_shortcuts(window: MainWindow) -> None:
     window.activateWindow()
     window.search_action.trigger()
     assert QApplication.focusWidget() is window.sidebar.search
+
+
+async def test_the_welcome_offers_the_sample_workspace(
+    window: MainWindow, core: Core, qtbot: QtBot
+) -> None:
+    window.welcome()
+    dialog = window.findChild(WelcomeDialog)
+    assert dialog is not None
+    assert str(core.settings.data_dir) in dialog.findChild(QLabel, "welcomeText").text()
+    switched = asyncio.get_running_loop().create_future()
+    window.session.sample_created.connect(lambda ws: switched.done() or switched.set_result(ws))
+    qtbot.mouseClick(dialog.sample_button, Qt.MouseButton.LeftButton)
+    assert dialog.progress.isVisible()
+    workspace = await asyncio.wait_for(switched, 120)
+    assert window.session.actor.tenant_id == workspace.id
+    await until(lambda: sorted(campaign_names(window)) == ["Spring Launch", "Summer Teaser"])
+    assert window.sidebar.workspace_box.currentText() == workspace.name
+    await until(lambda: window.findChild(WelcomeDialog) is None)  # closed and deleted

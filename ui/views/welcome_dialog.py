@@ -36,6 +36,7 @@ class WelcomeDialog(QDialog):
             "Settings (Ctrl+,) connects a team database, cloud storage and render providers."
         )
         text.setWordWrap(True)
+        text.setObjectName("welcomeText")
         self.sample_button = QPushButton("Explore a sample workspace")
         self.sample_button.setAccessibleName("Explore a sample workspace")
         self.sample_button.setToolTip(

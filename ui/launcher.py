@@ -1,13 +1,15 @@
-"""The ``campaign-studio`` command: the core's command line, plus the desktop window when no
-sub-command is given (the core never imports the UI, so the window is handed to it here)."""
+"""The ``campaign-studio`` command: the desktop window without a sub-command, else the core's
+command line (the core never imports the UI, so the window is chosen here).
+
+Only the command line's grammar is read before the window decides: the window paints before
+the core is imported (``ui.main``)."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
 
-from app.cli import main as cli_main
-from app.config import AppSettings
+from app.cli_parser import build_parser, settings_from
 
 NO_QT = (
     "campaign-studio: the desktop window needs PySide6 and qasync, which this installation "
@@ -17,16 +19,16 @@ NO_QT = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``campaign-studio``; the process exit status."""
-    return cli_main(argv, open_window=open_window)
+    args = build_parser().parse_args(argv)
+    if args.command is not None:
+        from app.cli import main as cli_main
 
-
-def open_window(settings: AppSettings) -> int:
-    """Show the window on ``settings`` until it is closed (Qt is imported only now)."""
+        return cli_main(argv)
     try:
         from ui.main import run_window
     except ImportError as exc:
-        if exc.name not in {"PySide6", "qasync"} and not str(exc.name).startswith("PySide6."):
+        if str(exc.name).split(".")[0] not in {"PySide6", "qasync", "shiboken6"}:
             raise
         print(NO_QT, file=sys.stderr)
         return 2
-    return run_window(settings)
+    return run_window(lambda: settings_from(args))

@@ -1,27 +1,30 @@
 """The desktop app's entry point — the only module that imports qasync.
 
-``campaign-studio`` (no sub-command) lands here: it opens the core, shows the window and, once
-the window is closed, cancels the window's tasks and closes the core (renders in flight handed
-back, the embedded database checkpointed), then exits 0.
+``campaign-studio`` (no sub-command) lands here. It paints a start window at once (Qt only),
+then imports and opens the core, replaces the start window with the main window and, once that
+is closed, cancels the window's tasks and closes the core (renders in flight handed back, the
+embedded database checkpointed), then exits 0.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
+import contextlib
 import os
 import sys
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 import PySide6.QtWidgets  # qasync picks the first Qt binding it finds: PySide6 comes first
 import qasync
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
-from app.bootstrap import open_core
-from app.config import AppSettings
-from ui.error_reporter import ErrorReporter
-from ui.main_window import MainWindow
-from ui.viewmodels.startup import choose_start
+from ui.views.start_window import StartWindow
+
+if TYPE_CHECKING:
+    from app.config import AppSettings
+    from ui.main_window import MainWindow
 
 assert PySide6.QtWidgets
 
@@ -31,8 +34,10 @@ NO_DISPLAY = (
     "campaign-studio: no display to open the window on (no DISPLAY or WAYLAND_DISPLAY); "
     "on a machine without a desktop run `campaign-studio demo` or `campaign-studio worker`."
 )
+PAINT_WAIT_SECONDS = 1.0
+"""How long the start waits for the start window's first paint before opening the core."""
 
-log = logging.getLogger("ui")
+SettingsSource = Callable[[], "AppSettings"]
 
 
 def has_display() -> bool:
@@ -55,42 +60,89 @@ def application() -> QApplication:
     return app
 
 
-def run_window(settings: AppSettings) -> int:
-    """Show the window on ``settings``' core until it is closed; the exit status."""
+def run_window(
+    settings: AppSettings | SettingsSource,
+    on_shown: Callable[[MainWindow], None] | None = None,
+) -> int:
+    """Show the window on the core of ``settings`` (or of what the callable returns, read once
+    the start window is painted) until it is closed; the exit status."""
     if not has_display():
         print(NO_DISPLAY, file=sys.stderr)
         return 2
     app = application()
+    start = StartWindow()
+    start.show()
+    source = settings if callable(settings) else (lambda: settings)
+    return _run_on_qt_loop(app, run_app(source, start, on_shown))
+
+
+def _run_on_qt_loop(app: QApplication, coroutine: Coroutine[Any, Any, int]) -> int:
+    if sys.version_info >= (3, 12):
+        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+            return runner.run(coroutine)
+    return int(qasync.run(coroutine))
+
+
+async def run_app(
+    settings: SettingsSource,
+    start: StartWindow,
+    on_shown: Callable[[MainWindow], None] | None = None,
+) -> int:
+    """Open the core, swap the start window for the main window, wait for it to close, then
+    shut down in order: the window's tasks first, then the core (``open_core``'s exit).
+    ``on_shown`` sees the main window once it is shown (tests, the start-up benchmark)."""
+    painted = asyncio.get_running_loop().create_future()
+    start.painted.connect(lambda: painted.done() or painted.set_result(None))
+    with contextlib.suppress(TimeoutError):  # a platform that paints late: go on anyway
+        await asyncio.wait_for(painted, PAINT_WAIT_SECONDS)
+    # The core and the main window are imported only now, after the first paint.
+    from pydantic import ValidationError
+
+    from app.bootstrap import open_core
+    from app.domain.errors import AppError
+    from app.domain.validation import describe
+    from ui.error_reporter import ErrorReporter
+    from ui.main_window import MainWindow
+    from ui.viewmodels.startup import choose_start
+
+    try:
+        chosen = settings()
+    except (ValidationError, AppError) as exc:
+        text = describe(exc) if isinstance(exc, ValidationError) else exc.message
+        return await _cannot_start(start, f"the settings are invalid: {text}")
     reporter = ErrorReporter()
     previous_hook = sys.excepthook
     sys.excepthook = reporter.excepthook
+    asyncio.get_running_loop().set_exception_handler(reporter.loop_exception_handler)
     try:
-        return _run_on_qt_loop(app, run_app(settings, reporter))
+        async with open_core(chosen) as core:
+            last = QSettings().value("session/workspace")
+            first = await choose_start(core, str(last) if last else None)
+            window = MainWindow(core, first.actor, reporter=reporter)
+            closed = asyncio.Event()
+            window.closed.connect(closed.set)
+            window.show()
+            start.close()
+            if first.first_run:
+                window.welcome()
+            if on_shown is not None:
+                on_shown(window)
+            await closed.wait()
+            await window.shutdown()
+            window.deleteLater()
+    except AppError as exc:  # the core could not open (an unreachable database, …)
+        return await _cannot_start(start, exc.message)
     finally:
         sys.excepthook = previous_hook
-
-
-def _run_on_qt_loop(app: QApplication, coroutine: object) -> int:
-    if sys.version_info >= (3, 12):
-        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-            return int(runner.run(coroutine))  # type: ignore[arg-type]
-    return int(qasync.run(coroutine))  # type: ignore[arg-type]
-
-
-async def run_app(settings: AppSettings, reporter: ErrorReporter) -> int:
-    """Open the core, show the window, wait for it to close, then shut down in order: the
-    window's tasks first, then the core (``open_core``'s exit)."""
-    asyncio.get_running_loop().set_exception_handler(reporter.loop_exception_handler)
-    async with open_core(settings) as core:
-        last = QSettings().value("session/workspace")
-        start = await choose_start(core, str(last) if last else None)
-        window = MainWindow(core, start.actor, reporter=reporter)
-        closed = asyncio.Event()
-        window.closed.connect(closed.set)
-        window.show()
-        if start.first_run:
-            window.welcome()
-        await closed.wait()
-        await window.shutdown()
-        window.deleteLater()
     return 0
+
+
+async def _cannot_start(start: StartWindow, text: str) -> int:
+    print(f"campaign-studio: {text}", file=sys.stderr)
+    closed = asyncio.Event()
+    start.destroyed.connect(closed.set)
+    start.close_button.clicked.connect(closed.set)
+    start.show_problem(text)
+    start.show()
+    await closed.wait()
+    return 2

@@ -96,3 +96,10 @@ def test_doctor_lists_the_render_providers_and_their_defaults(
     assert main(["--data-dir", str(tmp_path), "doctor"]) == 1
     out = capsys.readouterr().out
     assert "BAD  renders      default provider runway is not configured" in out
+
+
+def test_the_command_lines_role_names_are_the_roles() -> None:
+    from app.cli_parser import ROLE_NAMES
+    from app.domain import Role
+
+    assert ROLE_NAMES == tuple(role.value for role in Role)

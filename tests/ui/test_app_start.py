@@ -13,8 +13,11 @@ import pytest
 from app.bootstrap import Core, open_core
 from app.config import AppSettings
 from app.domain import Actor, Role
+from app.domain.errors import ConfigurationError
+from ui import launcher
 from ui import main as ui_main
 from ui.viewmodels.startup import FIRST_WORKSPACE, PERSONAL_WORKSPACE, choose_start
+from ui.views.start_window import StartWindow
 
 SCRIPT = Path(__file__).parent / "scripts" / "open_and_quit.py"
 
@@ -86,3 +89,30 @@ async def _jobs(data: Path) -> list:  # type: ignore[type-arg]
         actor = Actor(tenant_id=PERSONAL_WORKSPACE, user_id="ana", roles={Role.ADMIN})
         assert [w.id for w in await core.workspaces.list_workspaces(actor)] == [actor.tenant_id]
         return await core.renderer.list_jobs(actor)
+
+
+async def test_settings_that_stop_the_start_are_explained_in_the_start_window(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    start = StartWindow()
+    start.show()
+
+    def settings() -> AppSettings:
+        raise ConfigurationError("the config file team.toml is missing")
+
+    running = asyncio.ensure_future(ui_main.run_app(settings, start))
+    deadline = asyncio.get_running_loop().time() + 10
+    while not start.close_button.isVisible():
+        assert asyncio.get_running_loop().time() < deadline, "no problem shown"
+        await asyncio.sleep(0.01)
+    assert "team.toml is missing" in start.message.text()
+    start.close_button.click()
+    assert await running == 2
+    assert "team.toml is missing" in capsys.readouterr().err
+
+
+def test_sub_commands_go_to_the_core_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert launcher.main(["doctor", "--data-dir", str(tmp_path / "data")]) == 0
+    assert "Campaign Studio doctor" in capsys.readouterr().out

@@ -13,7 +13,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import PySide6.QtWidgets  # qasync picks the first Qt binding it finds: PySide6 comes first
 import qasync
@@ -38,6 +38,7 @@ PAINT_WAIT_SECONDS = 1.0
 """How long the start waits for the start window's first paint before opening the core."""
 
 SettingsSource = Callable[[], "AppSettings"]
+T = TypeVar("T")
 
 
 def has_display() -> bool:
@@ -73,14 +74,16 @@ def run_window(
     start = StartWindow()
     start.show()
     source = settings if callable(settings) else (lambda: settings)
-    return _run_on_qt_loop(app, run_app(source, start, on_shown))
+    return run_on_qt_loop(app, run_app(source, start, on_shown))
 
 
-def _run_on_qt_loop(app: QApplication, coroutine: Coroutine[Any, Any, int]) -> int:
+def run_on_qt_loop(app: QApplication, coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to its end on a qasync loop over ``app``."""
     if sys.version_info >= (3, 12):
         with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
             return runner.run(coroutine)
-    return int(qasync.run(coroutine))
+    result: T = qasync.run(coroutine)
+    return result
 
 
 async def run_app(

@@ -143,8 +143,7 @@ class MainWindow(QMainWindow):
         self.new_action = QAction("New campaign", self)
         self.new_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_action.triggered.connect(self.new_campaign)
-        toolbar.addAction(self.new_action)
-        toolbar.addSeparator()
+        self.addAction(self.new_action)  # the sidebar has the button
         group = QActionGroup(self)
         self.panel_actions: dict[str, QAction] = {}
         for number, name in enumerate(PANELS, start=1):

@@ -120,7 +120,7 @@ class NewCampaignDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.errors["form"])
         layout.addWidget(self.buttons)
-        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 70)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 90)
 
     def channels(self) -> list[str]:
         chosen = [box.text() for box in self.channel_boxes if box.isChecked()]
@@ -158,24 +158,28 @@ class NewCampaignDialog(QDialog):
     def _on_campaigns_create_failed(self, message: str) -> None:
         if not self.isVisible():
             return
-        field = _field_named(message)
+        field, text = _field_and_text(message)
         label = self.errors[field]
-        label.setText(message)
+        label.setText(text)
         label.setVisible(True)
+        self.adjustSize()
 
     def _on_campaigns_busy_changed(self, busy: bool) -> None:
         self.ok_button.setEnabled(not busy and bool(self.name_edit.text().strip()))
 
 
-def _field_named(message: str) -> str:
-    """The form field a refusal names (``invalid campaign: time_zone: …``), else ``form``."""
+def _field_and_text(message: str) -> tuple[str, str]:
+    """The form field a refusal names and the refusal in words for beside it:
+    ``invalid campaign: time_zone: Value error, unknown time zone …`` →
+    (``time_zone``, ``Unknown time zone …``); a refusal naming no field goes under the form."""
     _, _, rest = message.partition("invalid campaign: ")
-    field = rest.partition(":")[0].strip()
+    field, _, detail = rest.partition(": ")
     if field in FIELDS:
-        return field
+        detail = detail.removeprefix("Value error, ")
+        return field, detail[:1].upper() + detail[1:]
     if "before it starts" in message:
-        return "end"
-    return "form"
+        return "end", message[:1].upper() + message[1:]
+    return "form", message
 
 
 def _date_edit(name: str, value: QDate) -> QDateEdit:

@@ -1,0 +1,180 @@
+"""Screenshots of every panel and dialog, light and dark, on the sample workspace.
+
+Run: ``python -m ui.screenshots OUT_DIR [--scale 2]`` (or ``campaign-studio screenshots
+OUT_DIR``). Works without a display (Qt's offscreen platform), in a temporary data folder and
+with a temporary saved layout, so nothing of the user's is read or changed. Each PNG is the
+window (or dialog) at 1280×800 logical pixels; ``--scale 2`` renders at 200 % to check that
+nothing clips.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+SIZE = (1280, 800)
+SCHEMES = ("light", "dark")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ui.screenshots", description=__doc__)
+    parser.add_argument("out_dir", type=Path, help="folder for the PNG files")
+    parser.add_argument("--scale", type=float, default=1.0, help="device pixel ratio (2 = 200 %%)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if args.scale != 1.0:
+        os.environ["QT_SCALE_FACTOR"] = str(args.scale)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="campaign-studio-shots-") as folder:
+        written = _capture_all(Path(folder), args.out_dir)
+    for path in written:
+        print(path)
+    return 0
+
+
+def _capture_all(folder: Path, out_dir: Path) -> list[Path]:
+    from PySide6.QtCore import QSettings
+
+    from ui.main import application, run_on_qt_loop
+
+    app = application()
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder / "qt"))
+    return run_on_qt_loop(app, _capture(folder / "data", out_dir))
+
+
+async def _capture(data_dir: Path, out_dir: Path) -> list[Path]:
+    from app.bootstrap import open_core
+    from app.config import AppSettings
+    from app.sample_workspace import create_sample_workspace
+    from ui.viewmodels.startup import choose_start
+
+    shots = Shots(out_dir)
+    async with open_core(AppSettings(data_dir=data_dir)) as core:
+        start = await choose_start(core)
+        workspace = await create_sample_workspace(core, start.actor)
+        actor = start.actor.model_copy(update={"tenant_id": workspace.id})
+        campaigns = await core.campaigns.list_campaigns(actor)
+        spring = next(campaign for campaign in campaigns if campaign.name == "Spring Launch")
+        for scheme in SCHEMES:
+            shots.scheme = scheme
+            _apply_scheme(scheme)
+            await _window_shots(shots, core, actor, spring.id)
+            await _first_start_shots(shots, core, start.actor)
+    return shots.written
+
+
+class Shots:
+    """Names and writes the PNGs: ``<name>-<scheme>.png``."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.scheme = SCHEMES[0]
+        self.written: list[Path] = []
+
+    def save(self, widget: Any, name: str) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.processEvents()
+        path = self.out_dir / f"{name}-{self.scheme}.png"
+        if not widget.grab().save(str(path)):
+            raise OSError(f"could not write {path}")
+        self.written.append(path)
+
+
+async def _window_shots(shots: Shots, core: Any, actor: Any, campaign_id: str) -> None:
+    from ui.viewmodels.navigation import CAMPAIGN_TABS
+    from ui.views.new_campaign_dialog import NewCampaignDialog
+
+    with _window(core, actor) as window:
+        window.open_campaign(campaign_id)
+        for tab in CAMPAIGN_TABS:
+            window.campaign_panel.show_tab(tab)
+            await settled(window)
+            shots.save(window, f"campaign-{tab}")
+        for panel in ("approvals", "renders", "assets"):
+            window.show_panel(panel)
+            await settled(window)
+            shots.save(window, f"panel-{panel}")
+        window.show_panel("campaign")
+        window.new_campaign()
+        dialog = window.findChild(NewCampaignDialog)
+        shots.save(dialog, "dialog-new-campaign")
+        dialog.name_edit.setText("Winter Sale")
+        dialog.time_zone_box.setCurrentText("Mars/Olympus")
+        dialog.ok_button.click()
+        await until(lambda: dialog.errors["time_zone"].isVisible())
+        shots.save(dialog, "dialog-new-campaign-error")
+        dialog.reject()
+        window.reporter.report(RuntimeError("an example of an unexpected failure"))
+        report = window.reporter._dialog
+        shots.save(report, "dialog-error-report")
+        report.close()
+        await window.shutdown()
+
+
+async def _first_start_shots(shots: Shots, core: Any, actor: Any) -> None:
+    from ui.views.start_window import StartWindow
+    from ui.views.welcome_dialog import WelcomeDialog
+
+    start = StartWindow()
+    start.resize(*SIZE)
+    start.show()
+    shots.save(start, "start-window")
+    start.close()
+    with _window(core, actor) as window:  # the user's own, empty workspace
+        await settled(window)
+        shots.save(window, "campaign-empty")
+        window.welcome()
+        shots.save(window.findChild(WelcomeDialog), "dialog-welcome")
+        await window.shutdown()
+
+
+@contextmanager
+def _window(core: Any, actor: Any) -> Iterator[Any]:
+    from ui.main_window import MainWindow
+
+    window = MainWindow(core, actor)
+    window.resize(*SIZE)
+    window.show()
+    try:
+        yield window
+    finally:
+        window.close()
+        window.deleteLater()
+
+
+async def settled(window: Any, timeout: float = 30.0) -> None:
+    """Wait until the window has read what it shows: no task but the change feed running."""
+    from ui.viewmodels.session import FEED_TASK
+
+    await window.session.following()
+    await until(lambda: window.tasks.running == [FEED_TASK], timeout)
+
+
+async def until(condition: Callable[[], Any], timeout: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"the window did not settle in {timeout} s")
+        await asyncio.sleep(0.02)
+
+
+def _apply_scheme(scheme: str) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    hints = QApplication.styleHints()
+    hints.setColorScheme(Qt.ColorScheme.Dark if scheme == "dark" else Qt.ColorScheme.Light)
+    QApplication.setStyle("Fusion")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

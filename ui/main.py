@@ -104,6 +104,7 @@ async def run_app(
     from app.bootstrap import open_core
     from app.domain.errors import AppError
     from app.domain.validation import describe
+    from app.runtime import tune_garbage_collector
     from ui.error_reporter import ErrorReporter
     from ui.main_window import MainWindow
     from ui.viewmodels.startup import choose_start
@@ -119,6 +120,7 @@ async def run_app(
     asyncio.get_running_loop().set_exception_handler(reporter.loop_exception_handler)
     try:
         async with open_core(chosen) as core:
+            tune_garbage_collector()  # the app owns its process: no full-collection stalls
             last = QSettings().value("session/workspace")
             first = await choose_start(core, str(last) if last else None)
             window = MainWindow(core, first.actor, reporter=reporter)

@@ -2,7 +2,8 @@
 
 pymongo, boto3, aiohttp, httpx and icalendar together took ~270 ms of a desktop start; they
 are imported only when the settings choose a team server, a bucket, a cloud provider, Poe, the
-webhook relay, or when a calendar is exported.
+webhook relay, or when a calendar is exported. Pillow and imageio-ffmpeg (~40 ms) come with the
+first local render or media inspection.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ async def main():
         await core.campaigns.list_campaigns(Actor(tenant_id="a", user_id="u", roles={Role.ADMIN}))
 
 asyncio.run(main())
-heavy = ("pymongo", "boto3", "aiohttp", "httpx", "icalendar")
+heavy = ("pymongo", "boto3", "aiohttp", "httpx", "icalendar", "PIL", "imageio_ffmpeg")
 print(" ".join(name for name in heavy if name in sys.modules))
 """
 

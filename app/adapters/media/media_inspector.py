@@ -7,15 +7,18 @@ import io
 import re
 import subprocess
 from pathlib import Path
-from typing import BinaryIO
-
-import imageio_ffmpeg
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING, BinaryIO
 
 from app.adapters.media.detect import SVG_CONTENT_TYPE, detect, svg_size
 from app.domain import AssetType
 from app.domain.errors import ConfigurationError, InvalidInput, StorageError
 from app.ports.media import MediaInfo
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow and imageio-ffmpeg are imported by the calls that use them: a process that inspects no
+# media (a window opening on the embedded default) does not load them.
 
 # Pillow's own limit (Image.MAX_IMAGE_PIXELS, ≈ 89.5 megapixels, a 0.36 GB RGBA bitmap). A higher
 # cap would not apply cleanly: above its limit Pillow warns, and above twice it Pillow refuses.
@@ -105,6 +108,8 @@ class LocalMediaInspector:
     # ------------------------------------------------------------------------------ images
 
     def _inspect_image(self, path: Path, filename: str, content_type: str) -> MediaInfo:
+        from PIL import Image
+
         pillow_format = _PILLOW_FORMATS[content_type]
         Image.init()
         if pillow_format not in Image.OPEN:
@@ -125,6 +130,8 @@ class LocalMediaInspector:
         Raises:
             _UnreadableError: the data is corrupt, truncated or has too many pixels.
         """
+        from PIL import Image, UnidentifiedImageError
+
         try:
             # verify() checks the structure (PNG checksums, ...) without decoding; the file
             # must then be opened again, and load() decodes it all, finding truncated data.
@@ -163,6 +170,8 @@ class LocalMediaInspector:
         return f"{self._max_pixels / 1e6:.1f} megapixels"
 
     def _thumbnail(self, image: Image.Image) -> bytes:
+        from PIL import Image, ImageOps
+
         upright = ImageOps.exif_transpose(image)
         picture = upright.convert("RGBA" if upright.has_transparency_data else "RGB")
         picture.thumbnail((self._thumbnail_size, self._thumbnail_size), Image.Resampling.LANCZOS)
@@ -192,6 +201,8 @@ class LocalMediaInspector:
 
 def _displayed_size(image: Image.Image) -> tuple[int, int]:
     """The size once the EXIF orientation is applied (a portrait photo stored sideways)."""
+    from PIL import ExifTags
+
     width, height = image.size
     orientation = image.getexif().get(ExifTags.Base.Orientation)
     return (height, width) if orientation in _ROTATED_ORIENTATIONS else (width, height)
@@ -203,6 +214,8 @@ def _probe_duration(path: Path, filename: str) -> float | None:
     The duration comes from the container header (instant); only when the header has none is
     every frame counted with ``imageio_ffmpeg.count_frames_and_secs`` (it decodes the stream).
     """
+    import imageio_ffmpeg
+
     # With an input and no output, ffmpeg describes the input on stderr and exits with 1.
     result = _run_ffmpeg(["-i", f"file:{path}"], filename)
     if b"Input #0" not in result.stderr:
@@ -231,6 +244,8 @@ def _grab_frame(path: Path, filename: str, at: float) -> bytes:
 
 
 def _run_ffmpeg(arguments: list[str], filename: str) -> subprocess.CompletedProcess[bytes]:
+    import imageio_ffmpeg
+
     try:
         executable = imageio_ffmpeg.get_ffmpeg_exe()
     except RuntimeError as exc:

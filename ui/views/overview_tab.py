@@ -1,0 +1,228 @@
+"""The campaign panel's Overview tab: score and parts, recommendations, blockers, suggestions."""
+
+from __future__ import annotations
+
+import itertools
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.evaluation import Blocker, Evaluation, Recommendation
+from ui.viewmodels.overview import OverviewViewModel, Suggestions, SuggestionStatus
+from ui.widgets.score_gauge import ScoreGaugeWidget
+
+NO_MODEL_TEXT = "AI suggestions appear here when a Poe API key is configured in the settings."
+
+
+def _label(text: str = "", *, wrap: bool = True, name: str = "", rich: bool = False) -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+    label.setWordWrap(wrap)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if name:
+        label.setObjectName(name)
+    return label
+
+
+def _clear(layout: QLayout) -> None:
+    while (item := layout.takeAt(0)) is not None:
+        widget = item.widget()
+        if widget is not None:
+            widget.hide()  # at once: its deletion waits for the loop
+            widget.deleteLater()
+        elif (inner := item.layout()) is not None:
+            _clear(inner)
+
+
+class OverviewTab(QWidget):
+    """Shows :class:`OverviewViewModel`'s evaluation of the selected campaign: the score as a
+    gauge and as text ("25 / 100"), its five parts, the ranked recommendations and the blockers
+    (each with an Open button that deep-links to the thing to fix), and the AI suggestions when
+    they arrive. Errors are shown inline above the score."""
+
+    def __init__(self, view_model: OverviewViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._view_model = view_model
+        self.recommendation_buttons: list[QPushButton] = []
+        self.blocker_buttons: list[QPushButton] = []
+
+        self.gauge = ScoreGaugeWidget()
+        self.score_label = _label("– / 100", wrap=False, name="overviewScore")
+        self.score_label.setAccessibleName("Score")
+        font = self.score_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.score_label.setFont(font)
+        self.busy_label = _label("Evaluating…", wrap=False, name="overviewBusy")
+        self.busy_label.setVisible(False)
+        self.error_label = _label(name="overviewError")
+        self.error_label.setVisible(False)
+        self.parts = QGridLayout()
+        self.parts.setColumnStretch(2, 1)
+        header_text = QVBoxLayout()
+        header_text.addWidget(self.score_label)
+        header_text.addWidget(self.busy_label)
+        header_text.addLayout(self.parts)
+        header = QHBoxLayout()
+        header.addWidget(self.gauge, 0, Qt.AlignmentFlag.AlignTop)
+        header.addLayout(header_text, 1)
+
+        self.recommendations = QGridLayout()
+        self.recommendations.setColumnStretch(1, 1)
+        self.blockers = QGridLayout()
+        self.blockers.setColumnStretch(0, 1)
+        self.suggestions = QVBoxLayout()
+
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.addWidget(self.error_label)
+        column.addLayout(header)
+        column.addWidget(self._group("Recommendations", self.recommendations))
+        column.addWidget(self._group("Blockers", self.blockers))
+        column.addWidget(self._group("AI suggestions", self.suggestions))
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+
+        view_model.evaluated.connect(self._on_view_model_evaluated)
+        view_model.evaluation_failed.connect(self._on_view_model_evaluation_failed)
+        view_model.suggestions_changed.connect(self._on_view_model_suggestions_changed)
+        view_model.busy_changed.connect(self._on_view_model_busy_changed)
+        view_model.campaign_changed.connect(self._on_view_model_campaign_changed)
+        if view_model.evaluation is not None:
+            self._on_view_model_evaluated(view_model.evaluation)
+        self._on_view_model_suggestions_changed(view_model.suggestions)
+
+    @staticmethod
+    def _group(title: str, layout: QLayout) -> QGroupBox:
+        group = QGroupBox(title)
+        group.setAccessibleName(title)
+        group.setLayout(layout)
+        return group
+
+    def _on_view_model_busy_changed(self, busy: bool) -> None:
+        # Only the evaluation shows as busy: the suggestions have their own line.
+        self.busy_label.setVisible(busy and self._view_model.evaluating)
+
+    def _on_view_model_evaluated(self, evaluation: Evaluation) -> None:
+        self.error_label.setVisible(False)
+        self.gauge.set_score(evaluation.score)
+        self.score_label.setText(f"{evaluation.score} / 100")
+        self._show_parts(evaluation)
+        self._show_recommendations(evaluation.recommendations)
+        self._show_blockers(evaluation.blockers)
+        self._chain_focus()
+
+    def _on_view_model_evaluation_failed(self, message: str) -> None:
+        self.error_label.setText(f"The campaign could not be evaluated: {message}")
+        self.error_label.setVisible(True)
+        self.gauge.set_score(None)
+        self.score_label.setText("– / 100")
+
+    def _on_view_model_campaign_changed(self, _campaign_id: object) -> None:
+        self.error_label.setVisible(False)
+        self.gauge.set_score(None)
+        self.score_label.setText("– / 100")
+        for layout in (self.parts, self.recommendations, self.blockers):
+            _clear(layout)
+        self.recommendation_buttons.clear()
+        self.blocker_buttons.clear()
+
+    def _show_parts(self, evaluation: Evaluation) -> None:
+        _clear(self.parts)
+        for row, part in enumerate(evaluation.parts):
+            name = part.name.capitalize()
+            bar = QProgressBar()
+            bar.setRange(0, round(part.weight * 100))
+            bar.setValue(round(part.points * 100))
+            points = f"{part.points:g} / {part.weight:g}"
+            bar.setFormat(points)
+            bar.setAccessibleName(f"{name} points")
+            bar.setAccessibleDescription(f"{points} points: {part.detail}")
+            self.parts.addWidget(_label(name, wrap=False), row, 0)
+            self.parts.addWidget(bar, row, 1)
+            self.parts.addWidget(_label(part.detail), row, 2)
+
+    def _show_recommendations(self, recommendations: list[Recommendation]) -> None:
+        _clear(self.recommendations)
+        self.recommendation_buttons = []
+        if not recommendations:
+            self.recommendations.addWidget(_label("Nothing to do right now."), 0, 0, 1, 3)
+            return
+        for row, rec in enumerate(recommendations):
+            text = _label(f"<b>{_escape(rec.action)}</b><br>{_escape(rec.reason)}", rich=True)
+            button = self._open_button(rec.action, rec.target_type, rec.target_id)
+            self.recommendation_buttons.append(button)
+            self.recommendations.addWidget(_label(f"{rec.rank}.", wrap=False), row, 0)
+            self.recommendations.addWidget(text, row, 1)
+            self.recommendations.addWidget(button, row, 2, Qt.AlignmentFlag.AlignTop)
+
+    def _show_blockers(self, blockers: list[Blocker]) -> None:
+        _clear(self.blockers)
+        self.blocker_buttons = []
+        if not blockers:
+            self.blockers.addWidget(_label("Nothing blocks publishing."), 0, 0)
+            return
+        for row, blocker in enumerate(blockers):
+            message = blocker.message[:1].upper() + blocker.message[1:]
+            self.blockers.addWidget(_label(message), row, 0)
+            if blocker.target_type is not None:
+                button = self._open_button(message, blocker.target_type, blocker.target_id)
+                self.blocker_buttons.append(button)
+                self.blockers.addWidget(button, row, 1, Qt.AlignmentFlag.AlignTop)
+
+    def _open_button(
+        self, about: str, target_type: str | None, target_id: str | None
+    ) -> QPushButton:
+        button = QPushButton("Open")
+        button.setAccessibleName(f"Open: {about}")
+        button.setToolTip(f"Go to where this is fixed: {about}")
+        button.clicked.connect(
+            lambda _checked=False: self._view_model.open_target(target_type, target_id)
+        )
+        return button
+
+    def _on_view_model_suggestions_changed(self, suggestions: Suggestions) -> None:
+        _clear(self.suggestions)
+        status = suggestions.status
+        if status is SuggestionStatus.OFF:
+            lines = [NO_MODEL_TEXT]
+        elif status is SuggestionStatus.WAITING:
+            lines = ["Asking the AI model for suggestions…"]
+        elif status is SuggestionStatus.FAILED:
+            lines = [f"AI suggestions are unavailable: {suggestions.message}"]
+        elif not suggestions.items:
+            lines = ["The AI model has no suggestions for this campaign right now."]
+        else:
+            lines = [f"• {item}" for item in suggestions.items]
+        for line in lines:
+            label = _label(line)
+            if status is not SuggestionStatus.READY or not suggestions.items:
+                label.setEnabled(False)  # a quiet line, in the palette's disabled text
+            self.suggestions.addWidget(label)
+
+    def _chain_focus(self) -> None:
+        buttons = self.recommendation_buttons + self.blocker_buttons
+        for first, second in itertools.pairwise(buttons):
+            QWidget.setTabOrder(first, second)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -24,6 +24,7 @@ from ui.viewmodels.navigation import Navigator, Target
 from ui.viewmodels.overview import OverviewViewModel, SuggestionStatus
 from ui.viewmodels.session import SessionViewModel
 from ui.views.overview_tab import NO_MODEL_TEXT, OverviewTab
+from ui.widgets.score_gauge import ScoreGaugeWidget, score_colour
 
 FULL_DRAFT = {
     "objective": "Grow sign-ups",
@@ -92,7 +93,8 @@ async def test_the_score_its_parts_and_the_blockers_are_the_engines(
     for part, bar in zip(expected.parts, bars, strict=True):
         assert part.name.capitalize() in texts
         assert part.detail in texts
-        assert bar.format() == f"{part.points:g} / {part.weight:g}"
+        assert f"{part.points:g} / {part.weight:g}" in texts
+        assert (bar.value(), bar.maximum()) == (round(part.points * 100), round(part.weight * 100))
     assert len(tab.recommendation_buttons) == len(expected.recommendations)
     assert [f"{rec.rank}." for rec in expected.recommendations] == [
         text for text in texts if text.endswith(".") and text[:-1].isdigit()
@@ -206,3 +208,23 @@ async def test_ai_suggestions_arrive_after_the_score_without_delaying_it(
     assert "• Name a concrete saving" in texts
     assert "• Show the bike in rain" in texts
     assert "Asking the AI model for suggestions…" not in texts
+
+
+def test_the_gauge_follows_the_font_and_says_its_score(qtbot: QtBot) -> None:
+    gauge = ScoreGaugeWidget()
+    qtbot.addWidget(gauge)
+    assert gauge.accessibleDescription() == "Not evaluated yet"
+    gauge.set_score(130)
+    assert (gauge.score, gauge.accessibleDescription()) == (100, "Score 100 of 100")
+    small = gauge.sizeHint()
+    font = gauge.font()
+    font.setPointSizeF(font.pointSizeF() * 2)
+    gauge.setFont(font)
+    assert gauge.sizeHint().width() > small.width() * 1.5
+    gauge.set_score(50)
+    image = gauge.grab().toImage()
+    ring = image.width() // 40  # inside the ring's band (a tenth of the side)
+    middle = image.height() // 2
+    # The arc runs clockwise from twelve o'clock: half of it fills the right side only.
+    assert image.pixelColor(image.width() - 1 - ring, middle) == score_colour(50)
+    assert image.pixelColor(ring, middle) != score_colour(50)

@@ -70,7 +70,7 @@ class OverviewTab(QWidget):
         self.error_label = _label(name="overviewError")
         self.error_label.setVisible(False)
         self.parts = QGridLayout()
-        self.parts.setColumnStretch(2, 1)
+        self.parts.setColumnStretch(3, 1)
         header_text = QVBoxLayout()
         header_text.addWidget(self.score_label)
         header_text.addWidget(self.busy_label)
@@ -152,13 +152,16 @@ class OverviewTab(QWidget):
             bar = QProgressBar()
             bar.setRange(0, round(part.weight * 100))
             bar.setValue(round(part.points * 100))
+            bar.setTextVisible(False)  # beside it instead: a style may paint over it
+            bar.setMinimumWidth(bar.fontMetrics().horizontalAdvance("0") * 12)
+            bar.setMaximumHeight(bar.fontMetrics().height())
             points = f"{part.points:g} / {part.weight:g}"
-            bar.setFormat(points)
             bar.setAccessibleName(f"{name} points")
             bar.setAccessibleDescription(f"{points} points: {part.detail}")
             self.parts.addWidget(_label(name, wrap=False), row, 0)
             self.parts.addWidget(bar, row, 1)
-            self.parts.addWidget(_label(part.detail), row, 2)
+            self.parts.addWidget(_label(points, wrap=False), row, 2)
+            self.parts.addWidget(_label(part.detail), row, 3)
 
     def _show_recommendations(self, recommendations: list[Recommendation]) -> None:
         _clear(self.recommendations)

@@ -4,18 +4,19 @@ live updates through the change feed, errors inline, AI suggestions that never d
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QProgressBar
+from PySide6.QtWidgets import QLabel, QLayout, QProgressBar, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.bootstrap import Core, open_core
 from app.config import AppSettings
+from app.domain.errors import StorageError
 from app.domain.evaluation import Evaluation
 from tests.fakes.poe_server import FAKE_POE_API_KEY, Behaviour, FakePoeServer
 from tests.ui.conftest import ANA
@@ -23,7 +24,7 @@ from ui.tasks import UiTaskRunner
 from ui.viewmodels.navigation import Navigator, Target
 from ui.viewmodels.overview import OverviewViewModel, SuggestionStatus
 from ui.viewmodels.session import SessionViewModel
-from ui.views.overview_tab import NO_MODEL_TEXT, OverviewTab
+from ui.views.overview_tab import NO_MODEL_TEXT, STRETCH_COLUMN, OverviewTab
 from ui.widgets.score_gauge import ScoreGaugeWidget, score_colour
 
 FULL_DRAFT = {
@@ -47,17 +48,40 @@ async def _campaign(core: Core, draft: dict[str, Any] | None = None) -> str:
     return campaign.id
 
 
-def _build(
-    core: Core, tasks: UiTaskRunner, qtbot: QtBot
-) -> tuple[SessionViewModel, OverviewViewModel, OverviewTab, Navigator]:
-    session = SessionViewModel(core, ANA, tasks)
-    navigator = Navigator()
-    view_model = OverviewViewModel(session, tasks, navigator)
-    tab = OverviewTab(view_model)
-    qtbot.addWidget(tab)
-    tab.resize(1000, 700)
-    tab.show()
-    return session, view_model, tab, navigator
+class Overview(NamedTuple):
+    session: SessionViewModel
+    view_model: OverviewViewModel
+    tab: OverviewTab
+    navigator: Navigator
+    tasks: UiTaskRunner
+
+
+@pytest.fixture
+def held() -> Iterator[list[object]]:
+    """Holds the tabs until the loop has run after the test, so that Qt deletes them (and the
+    rows they replaced with ``deleteLater``); a tab freed by Python while such a deletion was
+    still pending crashed in ``QWidget::destroy``. Tests ask for ``build`` before the core."""
+    tabs: list[object] = []
+    yield tabs
+    tabs.clear()
+
+
+@pytest.fixture
+def build(held: list[object], tasks: UiTaskRunner, qtbot: QtBot) -> Callable[[Core], Overview]:
+    """``build(core)``: an Overview tab over its own view model, shown at a desktop size."""
+
+    def make(core: Core) -> Overview:
+        session = SessionViewModel(core, ANA, tasks)
+        navigator = Navigator()
+        view_model = OverviewViewModel(session, tasks, navigator)
+        tab = OverviewTab(view_model)
+        held.append(tab)
+        qtbot.addWidget(tab)
+        tab.resize(1000, 700)
+        tab.show()
+        return Overview(session, view_model, tab, navigator, tasks)
+
+    return make
 
 
 async def _show(
@@ -71,14 +95,28 @@ async def _show(
 
 
 def _texts(tab: OverviewTab) -> list[str]:
-    return [label.text() for label in tab.findChildren(QLabel) if not label.isHidden()]
+    """The texts of the score and of the rows the tab's sections now hold (a replaced row is
+    deleted later; a new one is shown by its layout on the next loop turn)."""
+    sections = tuple(tab.section(name) for name in STRETCH_COLUMN)
+    held = [label for label in tab.findChildren(QLabel) if _held(label, sections)]
+    return [tab.score_label.text()] + [label.text() for label in held]
+
+
+def _bars(tab: OverviewTab) -> list[QProgressBar]:
+    return [bar for bar in tab.findChildren(QProgressBar) if _held(bar, (tab.section("parts"),))]
+
+
+def _held(widget: QWidget, layouts: tuple[QLayout, ...]) -> bool:
+    return any(layout.indexOf(widget) >= 0 for layout in layouts)
 
 
 async def test_the_score_its_parts_and_the_blockers_are_the_engines(
-    core: Core, tasks: UiTaskRunner, signal_future: Callable[..., Any], qtbot: QtBot
+    build: Callable[[Core], Overview],
+    core: Core,
+    signal_future: Callable[..., Any],
 ) -> None:
     campaign_id = await _campaign(core, FULL_DRAFT)
-    _, view_model, tab, _ = _build(core, tasks, qtbot)
+    _, view_model, tab, _, tasks = build(core)
     await _show(view_model, campaign_id, signal_future)
     expected = await core.prompting.evaluate(ANA, campaign_id)
     assert expected.score > 0
@@ -86,7 +124,7 @@ async def test_the_score_its_parts_and_the_blockers_are_the_engines(
     assert tab.gauge.score == expected.score
     assert tab.gauge.accessibleDescription() == f"Score {expected.score} of 100"
     texts = _texts(tab)
-    bars = [bar for bar in tab.findChildren(QProgressBar) if not bar.isHidden()]
+    bars = _bars(tab)
     assert [bar.accessibleName() for bar in bars] == [
         f"{part.name.capitalize()} points" for part in expected.parts
     ]
@@ -110,11 +148,14 @@ async def test_the_score_its_parts_and_the_blockers_are_the_engines(
 
 
 async def test_open_buttons_deep_link_to_the_thing_to_fix(
-    core: Core, tasks: UiTaskRunner, signal_future: Callable[..., Any], qtbot: QtBot
+    build: Callable[[Core], Overview],
+    core: Core,
+    signal_future: Callable[..., Any],
+    qtbot: QtBot,
 ) -> None:
     campaign_id = await _campaign(core, {"objective": "Grow sign-ups"})
     strategy = await core.strategies.get_active(ANA, campaign_id)
-    _, view_model, tab, navigator = _build(core, tasks, qtbot)
+    _, view_model, tab, navigator, _ = build(core)
     evaluation = await _show(view_model, campaign_id, signal_future)
     targets: list[Target] = []
     navigator.navigation_requested.connect(targets.append)
@@ -134,10 +175,12 @@ async def test_open_buttons_deep_link_to_the_thing_to_fix(
 
 
 async def test_a_new_strategy_updates_the_score_through_the_change_feed(
-    core: Core, tasks: UiTaskRunner, signal_future: Callable[..., Any], qtbot: QtBot
+    build: Callable[[Core], Overview],
+    core: Core,
+    signal_future: Callable[..., Any],
 ) -> None:
     campaign_id = await _campaign(core)
-    session, view_model, tab, _ = _build(core, tasks, qtbot)
+    session, view_model, tab, _, _ = build(core)
     session.start()
     await session.following()
     before = await _show(view_model, campaign_id, signal_future)
@@ -152,9 +195,11 @@ async def test_a_new_strategy_updates_the_score_through_the_change_feed(
 
 
 async def test_an_evaluation_failure_is_shown_inline(
-    core: Core, tasks: UiTaskRunner, signal_future: Callable[..., Any], qtbot: QtBot
+    build: Callable[[Core], Overview],
+    core: Core,
+    signal_future: Callable[..., Any],
 ) -> None:
-    _, view_model, tab, _ = _build(core, tasks, qtbot)
+    _, view_model, tab, _, _ = build(core)
     failed = signal_future(view_model.evaluation_failed)
     view_model.set_campaign("no-such-campaign")
     (message,) = await failed
@@ -185,15 +230,14 @@ async def ai_core(poe: FakePoeServer, tmp_path: Path) -> AsyncIterator[Core]:
 
 
 async def test_ai_suggestions_arrive_after_the_score_without_delaying_it(
+    build: Callable[[Core], Overview],
     ai_core: Core,
     poe: FakePoeServer,
-    tasks: UiTaskRunner,
     signal_future: Callable[..., Any],
-    qtbot: QtBot,
 ) -> None:
     campaign_id = await _campaign(ai_core, FULL_DRAFT)
     poe.script(Behaviour(reply="- Name a concrete saving\n- Show the bike in rain\n", delay=0.5))
-    _, view_model, tab, _ = _build(ai_core, tasks, qtbot)
+    _, view_model, tab, _, _ = build(ai_core)
     statuses: list[SuggestionStatus] = []
     view_model.suggestions_changed.connect(lambda known: statuses.append(known.status))
     evaluation = await _show(view_model, campaign_id, signal_future)
@@ -228,3 +272,46 @@ def test_the_gauge_follows_the_font_and_says_its_score(qtbot: QtBot) -> None:
     # The arc runs clockwise from twelve o'clock: half of it fills the right side only.
     assert image.pixelColor(image.width() - 1 - ring, middle) == score_colour(50)
     assert image.pixelColor(ring, middle) != score_colour(50)
+
+
+async def test_a_failed_request_for_suggestions_is_a_quiet_note_beside_the_score(
+    build: Callable[[Core], Overview],
+    ai_core: Core,
+    monkeypatch: pytest.MonkeyPatch,
+    signal_future: Callable[..., Any],
+) -> None:
+    campaign_id = await _campaign(ai_core, FULL_DRAFT)
+
+    async def refuse(actor: object, campaign_id: str) -> list[str]:
+        raise StorageError("the database is not reachable")
+
+    monkeypatch.setattr(ai_core.prompting, "suggest", refuse)
+    _, view_model, tab, _, _ = build(ai_core)
+    evaluation = await _show(view_model, campaign_id, signal_future)
+    (failed,) = await signal_future(view_model.suggestions_changed)
+    assert failed.status is SuggestionStatus.FAILED
+    texts = _texts(tab)
+    assert "AI suggestions are unavailable: the database is not reachable" in texts
+    assert tab.score_label.text() == f"{evaluation.score} / 100"
+    assert tab.error_label.isHidden()
+
+
+async def test_empty_states_in_words_and_a_new_campaign_starts_blank(
+    build: Callable[[Core], Overview],
+    core: Core,
+    signal_future: Callable[..., Any],
+) -> None:
+    first = await _campaign(core, FULL_DRAFT)
+    _, view_model, tab, _, _ = build(core)
+    evaluation = await _show(view_model, first, signal_future)
+    view_model.evaluated.emit(evaluation.model_copy(update={"recommendations": [], "blockers": []}))
+    texts = _texts(tab)
+    assert "Nothing blocks publishing." in texts
+    assert "Nothing to do right now." in texts
+    assert (tab.recommendation_buttons, tab.blocker_buttons) == ([], [])
+
+    view_model.set_campaign(None)
+    assert tab.score_label.text() == "– / 100"
+    assert tab.gauge.score is None
+    assert not _bars(tab)
+    assert view_model.evaluation is None

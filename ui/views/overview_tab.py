@@ -23,6 +23,9 @@ from app.domain.evaluation import Blocker, Evaluation, Recommendation
 from ui.viewmodels.overview import OverviewViewModel, Suggestions, SuggestionStatus
 from ui.widgets.score_gauge import ScoreGaugeWidget
 
+STRETCH_COLUMN = {"parts": 3, "recommendations": 1, "blockers": 0, "suggestions": 0}
+"""The sections the tab rebuilds on each evaluation, and the column of each that takes the
+width left (the text)."""
 NO_MODEL_TEXT = "AI suggestions appear here when a Poe API key is configured in the settings."
 
 
@@ -34,16 +37,6 @@ def _label(text: str = "", *, wrap: bool = True, name: str = "", rich: bool = Fa
     if name:
         label.setObjectName(name)
     return label
-
-
-def _clear(layout: QLayout) -> None:
-    while (item := layout.takeAt(0)) is not None:
-        widget = item.widget()
-        if widget is not None:
-            widget.hide()  # at once: its deletion waits for the loop
-            widget.deleteLater()
-        elif (inner := item.layout()) is not None:
-            _clear(inner)
 
 
 class OverviewTab(QWidget):
@@ -69,29 +62,26 @@ class OverviewTab(QWidget):
         self.busy_label.setVisible(False)
         self.error_label = _label(name="overviewError")
         self.error_label.setVisible(False)
-        self.parts = QGridLayout()
-        self.parts.setColumnStretch(3, 1)
+        self._holders = {name: QVBoxLayout() for name in STRETCH_COLUMN}
+        self._rows: dict[str, QWidget] = {}
+        for name in STRETCH_COLUMN:
+            self._holders[name].setContentsMargins(0, 0, 0, 0)
+            self._fresh(name)
         header_text = QVBoxLayout()
         header_text.addWidget(self.score_label)
         header_text.addWidget(self.busy_label)
-        header_text.addLayout(self.parts)
+        header_text.addLayout(self._holders["parts"])
         header = QHBoxLayout()
         header.addWidget(self.gauge, 0, Qt.AlignmentFlag.AlignTop)
         header.addLayout(header_text, 1)
-
-        self.recommendations = QGridLayout()
-        self.recommendations.setColumnStretch(1, 1)
-        self.blockers = QGridLayout()
-        self.blockers.setColumnStretch(0, 1)
-        self.suggestions = QVBoxLayout()
 
         content = QWidget()
         column = QVBoxLayout(content)
         column.addWidget(self.error_label)
         column.addLayout(header)
-        column.addWidget(self._group("Recommendations", self.recommendations))
-        column.addWidget(self._group("Blockers", self.blockers))
-        column.addWidget(self._group("AI suggestions", self.suggestions))
+        column.addWidget(self._group("Recommendations", self._holders["recommendations"]))
+        column.addWidget(self._group("Blockers", self._holders["blockers"]))
+        column.addWidget(self._group("AI suggestions", self._holders["suggestions"]))
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -109,6 +99,28 @@ class OverviewTab(QWidget):
         if view_model.evaluation is not None:
             self._on_view_model_evaluated(view_model.evaluation)
         self._on_view_model_suggestions_changed(view_model.suggestions)
+
+    def section(self, name: str) -> QGridLayout:
+        """The rows now shown in section ``name`` (one of :data:`STRETCH_COLUMN`)."""
+        layout = self._rows[name].layout()
+        assert isinstance(layout, QGridLayout)
+        return layout
+
+    def _fresh(self, name: str) -> QGridLayout:
+        """Empty rows for section ``name``, replacing the shown ones (their container is
+        hidden at once and deleted by the loop)."""
+        rows = QWidget()
+        grid = QGridLayout(rows)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setColumnStretch(STRETCH_COLUMN[name], 1)
+        old = self._rows.get(name)
+        if old is not None:
+            self._holders[name].removeWidget(old)
+            old.hide()
+            old.deleteLater()
+        self._holders[name].addWidget(rows)
+        self._rows[name] = rows
+        return grid
 
     @staticmethod
     def _group(title: str, layout: QLayout) -> QGroupBox:
@@ -140,13 +152,13 @@ class OverviewTab(QWidget):
         self.error_label.setVisible(False)
         self.gauge.set_score(None)
         self.score_label.setText("– / 100")
-        for layout in (self.parts, self.recommendations, self.blockers):
-            _clear(layout)
+        for name in ("parts", "recommendations", "blockers"):
+            self._fresh(name)
         self.recommendation_buttons.clear()
         self.blocker_buttons.clear()
 
     def _show_parts(self, evaluation: Evaluation) -> None:
-        _clear(self.parts)
+        grid = self._fresh("parts")
         for row, part in enumerate(evaluation.parts):
             name = part.name.capitalize()
             bar = QProgressBar()
@@ -158,38 +170,38 @@ class OverviewTab(QWidget):
             points = f"{part.points:g} / {part.weight:g}"
             bar.setAccessibleName(f"{name} points")
             bar.setAccessibleDescription(f"{points} points: {part.detail}")
-            self.parts.addWidget(_label(name, wrap=False), row, 0)
-            self.parts.addWidget(bar, row, 1)
-            self.parts.addWidget(_label(points, wrap=False), row, 2)
-            self.parts.addWidget(_label(part.detail), row, 3)
+            grid.addWidget(_label(name, wrap=False), row, 0)
+            grid.addWidget(bar, row, 1)
+            grid.addWidget(_label(points, wrap=False), row, 2)
+            grid.addWidget(_label(part.detail), row, 3)
 
     def _show_recommendations(self, recommendations: list[Recommendation]) -> None:
-        _clear(self.recommendations)
+        grid = self._fresh("recommendations")
         self.recommendation_buttons = []
         if not recommendations:
-            self.recommendations.addWidget(_label("Nothing to do right now."), 0, 0, 1, 3)
+            grid.addWidget(_label("Nothing to do right now."), 0, 0, 1, 3)
             return
         for row, rec in enumerate(recommendations):
             text = _label(f"<b>{_escape(rec.action)}</b><br>{_escape(rec.reason)}", rich=True)
             button = self._open_button(rec.action, rec.target_type, rec.target_id)
             self.recommendation_buttons.append(button)
-            self.recommendations.addWidget(_label(f"{rec.rank}.", wrap=False), row, 0)
-            self.recommendations.addWidget(text, row, 1)
-            self.recommendations.addWidget(button, row, 2, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(_label(f"{rec.rank}.", wrap=False), row, 0)
+            grid.addWidget(text, row, 1)
+            grid.addWidget(button, row, 2, Qt.AlignmentFlag.AlignTop)
 
     def _show_blockers(self, blockers: list[Blocker]) -> None:
-        _clear(self.blockers)
+        grid = self._fresh("blockers")
         self.blocker_buttons = []
         if not blockers:
-            self.blockers.addWidget(_label("Nothing blocks publishing."), 0, 0)
+            grid.addWidget(_label("Nothing blocks publishing."), 0, 0)
             return
         for row, blocker in enumerate(blockers):
             message = blocker.message[:1].upper() + blocker.message[1:]
-            self.blockers.addWidget(_label(message), row, 0)
+            grid.addWidget(_label(message), row, 0)
             if blocker.target_type is not None:
                 button = self._open_button(message, blocker.target_type, blocker.target_id)
                 self.blocker_buttons.append(button)
-                self.blockers.addWidget(button, row, 1, Qt.AlignmentFlag.AlignTop)
+                grid.addWidget(button, row, 1, Qt.AlignmentFlag.AlignTop)
 
     def _open_button(
         self, about: str, target_type: str | None, target_id: str | None
@@ -203,7 +215,7 @@ class OverviewTab(QWidget):
         return button
 
     def _on_view_model_suggestions_changed(self, suggestions: Suggestions) -> None:
-        _clear(self.suggestions)
+        grid = self._fresh("suggestions")
         status = suggestions.status
         if status is SuggestionStatus.OFF:
             lines = [NO_MODEL_TEXT]
@@ -219,7 +231,7 @@ class OverviewTab(QWidget):
             label = _label(line)
             if status is not SuggestionStatus.READY or not suggestions.items:
                 label.setEnabled(False)  # a quiet line, in the palette's disabled text
-            self.suggestions.addWidget(label)
+            grid.addWidget(label, grid.rowCount(), 0)
 
     def _chain_focus(self) -> None:
         buttons = self.recommendation_buttons + self.blocker_buttons

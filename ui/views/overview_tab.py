@@ -64,8 +64,8 @@ class OverviewTab(QWidget):
         self.error_label.setVisible(False)
         self._holders = {name: QVBoxLayout() for name in STRETCH_COLUMN}
         self._rows: dict[str, QWidget] = {}
+        self._holders["parts"].setContentsMargins(0, 0, 0, 0)  # the others sit in a group box
         for name in STRETCH_COLUMN:
-            self._holders[name].setContentsMargins(0, 0, 0, 0)
             self._fresh(name)
         header_text = QVBoxLayout()
         header_text.addWidget(self.score_label)

@@ -203,3 +203,13 @@ def _check_identity(settings: AppSettings, signed_in: str | None) -> Check:
         "each person a database user",
         warning=True,
     )
+
+
+async def check_database(settings: AppSettings) -> Check:
+    """The database check alone: can these settings open the database (a settings test)."""
+    return (await _check_database(settings))[0]
+
+
+async def check_media_store(settings: AppSettings) -> Check:
+    """The media store check alone: can these settings reach the media store."""
+    return await _check_media_store(settings)

@@ -1,0 +1,1 @@
+"""Files the desktop app ships (icons), read with ``importlib.resources``."""

@@ -3,7 +3,7 @@ by the change feed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -16,8 +16,7 @@ from pytestqt.qtbot import QtBot
 from app.bootstrap import Core
 from tests.ui.conftest import ANA
 from tests.ui.test_overview import FULL_DRAFT
-from tests.ui.test_schedule_tab import until
-from ui.tasks import UiTaskRunner
+from tests.ui.test_schedule_tab import held, show_tab, until  # noqa: F401 (fixtures)
 from ui.viewmodels.ads import COLUMNS, AdPlanTableModel, AdsViewModel
 from ui.viewmodels.session import SessionViewModel
 from ui.views.ads_tab import AdsTab
@@ -61,28 +60,9 @@ async def _plan(core: Core, campaign_id: str, creative_ids: list[str]) -> str:
 
 
 @pytest.fixture
-def held() -> Iterator[list[object]]:
-    tabs: list[object] = []
-    yield tabs
-    tabs.clear()
-
-
-@pytest.fixture
-def build(
-    held: list[object], tasks: UiTaskRunner, qtbot: QtBot, signal_future: Callable[..., Any]
-) -> Callable[[Core, str], Any]:
+def build(show_tab: Callable[..., Any]) -> Callable[[Core, str], Any]:  # noqa: F811
     async def make(core: Core, campaign_id: str) -> Ads:
-        session = SessionViewModel(core, ANA, tasks)
-        view_model = AdsViewModel(session, tasks)
-        tab = AdsTab(view_model)
-        held.append(tab)
-        qtbot.addWidget(tab)
-        tab.resize(1200, 760)
-        tab.show()
-        loaded = signal_future(view_model.plans_loaded)
-        view_model.set_campaign(campaign_id)
-        await loaded
-        return Ads(session, view_model, tab)
+        return Ads(*await show_tab(core, campaign_id, AdsViewModel, AdsTab, "plans_loaded"))
 
     return make
 
@@ -216,6 +196,7 @@ async def test_a_refused_plan_shows_the_cores_message_inline(
     campaign_id, _ = await _campaign(core)
     ads = await build(core, campaign_id)
     refused = signal_future(ads.view_model.plan_refused)
+    reloaded = signal_future(ads.view_model.plans_loaded)
     ads.view_model.create_plan(
         name="Late",
         channel="instagram",
@@ -226,6 +207,7 @@ async def test_a_refused_plan_shows_the_cores_message_inline(
         end=date(2030, 4, 9),
     )
     (message,) = await refused
+    await reloaded
     assert message.startswith("Refused:")
     assert ads.tab.message.text() == message
     assert ads.tab.message.isVisible()

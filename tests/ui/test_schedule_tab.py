@@ -78,21 +78,35 @@ def held() -> Iterator[list[object]]:
 
 
 @pytest.fixture
-def build(
+def show_tab(
     held: list[object], tasks: UiTaskRunner, qtbot: QtBot, signal_future: Callable[..., Any]
-) -> Callable[[Core, str], Any]:
-    async def make(core: Core, campaign_id: str) -> Schedule:
+) -> Callable[..., Any]:
+    """``await show_tab(core, campaign_id, ViewModelType, TabType, "loaded_signal")``: the
+    session, view model and tab, shown at a desktop size once the campaign's data is read."""
+
+    async def make(
+        core: Core, campaign_id: str, view_model_type: type, tab_type: type, loaded: str
+    ) -> tuple[Any, ...]:
         session = SessionViewModel(core, ANA, tasks)
-        view_model = ScheduleViewModel(session, tasks)
-        tab = ScheduleTab(view_model)
+        view_model = view_model_type(session, tasks)
+        tab = tab_type(view_model)
         held.append(tab)
         qtbot.addWidget(tab)
         tab.resize(1200, 760)
         tab.show()
-        loaded = signal_future(view_model.schedule_loaded)
+        done = signal_future(getattr(view_model, loaded))
         view_model.set_campaign(campaign_id)
-        await loaded
-        return Schedule(session, view_model, tab)
+        await done
+        return session, view_model, tab
+
+    return make
+
+
+@pytest.fixture
+def build(show_tab: Callable[..., Any]) -> Callable[[Core, str], Any]:
+    async def make(core: Core, campaign_id: str) -> Schedule:
+        shown = await show_tab(core, campaign_id, ScheduleViewModel, ScheduleTab, "schedule_loaded")
+        return Schedule(*shown)
 
     return make
 
@@ -239,8 +253,10 @@ async def test_a_move_the_core_refuses_shows_its_message_inline(
         build, core, datetime(2030, 3, 5, 9, 0, tzinfo=PARIS)
     )
     refused = signal_future(schedule.view_model.post_refused)
+    reloaded = signal_future(schedule.view_model.schedule_loaded)
     schedule.view_model.move_post(post_id, datetime(2030, 4, 2, 9, 0))
     (message,) = await refused
+    await reloaded
     assert message.startswith("Refused:")
     assert "campaign" in message
     assert schedule.tab.message.text() == message

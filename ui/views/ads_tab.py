@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QMessageBox,
     QPushButton,
     QTableView,
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import (
 from app.domain.campaigns import Campaign
 from ui.viewmodels.ads import AdsViewModel, PlanIdRole, money
 from ui.views.ad_plan_dialog import AdPlanDialog
-from ui.views.schedule_tab import ask_to_delete
+from ui.views.schedule_tab import InlineMessage, ask_to_delete
 
 
 class AdsTab(QWidget):
@@ -41,9 +40,7 @@ class AdsTab(QWidget):
         self.delete_button = QPushButton("Delete")
         for button in (self.new_button, self.edit_button, self.delete_button):
             button.setAccessibleName(button.text())
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName("Ads message")
+        self.message = InlineMessage("Ads message")
         self.table = QTableView()
         self.table.setAccessibleName("Ad plans")
         self.table.setModel(view_model.plans)
@@ -72,13 +69,11 @@ class AdsTab(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         view_model.plans.modelAboutToBeReset.connect(self._on_plans_about_to_be_reset)
         view_model.plans_loaded.connect(self._on_view_model_plans_loaded)
-        view_model.plan_refused.connect(self._show_message)
-        view_model.error_raised.connect(self._show_message)
-        view_model.plan_saved.connect(lambda _id: self._show_message(""))
-        view_model.plan_deleted.connect(lambda _id: self._show_message(""))
+        self.message.follow(
+            (view_model.plan_refused, view_model.error_raised),
+            (view_model.plan_saved, view_model.plan_deleted, view_model.campaign_changed),
+        )
         view_model.plan_selected.connect(self.select_ad_plan)
-        view_model.campaign_changed.connect(lambda _id: self._show_message(""))
-        self._show_message("")
         self._update_buttons()
 
     def select_ad_plan(self, plan_id: str) -> None:
@@ -170,10 +165,6 @@ class AdsTab(QWidget):
         self.plan_dialog = dialog
         dialog.open()
         return dialog
-
-    def _show_message(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
 
     def _update_buttons(self) -> None:
         selected = self.selected_plan_id() is not None

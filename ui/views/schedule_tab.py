@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, Qt, SignalInstance
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -37,6 +37,31 @@ def ask_to_delete(parent: QWidget, question: str, on_yes: Callable[[], None]) ->
     return box
 
 
+class InlineMessage(QLabel):
+    """A line in plain words above a tab's content (a refusal, a saved file); hidden while
+    empty."""
+
+    def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setAccessibleName(accessible_name)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.show_text("")
+
+    def show_text(self, text: str) -> None:
+        self.setText(text)
+        self.setVisible(bool(text))
+
+    def follow(
+        self, shown_by: Sequence[SignalInstance], cleared_by: Sequence[SignalInstance]
+    ) -> None:
+        """Show what ``shown_by`` emit; clear on any of ``cleared_by``."""
+        for signal in shown_by:
+            signal.connect(self.show_text)
+        for signal in cleared_by:
+            signal.connect(lambda *_args: self.show_text(""))
+
+
 class ScheduleTab(QWidget):
     """The campaign's posts on a calendar and in a list: schedule, move (drag a chip, or
     ``Move…``), delete and export them; refusals are shown in plain words above the calendar.
@@ -61,10 +86,7 @@ class ScheduleTab(QWidget):
         for button in (self.new_button, self.move_button, self.delete_button, self.export_button):
             button.setAccessibleName(button.text().rstrip("…"))
         self.zone_label = QLabel()
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName("Schedule message")
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = InlineMessage("Schedule message")
         self.calendar = CalendarWidget()
         self.list_view = QListView()
         self.list_view.setAccessibleName("Posts")
@@ -97,19 +119,17 @@ class ScheduleTab(QWidget):
         self.export_button.clicked.connect(self._on_export_button_clicked)
         self.calendar.post_moved.connect(self._on_calendar_post_moved)
         self.calendar.post_clicked.connect(self.select_post)
-        self.calendar.drop_refused.connect(self._show_message)
         self.list_view.selectionModel().selectionChanged.connect(self._on_list_selection_changed)
         view_model.posts.modelAboutToBeReset.connect(self._on_posts_about_to_be_reset)
         view_model.schedule_loaded.connect(self._on_view_model_schedule_loaded)
-        view_model.post_refused.connect(self._show_message)
-        view_model.error_raised.connect(self._show_message)
-        view_model.post_saved.connect(lambda _id: self._show_message(""))
-        view_model.post_deleted.connect(lambda _id: self._show_message(""))
+        self.message.follow(
+            (view_model.post_refused, view_model.error_raised, self.calendar.drop_refused),
+            (view_model.post_saved, view_model.post_deleted, view_model.campaign_changed),
+        )
         view_model.calendar_exported.connect(
-            lambda path: self._show_message(f"Calendar saved to {path}.")
+            lambda path: self.message.show_text(f"Calendar saved to {path}.")
         )
         view_model.post_selected.connect(self.select_post)
-        view_model.campaign_changed.connect(lambda _id: self._show_message(""))
         self._update_buttons()
 
     def select_post(self, post_id: str) -> None:
@@ -154,7 +174,7 @@ class ScheduleTab(QWidget):
         self._update_buttons()
 
     def _on_calendar_post_moved(self, post_id: str, at: datetime) -> None:
-        self._show_message("")
+        self.message.show_text("")
         self._view_model.move_post(post_id, at)
 
     def _on_new_button_clicked(self) -> None:
@@ -218,10 +238,6 @@ class ScheduleTab(QWidget):
         self.post_dialog = dialog
         dialog.open()
         return dialog
-
-    def _show_message(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
 
     def _update_buttons(self) -> None:
         loaded = self._view_model.campaign is not None

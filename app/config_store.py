@@ -28,7 +28,7 @@ from app.config import (
     uri_secrets,
 )
 from app.diagnostics import Check, check_database, check_media_store
-from app.domain.errors import ConfigurationError
+from app.domain.errors import AppError, ConfigurationError
 
 KEYRING_FIELDS = (*SECRET_FIELDS, "mongodb_uri")
 """Fields the keyring may hold (a MongoDB URI only when it carries a password)."""
@@ -123,12 +123,23 @@ def save_mongodb_uri(uri: str | None) -> None:
 
 
 async def probe_database(uri: str | None, data_dir: Path | None = None) -> Check:
-    """Open (and ping) the database ``uri`` names; the embedded file when ``uri`` is empty."""
+    """Ping the MongoDB server ``uri`` names (nothing is written there); with no ``uri``, open
+    the embedded database file in ``data_dir`` as the doctor does."""
+    uri = (uri or "").strip()
+    if not uri:
+        try:
+            settings = _settings(data_dir=data_dir)
+        except ConfigurationError as exc:
+            return Check("database", False, exc.message)
+        return await check_database(settings)
+    if not uri.startswith(("mongodb://", "mongodb+srv://")):
+        return Check("database", False, "a MongoDB URI starts with mongodb:// or mongodb+srv://")
+    from app.adapters.mongo.probe import ping_server  # pymongo only when it is asked for
+
     try:
-        settings = _settings(mongodb_uri=(uri or "").strip() or None, data_dir=data_dir)
-    except ConfigurationError as exc:
+        return Check("database", True, await ping_server(uri))
+    except AppError as exc:
         return Check("database", False, exc.message)
-    return await check_database(settings)
 
 
 async def probe_storage(values: Mapping[str, Any]) -> Check:

@@ -125,11 +125,13 @@ def test_no_keyring_says_which_variable_to_set(monkeypatch: pytest.MonkeyPatch) 
 
 
 async def test_database_probe_on_a_closed_port_fails_in_plain_words(tmp_path: Path) -> None:
+    port = free_port()
     check = await config_store.probe_database(
-        f"mongodb://127.0.0.1:{free_port()}/?serverSelectionTimeoutMS=300", tmp_path
+        f"mongodb://ana:{SECRET}@127.0.0.1:{port}/?serverSelectionTimeoutMS=300", tmp_path
     )
     assert not check.ok
-    assert "127.0.0.1" in check.detail
+    assert check.detail.startswith(f"cannot reach mongodb://ana:****@127.0.0.1:{port}/")
+    assert SECRET not in check.detail
     await asyncio.sleep(0)  # the closed client's last callbacks
     collect_refused_sockets()
 

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.bootstrap import Core
@@ -48,6 +48,7 @@ class Content(NamedTuple):
     view_model: ContentViewModel
     tab: ContentTab
     campaign_id: str
+    tasks: UiTaskRunner
 
 
 async def until(condition: Callable[[], Any], what: str, deadline: float = DEADLINE) -> Any:
@@ -61,9 +62,10 @@ async def until(condition: Callable[[], Any], what: str, deadline: float = DEADL
     return result
 
 
-async def settle(content: Content) -> None:
-    """Wait until renders have ended and the tab has read them back (nothing left to fire
-    after the test)."""
+async def finish(content: Content) -> None:
+    """Wait until renders have ended and the tab has read them back, then stop the tab's tasks
+    (the change feed's among them) while the loop still runs: nothing is left to wake up in
+    the events Qt processes after the test."""
     vm = content.view_model
 
     def quiet() -> bool:
@@ -75,6 +77,7 @@ async def settle(content: Content) -> None:
         return not (rendering or vm.busy or vm.reload_pending)
 
     await until(quiet, "the renders and reads to end", deadline=60)
+    await content.tasks.close()
 
 
 @pytest.fixture
@@ -106,7 +109,7 @@ def build(
         loaded = signal_future(view_model.loaded)
         view_model.set_campaign(campaign.id)
         await loaded
-        return Content(session, view_model, tab, campaign.id)
+        return Content(session, view_model, tab, campaign.id, tasks)
 
     return make
 
@@ -186,6 +189,7 @@ async def test_text_creative_made_edited_and_deleted_through_clicks(
     await loaded
     assert await core.creatives.list_creatives(ANA, content.campaign_id) == []
     assert tab.stack.currentWidget() is tab.empty_label
+    await finish(content)
 
 
 async def test_cancelled_dialogs_change_nothing(
@@ -207,6 +211,7 @@ async def test_cancelled_dialogs_change_nothing(
     dialog.reject()
     await asyncio.sleep(0)
     assert (await core.creatives.get_creative(ANA, made.id)).body == "Kept."
+    await finish(content)
 
 
 async def test_new_image_renders_with_progress_then_thumbnail(
@@ -237,7 +242,7 @@ async def test_new_image_renders_with_progress_then_thumbnail(
     assert statuses & {"queued", "running"}  # progress was shown on the card in place
     assert (await core.creatives.get_creative(ANA, creative_id)).outputs[-1].asset_id
     tab.card_view.viewport().repaint()  # the card paints its picture
-    await settle(content)
+    await finish(content)
 
 
 async def test_stale_cards_and_regenerate_all_or_selected(
@@ -270,6 +275,8 @@ async def test_stale_cards_and_regenerate_all_or_selected(
         ),
         "stale cards",
     )
+    shown = vm.model.data(vm.model.index(0), Qt.ItemDataRole.AccessibleTextRole)
+    assert shown.endswith(", stale")  # the badge's word, not its colour alone
     assert tab.regenerate_button.text() == "Regenerate"
     assert "every stale" in tab.regenerate_button.toolTip()
 
@@ -286,7 +293,7 @@ async def test_stale_cards_and_regenerate_all_or_selected(
     (jobs,) = await regenerated
     assert [job.creative_id for job in jobs] == [images[1].id]
     assert not tab.error_label.isVisible()
-    await settle(content)
+    await finish(content)
 
 
 async def test_attach_asset_through_the_picker(
@@ -322,7 +329,7 @@ async def test_attach_asset_through_the_picker(
     qtbot.mouseClick(picker.ok_button, Qt.MouseButton.LeftButton)
     await attached
     assert asset.id in (await core.creatives.get_creative(ANA, made.id)).asset_ids
-    await settle(content)
+    await finish(content)
 
 
 async def test_refusal_is_shown_inline_and_deep_link_selects(
@@ -340,7 +347,7 @@ async def test_refusal_is_shown_inline_and_deep_link_selects(
     qtbot.mouseClick(tab.regenerate_button, Qt.MouseButton.LeftButton)
     await until(lambda: tab.error_label.isVisible(), "the refusal")
     assert "edit it instead" in tab.error_label.text()
-    QApplication.processEvents()
+    await finish(content)
 
 
 async def test_model_contract(
@@ -354,4 +361,8 @@ async def test_model_contract(
     content.view_model.refresh()
     await until(lambda: content.view_model.model.rowCount() == 2, "two cards")
     qtmodeltester.check(content.view_model.model)
-    await settle(content)
+    await finish(content)
+    content.view_model.set_campaign(None)  # e.g. another workspace: no card of this one stays
+    assert content.view_model.model.rowCount() == 0
+    assert content.tab.stack.currentWidget() is content.tab.empty_label
+    assert not content.tab.new_text_button.isEnabled()

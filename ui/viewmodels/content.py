@@ -168,6 +168,7 @@ class ContentViewModel(CampaignPageViewModel):
         self.providers: dict[str, list[str]] = {}
         self._thumbnails: dict[str, QImage] = {}
         self._asked: set[str] = set()
+        self.campaign_changed.connect(self._on_campaign_changed)
 
     def load(self) -> None:
         campaign_id = self.campaign_id
@@ -199,6 +200,10 @@ class ContentViewModel(CampaignPageViewModel):
                 self._reload_timer.start()
             return
         super()._on_session_changed(event)
+
+    def _on_campaign_changed(self, _campaign_id: str | None) -> None:
+        # Another campaign's cards never show under this one while it is read.
+        self.model.set_creatives([], [])
 
     def _on_loaded(
         self, result: tuple[list[Creative], list[RenderJob], dict[str, list[str]]]

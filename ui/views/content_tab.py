@@ -94,7 +94,7 @@ class ContentTab(QWidget):
         self.card_view.doubleClicked.connect(lambda _index: self._on_edit_clicked())
         view_model.loaded.connect(self._on_view_model_loaded)
         view_model.error_raised.connect(self._on_view_model_error_raised)
-        view_model.campaign_changed.connect(lambda _id: self._show_error(""))
+        view_model.campaign_changed.connect(self._on_view_model_campaign_changed)
         for done in (view_model.saved, view_model.deleted, view_model.regenerated):
             done.connect(lambda *_args: self._show_error(""))
         view_model.attached.connect(lambda _creative: self._show_error(""))
@@ -177,6 +177,10 @@ class ContentTab(QWidget):
         if self._pending_selection is not None:
             self.select_creative(self._pending_selection)
         self._on_selection_changed()
+
+    def _on_view_model_campaign_changed(self, _campaign_id: str | None) -> None:
+        self._show_error("")
+        self._on_view_model_loaded()
 
     def _on_view_model_error_raised(self, message: str) -> None:
         self._show_error(message)

@@ -17,8 +17,10 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from app import config_store
 from app.bootstrap import Core
 from app.config import KEYRING_SERVICE, config_file_path
+from app.diagnostics import Check
 from tests.fakes.memory_keyring import MemoryKeyring
 from tests.fakes.moto_s3 import free_port
 from tests.ui.conftest import ANA
@@ -236,3 +238,47 @@ async def test_cancel_saves_nothing(
     await _until(lambda: not dialog.isVisible())
     assert _file_text() == ""
     assert isolated_settings.entries == {}
+
+
+async def test_r2_storage_is_tested_with_the_values_typed(
+    core: Core,
+    tasks: UiTaskRunner,
+    qtbot: QtBot,
+    signal_future: Callable[..., Any],
+    isolated_settings: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The probe itself runs against moto in tests/app/test_config_store.py; here boto3's calls
+    # would run on qasync's thread pool, which the per-test loop closes under pytest-qt.
+    given: list[dict[str, Any]] = []
+
+    async def probe(values: dict[str, Any]) -> Check:
+        given.append(dict(values))
+        return Check("media store", False, "cannot reach the bucket media: access denied")
+
+    monkeypatch.setattr(config_store, "probe_storage", probe)
+    dialog = await _dialog(core, tasks, qtbot, signal_future)
+    _page(dialog, "Media storage")
+    assert not dialog.bucket_edit.isEnabled()
+    dialog.storage_box.setCurrentIndex(dialog.storage_box.findData("r2"))
+    assert dialog.bucket_edit.isEnabled()
+    qtbot.keyClicks(dialog.endpoint_edit, "https://acct.r2.cloudflarestorage.com")
+    assert not dialog.ok_button.isEnabled()  # no bucket yet
+    assert dialog.errors["r2_bucket"].text() == "R2 needs an endpoint and a bucket"
+    qtbot.keyClicks(dialog.bucket_edit, "media")
+    qtbot.keyClicks(dialog.secret_edits["r2_access_key_id"], "key-id")
+    qtbot.keyClicks(dialog.secret_edits["r2_secret_access_key"], SECRET)
+    assert dialog.ok_button.isEnabled()
+
+    tested = signal_future(dialog._vm.storage_tested)
+    qtbot.mouseClick(dialog.test_storage_button, Qt.MouseButton.LeftButton)
+    await tested
+
+    [values] = given
+    assert values["blob_store"] == "r2"
+    assert values["r2_endpoint_url"] == "https://acct.r2.cloudflarestorage.com"
+    assert (values["r2_bucket"], values["r2_access_key_id"]) == ("media", "key-id")
+    assert values["r2_secret_access_key"] == SECRET
+    assert dialog.storage_result.text() == ("Failed: cannot reach the bucket media: access denied")
+    assert isolated_settings.entries == {}  # a test saves nothing
+    assert _file_text() == ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -54,7 +56,9 @@ class SettingsDialog(QDialog):
         self.page_list = QListWidget()
         self.page_list.setAccessibleName("Settings pages")
         self.page_list.addItems(PAGES)
-        self.page_list.setSizeAdjustPolicy(QListWidget.SizeAdjustPolicy.AdjustToContents)
+        self.page_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        longest = max(self.page_list.fontMetrics().horizontalAdvance(page) for page in PAGES)
+        self.page_list.setFixedWidth(longest + 4 * self.page_list.fontMetrics().averageCharWidth())
         self.stack = QStackedWidget()
         self.buttons = QDialogButtonBox(_Button.Ok | _Button.Cancel | _Button.Apply)
         self.ok_button = self.buttons.button(_Button.Ok)
@@ -84,6 +88,7 @@ class SettingsDialog(QDialog):
         for edit in (self.endpoint_edit, self.bucket_edit, self.public_base_edit):
             edit.textChanged.connect(self._update_buttons)
         self.storage_box.currentTextChanged.connect(self._update_buttons)
+        self.storage_box.currentIndexChanged.connect(self._on_storage_box_changed)
         view_model.loaded.connect(self._show_values)
         view_model.saved.connect(self._on_view_model_saved)
         view_model.save_failed.connect(self._on_view_model_save_failed)
@@ -91,12 +96,24 @@ class SettingsDialog(QDialog):
         view_model.database_tested.connect(self._on_view_model_database_tested)
         view_model.storage_tested.connect(self._on_view_model_storage_tested)
         view_model.load()
+        self._on_storage_box_changed()
         self._update_buttons()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Open wide enough for the longest page at any text scale, within the screen."""
+        super().showEvent(event)
+        metrics = self.fontMetrics()
+        width = max(self.sizeHint().width(), 90 * metrics.averageCharWidth())
+        height = max(self.sizeHint().height(), 26 * metrics.lineSpacing())
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is not None:
+            width, height = min(width, screen.width() - 40), min(height, screen.height() - 60)
+        self.resize(max(width, self.width()), max(height, self.height()))
 
     # ------------------------------------------------------------------ pages
 
     def _database_page(self) -> QWidget:
-        self.uri_edit = _edit("MongoDB address", "empty: the embedded database on this computer")
+        self.uri_edit = _edit("MongoDB address", "empty: this computer's own database")
         self.database_edit = _edit("Database name")
         self.test_database_button = _button("Test connection", "Test database connection")
         self.database_result = _label()
@@ -289,6 +306,13 @@ class SettingsDialog(QDialog):
 
     # ------------------------------------------------------------------ handlers
 
+    def _on_storage_box_changed(self) -> None:
+        r2 = self.storage_box.currentData() == "r2"
+        for edit in (self.endpoint_edit, self.bucket_edit, self.public_base_edit):
+            edit.setEnabled(r2)
+        for name in STORAGE_KEYS:
+            self.secret_edits[name].setEnabled(r2)
+
     def _on_buttons_accepted(self) -> None:
         self._save(closing=True)
 
@@ -360,6 +384,7 @@ def _edit(name: str, placeholder: str = "") -> QLineEdit:
 def _button(text: str, name: str) -> QPushButton:
     button = QPushButton(text)
     button.setAccessibleName(name)
+    button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
     return button
 
 

@@ -282,3 +282,33 @@ async def test_r2_storage_is_tested_with_the_values_typed(
     assert dialog.storage_result.text() == ("Failed: cannot reach the bucket media: access denied")
     assert isolated_settings.entries == {}  # a test saves nothing
     assert _file_text() == ""
+
+
+async def test_a_refused_save_is_said_beside_the_buttons_and_the_dialog_stays(
+    core: Core,
+    tasks: UiTaskRunner,
+    qtbot: QtBot,
+    signal_future: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_keyring(name: str, value: str | None) -> None:
+        raise config_store.KeyringUnavailableError(
+            f"no OS keyring on this machine: set CAMPAIGN_STUDIO_{name.upper()} instead"
+        )
+
+    monkeypatch.setattr(config_store, "save_secret", no_keyring)
+    dialog = await _dialog(core, tasks, qtbot, signal_future)
+    _page(dialog, "Providers")
+    qtbot.keyClicks(dialog.secret_edits["fal_key"], SECRET)
+
+    failed = signal_future(dialog._vm.save_failed)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    await failed
+
+    assert dialog.isVisible()
+    assert dialog.form_error.isVisible()
+    assert dialog.form_error.text() == (
+        "no OS keyring on this machine: set CAMPAIGN_STUDIO_FAL_KEY instead"
+    )
+    assert dialog.secret_edits["fal_key"].text() == SECRET  # nothing typed is lost
+    assert _file_text() == ""

@@ -92,6 +92,7 @@ class SettingsDialog(QDialog):
         view_model.loaded.connect(self._show_values)
         view_model.saved.connect(self._on_view_model_saved)
         view_model.save_failed.connect(self._on_view_model_save_failed)
+        view_model.error_raised.connect(self._on_view_model_error_raised)
         view_model.appearance_changed.connect(self._on_view_model_appearance_changed)
         view_model.database_tested.connect(self._on_view_model_database_tested)
         view_model.storage_tested.connect(self._on_view_model_storage_tested)
@@ -347,6 +348,9 @@ class SettingsDialog(QDialog):
 
     def _on_view_model_save_failed(self, message: str) -> None:
         self._closing = False
+        self._on_view_model_error_raised(message)
+
+    def _on_view_model_error_raised(self, message: str) -> None:
         self.form_error.setText(message)
         self.form_error.show()
 

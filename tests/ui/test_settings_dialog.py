@@ -81,10 +81,10 @@ async def test_a_key_goes_to_the_keyring_never_to_the_file_or_the_log(
     caplog.set_level(logging.DEBUG)
     dialog = await _dialog(core, tasks, qtbot, signal_future)
     _page(dialog, "Providers")
-    key_edit = dialog.secret_edits["runway_api_key"]
+    key_edit = dialog.pages.secret_edits["runway_api_key"]
     assert key_edit.echoMode() is key_edit.EchoMode.Password
     assert key_edit.placeholderText() == "not set"
-    dialog.video_provider_box.setCurrentText("runway")
+    dialog.pages.video_provider_box.setCurrentText("runway")
     qtbot.keyClicks(key_edit, SECRET)
 
     saved = signal_future(dialog._vm.saved)
@@ -116,8 +116,8 @@ async def test_a_new_database_says_restart(
     core: Core, tasks: UiTaskRunner, qtbot: QtBot, signal_future: Callable[..., Any]
 ) -> None:
     dialog = await _dialog(core, tasks, qtbot, signal_future)
-    assert dialog.uri_edit.text() == ""
-    qtbot.keyClicks(dialog.uri_edit, "mongodb://db.example:27017/")
+    assert dialog.pages.uri_edit.text() == ""
+    qtbot.keyClicks(dialog.pages.uri_edit, "mongodb://db.example:27017/")
 
     saved = signal_future(dialog._vm.saved)
     qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
@@ -135,24 +135,24 @@ async def test_invalid_port_and_malformed_uri_are_refused_inline(
     dialog = await _dialog(core, tasks, qtbot, signal_future)
     assert dialog.ok_button.isEnabled()
     _page(dialog, "Webhook relay")
-    dialog.port_edit.clear()
-    qtbot.keyClicks(dialog.port_edit, "70000")
+    dialog.pages.port_edit.clear()
+    qtbot.keyClicks(dialog.pages.port_edit, "70000")
     assert not dialog.ok_button.isEnabled()
     assert not dialog.apply_button.isEnabled()
-    assert dialog.errors["webhook_port"].isVisible()
-    assert "0 to 65535" in dialog.errors["webhook_port"].text()
-    dialog.port_edit.clear()
-    qtbot.keyClicks(dialog.port_edit, "80a")
+    assert dialog.pages.errors["webhook_port"].isVisible()
+    assert "0 to 65535" in dialog.pages.errors["webhook_port"].text()
+    dialog.pages.port_edit.clear()
+    qtbot.keyClicks(dialog.pages.port_edit, "80a")
     assert not dialog.ok_button.isEnabled()
-    dialog.port_edit.clear()
-    qtbot.keyClicks(dialog.port_edit, "8080")
+    dialog.pages.port_edit.clear()
+    qtbot.keyClicks(dialog.pages.port_edit, "8080")
     assert dialog.ok_button.isEnabled()
-    assert not dialog.errors["webhook_port"].isVisible()
+    assert not dialog.pages.errors["webhook_port"].isVisible()
 
     _page(dialog, "Database")
-    qtbot.keyClicks(dialog.uri_edit, "postgres://db.example")
+    qtbot.keyClicks(dialog.pages.uri_edit, "postgres://db.example")
     assert not dialog.ok_button.isEnabled()
-    assert "mongodb://" in dialog.errors["mongodb_uri"].text()
+    assert "mongodb://" in dialog.pages.errors["mongodb_uri"].text()
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)  # disabled: nothing saved
     assert dialog.isVisible()
     assert _file_text() == ""
@@ -163,18 +163,18 @@ async def test_a_closed_port_fails_in_plain_words(
 ) -> None:
     dialog = await _dialog(core, tasks, qtbot, signal_future)
     uri = f"mongodb://127.0.0.1:{free_port()}/?serverSelectionTimeoutMS=300"
-    qtbot.keyClicks(dialog.uri_edit, uri)
+    qtbot.keyClicks(dialog.pages.uri_edit, uri)
 
     tested = signal_future(dialog._vm.database_tested)
-    qtbot.mouseClick(dialog.test_database_button, Qt.MouseButton.LeftButton)
-    assert dialog.database_result.text() == "Testing…"
+    qtbot.mouseClick(dialog.pages.test_database_button, Qt.MouseButton.LeftButton)
+    assert dialog.pages.database_result.text() == "Testing…"
     ok, _detail = await tested
 
     assert not ok
-    assert dialog.database_result.text().startswith("Failed: ")
-    assert "127.0.0.1" in dialog.database_result.text()
-    assert "Traceback" not in dialog.database_result.text()
-    assert dialog.test_database_button.isEnabled()
+    assert dialog.pages.database_result.text().startswith("Failed: ")
+    assert "127.0.0.1" in dialog.pages.database_result.text()
+    assert "Traceback" not in dialog.pages.database_result.text()
+    assert dialog.pages.test_database_button.isEnabled()
     await asyncio.sleep(0)  # the closed client's last callbacks
     collect_refused_sockets()
 
@@ -184,10 +184,10 @@ async def test_the_embedded_database_tests_fine(
 ) -> None:
     dialog = await _dialog(core, tasks, qtbot, signal_future)
     tested = signal_future(dialog._vm.database_tested)
-    qtbot.mouseClick(dialog.test_database_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.pages.test_database_button, Qt.MouseButton.LeftButton)
     ok, detail = await tested
     assert ok, detail
-    assert dialog.database_result.text().startswith("Connected: ")
+    assert dialog.pages.database_result.text().startswith("Connected: ")
 
 
 async def test_appearance_and_display_name_apply_at_once(
@@ -201,10 +201,10 @@ async def test_appearance_and_display_name_apply_at_once(
     try:
         dialog = await _dialog(core, tasks, qtbot, signal_future)
         _page(dialog, "Appearance")
-        dialog.appearance_box.setCurrentIndex(dialog.appearance_box.findData("dark"))
+        dialog.pages.appearance_box.setCurrentIndex(dialog.pages.appearance_box.findData("dark"))
         _page(dialog, "Profile")
-        dialog.display_name_edit.clear()
-        qtbot.keyClicks(dialog.display_name_edit, "Ana Lima")
+        dialog.pages.display_name_edit.clear()
+        qtbot.keyClicks(dialog.pages.display_name_edit, "Ana Lima")
 
         saved = signal_future(dialog._vm.saved)
         qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
@@ -230,8 +230,8 @@ async def test_cancel_saves_nothing(
     isolated_settings: MemoryKeyring,
 ) -> None:
     dialog = await _dialog(core, tasks, qtbot, signal_future)
-    qtbot.keyClicks(dialog.uri_edit, "mongodb://other.example/")
-    qtbot.keyClicks(dialog.secret_edits["fal_key"], SECRET)
+    qtbot.keyClicks(dialog.pages.uri_edit, "mongodb://other.example/")
+    qtbot.keyClicks(dialog.pages.secret_edits["fal_key"], SECRET)
     qtbot.mouseClick(
         dialog.buttons.button(dialog.buttons.StandardButton.Cancel), Qt.MouseButton.LeftButton
     )
@@ -259,19 +259,19 @@ async def test_r2_storage_is_tested_with_the_values_typed(
     monkeypatch.setattr(config_store, "probe_storage", probe)
     dialog = await _dialog(core, tasks, qtbot, signal_future)
     _page(dialog, "Media storage")
-    assert not dialog.bucket_edit.isEnabled()
-    dialog.storage_box.setCurrentIndex(dialog.storage_box.findData("r2"))
-    assert dialog.bucket_edit.isEnabled()
-    qtbot.keyClicks(dialog.endpoint_edit, "https://acct.r2.cloudflarestorage.com")
+    assert not dialog.pages.bucket_edit.isEnabled()
+    dialog.pages.storage_box.setCurrentIndex(dialog.pages.storage_box.findData("r2"))
+    assert dialog.pages.bucket_edit.isEnabled()
+    qtbot.keyClicks(dialog.pages.endpoint_edit, "https://acct.r2.cloudflarestorage.com")
     assert not dialog.ok_button.isEnabled()  # no bucket yet
-    assert dialog.errors["r2_bucket"].text() == "R2 needs an endpoint and a bucket"
-    qtbot.keyClicks(dialog.bucket_edit, "media")
-    qtbot.keyClicks(dialog.secret_edits["r2_access_key_id"], "key-id")
-    qtbot.keyClicks(dialog.secret_edits["r2_secret_access_key"], SECRET)
+    assert dialog.pages.errors["r2_bucket"].text() == "R2 needs an endpoint and a bucket"
+    qtbot.keyClicks(dialog.pages.bucket_edit, "media")
+    qtbot.keyClicks(dialog.pages.secret_edits["r2_access_key_id"], "key-id")
+    qtbot.keyClicks(dialog.pages.secret_edits["r2_secret_access_key"], SECRET)
     assert dialog.ok_button.isEnabled()
 
     tested = signal_future(dialog._vm.storage_tested)
-    qtbot.mouseClick(dialog.test_storage_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.pages.test_storage_button, Qt.MouseButton.LeftButton)
     await tested
 
     [values] = given
@@ -279,7 +279,9 @@ async def test_r2_storage_is_tested_with_the_values_typed(
     assert values["r2_endpoint_url"] == "https://acct.r2.cloudflarestorage.com"
     assert (values["r2_bucket"], values["r2_access_key_id"]) == ("media", "key-id")
     assert values["r2_secret_access_key"] == SECRET
-    assert dialog.storage_result.text() == ("Failed: cannot reach the bucket media: access denied")
+    assert dialog.pages.storage_result.text() == (
+        "Failed: cannot reach the bucket media: access denied"
+    )
     assert isolated_settings.entries == {}  # a test saves nothing
     assert _file_text() == ""
 
@@ -299,7 +301,7 @@ async def test_a_refused_save_is_said_beside_the_buttons_and_the_dialog_stays(
     monkeypatch.setattr(config_store, "save_secret", no_keyring)
     dialog = await _dialog(core, tasks, qtbot, signal_future)
     _page(dialog, "Providers")
-    qtbot.keyClicks(dialog.secret_edits["fal_key"], SECRET)
+    qtbot.keyClicks(dialog.pages.secret_edits["fal_key"], SECRET)
 
     failed = signal_future(dialog._vm.save_failed)
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
@@ -310,5 +312,5 @@ async def test_a_refused_save_is_said_beside_the_buttons_and_the_dialog_stays(
     assert dialog.form_error.text() == (
         "no OS keyring on this machine: set CAMPAIGN_STUDIO_FAL_KEY instead"
     )
-    assert dialog.secret_edits["fal_key"].text() == SECRET  # nothing typed is lost
+    assert dialog.pages.secret_edits["fal_key"].text() == SECRET  # nothing typed is lost
     assert _file_text() == ""

@@ -6,35 +6,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
-    QLabel,
-    QLineEdit,
     QListWidget,
-    QPushButton,
-    QSizePolicy,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from ui.viewmodels.settings import (
-    APPEARANCES,
-    IMAGE_PROVIDERS,
-    PROVIDER_KEYS,
-    STORAGE_KEYS,
-    VIDEO_PROVIDERS,
-    SettingsValues,
-    SettingsViewModel,
-    validate,
-)
+from ui.viewmodels.settings import APPEARANCES, SettingsViewModel, validate
+from ui.views.settings_pages import PAGES, SettingsPages, wrapped_label
 from ui.widgets.theme import ThemeMode, apply_theme
 
-PAGES = ("Database", "Media storage", "Providers", "Webhook relay", "Profile", "Appearance")
 _Button = QDialogButtonBox.StandardButton
 
 
@@ -47,19 +30,16 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self._vm = view_model
         self._closing = False
-        self.errors: dict[str, QLabel] = {}
-        self.secret_edits: dict[str, QLineEdit] = {}
-
-        self.banner = _label()
+        self.banner = wrapped_label()
         self.banner.setAccessibleName("Restart needed")
-        self.form_error = _label()
+        self.form_error = wrapped_label()
         self.page_list = QListWidget()
         self.page_list.setAccessibleName("Settings pages")
         self.page_list.addItems(PAGES)
         self.page_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         longest = max(self.page_list.fontMetrics().horizontalAdvance(page) for page in PAGES)
         self.page_list.setFixedWidth(longest + 4 * self.page_list.fontMetrics().averageCharWidth())
-        self.stack = QStackedWidget()
+        self.pages = SettingsPages()
         self.buttons = QDialogButtonBox(_Button.Ok | _Button.Cancel | _Button.Apply)
         self.ok_button = self.buttons.button(_Button.Ok)
         self.apply_button = self.buttons.button(_Button.Apply)
@@ -67,29 +47,19 @@ class SettingsDialog(QDialog):
             button.setAccessibleName(name)
         self.buttons.button(_Button.Cancel).setAccessibleName("Cancel")
 
-        self.stack.addWidget(self._database_page())
-        self.stack.addWidget(self._storage_page())
-        self.stack.addWidget(self._providers_page())
-        self.stack.addWidget(self._relay_page())
-        self.stack.addWidget(self._profile_page())
-        self.stack.addWidget(self._appearance_page())
         self._layout()
-        self._show_values(view_model.values)
+        self.pages.show_values(view_model.values)
 
-        self.page_list.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.page_list.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.page_list.setCurrentRow(0)
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
         self.apply_button.clicked.connect(self._on_apply_button_clicked)
-        self.test_database_button.clicked.connect(self._on_test_database_button_clicked)
-        self.test_storage_button.clicked.connect(self._on_test_storage_button_clicked)
-        for edit in (self.uri_edit, self.database_edit, self.port_edit, self.public_url_edit):
-            edit.textChanged.connect(self._update_buttons)
-        for edit in (self.endpoint_edit, self.bucket_edit, self.public_base_edit):
-            edit.textChanged.connect(self._update_buttons)
-        self.storage_box.currentTextChanged.connect(self._update_buttons)
-        self.storage_box.currentIndexChanged.connect(self._on_storage_box_changed)
-        view_model.loaded.connect(self._show_values)
+        self.pages.test_database_button.clicked.connect(self._on_test_database_button_clicked)
+        self.pages.test_storage_button.clicked.connect(self._on_test_storage_button_clicked)
+        self.pages.edited.connect(self._update_buttons)
+        self.pages.storage_box.currentTextChanged.connect(self._update_buttons)
+        view_model.loaded.connect(self.pages.show_values)
         view_model.saved.connect(self._on_view_model_saved)
         view_model.save_failed.connect(self._on_view_model_save_failed)
         view_model.error_raised.connect(self._on_view_model_error_raised)
@@ -97,7 +67,6 @@ class SettingsDialog(QDialog):
         view_model.database_tested.connect(self._on_view_model_database_tested)
         view_model.storage_tested.connect(self._on_view_model_storage_tested)
         view_model.load()
-        self._on_storage_box_changed()
         self._update_buttons()
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -111,208 +80,34 @@ class SettingsDialog(QDialog):
             width, height = min(width, screen.width() - 40), min(height, screen.height() - 60)
         self.resize(max(width, self.width()), max(height, self.height()))
 
-    # ------------------------------------------------------------------ pages
-
-    def _database_page(self) -> QWidget:
-        self.uri_edit = _edit("MongoDB address", "empty: this computer's own database")
-        self.database_edit = _edit("Database name")
-        self.test_database_button = _button("Test connection", "Test database connection")
-        self.database_result = _label()
-        self.database_result.setAccessibleName("Database test result")
-        return self._page(
-            "Where campaigns are kept. A MongoDB address with a password is saved in the "
-            "OS keyring, never in the config file.",
-            [
-                ("MongoDB &URI", self.uri_edit, "mongodb_uri"),
-                ("Database &name", self.database_edit, "mongodb_database"),
-            ],
-            [self.test_database_button, self.database_result],
-        )
-
-    def _storage_page(self) -> QWidget:
-        self.storage_box = QComboBox()
-        self.storage_box.setAccessibleName("Media storage")
-        self.storage_box.addItem("This computer", "local")
-        self.storage_box.addItem("Cloudflare R2", "r2")
-        self.endpoint_edit = _edit("R2 endpoint", "https://<account>.r2.cloudflarestorage.com")
-        self.bucket_edit = _edit("R2 bucket")
-        self.public_base_edit = _edit("R2 public address", "optional")
-        self.test_storage_button = _button("Test storage", "Test media storage")
-        self.storage_result = _label()
-        self.storage_result.setAccessibleName("Storage test result")
-        rows = [
-            ("&Storage", self.storage_box, "blob_store"),
-            ("&Endpoint", self.endpoint_edit, "r2_endpoint_url"),
-            ("&Bucket", self.bucket_edit, "r2_bucket"),
-            ("&Public address", self.public_base_edit, "r2_public_base_url"),
-        ]
-        rows += [
-            (label, self._secret_edit(name, label), name) for name, label in STORAGE_KEYS.items()
-        ]
-        return self._page(
-            "Rendered and uploaded media.",
-            rows,
-            [self.test_storage_button, self.storage_result],
-        )
-
-    def _providers_page(self) -> QWidget:
-        self.image_provider_box = _combo("Default image provider", IMAGE_PROVIDERS)
-        self.video_provider_box = _combo("Default video provider", VIDEO_PROVIDERS)
-        rows = [
-            ("&Images", self.image_provider_box, "default_image_provider"),
-            ("&Videos", self.video_provider_box, "default_video_provider"),
-        ]
-        rows += [
-            (label, self._secret_edit(name, label), name) for name, label in PROVIDER_KEYS.items()
-        ]
-        return self._page("Keys are saved in the OS keyring. Empty: keep the saved key.", rows)
-
-    def _relay_page(self) -> QWidget:
-        self.relay_box = QCheckBox("Receive provider webhooks")
-        self.relay_box.setAccessibleName("Webhook relay")
-        self.port_edit = _edit("Webhook port", "0: any free port")
-        self.public_url_edit = _edit("Public webhook address", "https://…")
-        return self._page(
-            "Lets render providers call back instead of being polled.",
-            [
-                ("", self.relay_box, "webhook_relay"),
-                ("&Port", self.port_edit, "webhook_port"),
-                ("Public &URL", self.public_url_edit, "public_webhook_url"),
-            ],
-        )
-
-    def _profile_page(self) -> QWidget:
-        self.display_name_edit = _edit("Display name", "how teammates see you")
-        return self._page(
-            "Shown to your teammates in every workspace.",
-            [("&Display name", self.display_name_edit, "display_name")],
-        )
-
-    def _appearance_page(self) -> QWidget:
-        self.appearance_box = QComboBox()
-        self.appearance_box.setAccessibleName("Appearance")
-        for mode in APPEARANCES:
-            self.appearance_box.addItem(mode.capitalize(), mode)
-        return self._page("Applies at once.", [("&Theme", self.appearance_box, "appearance")])
-
-    def _page(
-        self,
-        intro: str,
-        rows: list[tuple[str, QWidget, str]],
-        extra: list[QWidget] | None = None,
-    ) -> QWidget:
-        page = QWidget()
-        form = QFormLayout(page)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        form.addRow(_label(intro, error=False))
-        for label, widget, name in rows:
-            cell = QWidget()
-            column = QVBoxLayout(cell)
-            column.setContentsMargins(0, 0, 0, 0)
-            column.addWidget(widget)
-            self.errors[name] = _label()
-            column.addWidget(self.errors[name])
-            form.addRow(label, cell)
-        if extra:
-            row = QHBoxLayout()
-            for widget in extra:
-                row.addWidget(widget, 1 if isinstance(widget, QLabel) else 0)
-            form.addRow(row)
-        return page
-
-    def _secret_edit(self, name: str, label: str) -> QLineEdit:
-        edit = _edit(label)
-        edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret_edits[name] = edit
-        return edit
-
     def _layout(self) -> None:
         body = QHBoxLayout()
         body.addWidget(self.page_list)
-        body.addWidget(self.stack, 1)
+        body.addWidget(self.pages, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addLayout(body, 1)
         layout.addWidget(self.form_error)
         layout.addWidget(self.buttons)
-        self.setTabOrder(self.page_list, self.stack)
-        self.setTabOrder(self.stack, self.buttons)
-
-    # ------------------------------------------------------------------ values
-
-    def _show_values(self, values: SettingsValues) -> None:
-        self.uri_edit.setText(values.mongodb_uri)
-        self.database_edit.setText(values.mongodb_database)
-        self.storage_box.setCurrentIndex(max(0, self.storage_box.findData(values.blob_store)))
-        self.endpoint_edit.setText(values.r2_endpoint_url)
-        self.bucket_edit.setText(values.r2_bucket)
-        self.public_base_edit.setText(values.r2_public_base_url)
-        self.image_provider_box.setCurrentText(values.default_image_provider)
-        self.video_provider_box.setCurrentText(values.default_video_provider)
-        self.relay_box.setChecked(values.webhook_relay)
-        self.port_edit.setText(str(values.webhook_port))
-        self.public_url_edit.setText(values.public_webhook_url)
-        self.display_name_edit.setText(values.display_name)
-        self.appearance_box.setCurrentIndex(max(0, self.appearance_box.findData(values.appearance)))
-        for name, edit in self.secret_edits.items():
-            edit.clear()
-            saved = name in values.saved_secrets
-            edit.setPlaceholderText("saved in keyring" if saved else "not set")
-
-    def values(self) -> SettingsValues | None:
-        """The values typed, or None when the port is not a number."""
-        try:
-            port = int(self.port_edit.text().strip())
-        except ValueError:
-            return None
-        return SettingsValues(
-            mongodb_uri=self.uri_edit.text().strip(),
-            mongodb_database=self.database_edit.text().strip(),
-            blob_store=str(self.storage_box.currentData()),
-            r2_endpoint_url=self.endpoint_edit.text().strip(),
-            r2_bucket=self.bucket_edit.text().strip(),
-            r2_public_base_url=self.public_base_edit.text().strip(),
-            default_image_provider=self.image_provider_box.currentText().strip(),
-            default_video_provider=self.video_provider_box.currentText().strip(),
-            webhook_relay=self.relay_box.isChecked(),
-            webhook_port=port,
-            public_webhook_url=self.public_url_edit.text().strip(),
-            display_name=self.display_name_edit.text().strip(),
-            appearance=str(self.appearance_box.currentData()),
-            saved_secrets=set(self._vm.values.saved_secrets),
-        )
-
-    def secrets(self) -> dict[str, str]:
-        """The keys typed (empty: keep the saved one)."""
-        return {name: edit.text() for name, edit in self.secret_edits.items()}
+        self.setTabOrder(self.page_list, self.pages)
+        self.setTabOrder(self.pages, self.buttons)
 
     def _update_buttons(self) -> None:
-        values = self.values()
+        values = self.pages.values()
         errors = validate(values) if values is not None else {}
         if values is None:
             errors["webhook_port"] = "A port is a number from 0 to 65535 (0: any free port)"
-        for name, label in self.errors.items():
-            label.setText(errors.get(name, ""))
-            label.setVisible(name in errors)
+        self.pages.show_errors(errors)
         for button in (self.ok_button, self.apply_button):
             button.setEnabled(not errors)
 
     def _save(self, closing: bool) -> None:
-        values = self.values()
+        values = self.pages.values()
         if values is None or validate(values):
             return
         self._closing = closing
         self.form_error.hide()
-        self._vm.save(values, self.secrets())
-
-    # ------------------------------------------------------------------ handlers
-
-    def _on_storage_box_changed(self) -> None:
-        r2 = self.storage_box.currentData() == "r2"
-        for edit in (self.endpoint_edit, self.bucket_edit, self.public_base_edit):
-            edit.setEnabled(r2)
-        for name in STORAGE_KEYS:
-            self.secret_edits[name].setEnabled(r2)
+        self._vm.save(values, self.pages.secrets())
 
     def _on_buttons_accepted(self) -> None:
         self._save(closing=True)
@@ -321,22 +116,22 @@ class SettingsDialog(QDialog):
         self._save(closing=False)
 
     def _on_test_database_button_clicked(self) -> None:
-        self.database_result.setText("Testing…")
-        self.database_result.show()
-        self.test_database_button.setEnabled(False)
-        self._vm.test_database(self.uri_edit.text())
+        self.pages.database_result.setText("Testing…")
+        self.pages.database_result.show()
+        self.pages.test_database_button.setEnabled(False)
+        self._vm.test_database(self.pages.uri_edit.text())
 
     def _on_test_storage_button_clicked(self) -> None:
-        values = self.values()
+        values = self.pages.values()
         if values is None:
             return
-        self.storage_result.setText("Testing…")
-        self.storage_result.show()
-        self.test_storage_button.setEnabled(False)
-        self._vm.test_storage(values, self.secrets())
+        self.pages.storage_result.setText("Testing…")
+        self.pages.storage_result.show()
+        self.pages.test_storage_button.setEnabled(False)
+        self._vm.test_storage(values, self.pages.secrets())
 
     def _on_view_model_saved(self, restart: list[str]) -> None:
-        for edit in self.secret_edits.values():
+        for edit in self.pages.secret_edits.values():
             if edit.text():
                 edit.clear()
                 edit.setPlaceholderText("saved in keyring")
@@ -361,40 +156,9 @@ class SettingsDialog(QDialog):
             apply_theme(app, theme)
 
     def _on_view_model_database_tested(self, ok: bool, detail: str) -> None:
-        self.test_database_button.setEnabled(True)
-        self.database_result.setText(("Connected: " if ok else "Failed: ") + detail)
+        self.pages.test_database_button.setEnabled(True)
+        self.pages.database_result.setText(("Connected: " if ok else "Failed: ") + detail)
 
     def _on_view_model_storage_tested(self, ok: bool, detail: str) -> None:
-        self.test_storage_button.setEnabled(True)
-        self.storage_result.setText(("Reachable: " if ok else "Failed: ") + detail)
-
-
-def _label(text: str = "", error: bool = True) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    if error:
-        label.hide()
-    return label
-
-
-def _edit(name: str, placeholder: str = "") -> QLineEdit:
-    edit = QLineEdit()
-    edit.setAccessibleName(name)
-    edit.setPlaceholderText(placeholder)
-    return edit
-
-
-def _button(text: str, name: str) -> QPushButton:
-    button = QPushButton(text)
-    button.setAccessibleName(name)
-    button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
-    return button
-
-
-def _combo(name: str, items: tuple[str, ...]) -> QComboBox:
-    box = QComboBox()
-    box.setAccessibleName(name)
-    box.setEditable(True)
-    box.addItems(items)
-    return box
+        self.pages.test_storage_button.setEnabled(True)
+        self.pages.storage_result.setText(("Reachable: " if ok else "Failed: ") + detail)

@@ -314,3 +314,26 @@ async def test_a_refused_save_is_said_beside_the_buttons_and_the_dialog_stays(
     )
     assert dialog.pages.secret_edits["fal_key"].text() == SECRET  # nothing typed is lost
     assert _file_text() == ""
+
+
+async def test_a_database_password_is_kept_in_the_keyring_and_shown_masked(
+    core: Core,
+    tasks: UiTaskRunner,
+    qtbot: QtBot,
+    signal_future: Callable[..., Any],
+    isolated_settings: MemoryKeyring,
+) -> None:
+    dialog = await _dialog(core, tasks, qtbot, signal_future)
+    qtbot.keyClicks(dialog.pages.uri_edit, f"mongodb://ana:{SECRET}@db.example/")
+    saved = signal_future(dialog._vm.saved)
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    await saved
+
+    uri = f"mongodb://ana:{SECRET}@db.example/"
+    assert isolated_settings.entries[(KEYRING_SERVICE, "mongodb_uri")] == uri
+    assert SECRET not in _file_text()
+    assert dialog._vm.values.mongodb_uri == "mongodb://ana:****@db.example/"
+    loaded = signal_future(dialog._vm.loaded)
+    dialog._vm.load()
+    await loaded
+    assert dialog.pages.uri_edit.text() == "mongodb://ana:****@db.example/"

@@ -125,6 +125,9 @@ class SettingsViewModel(ViewModel):
         super().__init__(tasks, parent)
         self._session = session
         self.values = self._current(session.core.settings)
+        uri = session.core.settings.mongodb_uri
+        self._uri = uri.get_secret_value() if uri else ""
+        """The saved database URI in full (``values`` shows it masked)."""
 
     def load(self) -> None:
         """Read the user's display name in this workspace, then emit :attr:`loaded`."""
@@ -145,6 +148,7 @@ class SettingsViewModel(ViewModel):
             uri = file_values.pop("mongodb_uri").strip()
             if uri != before.mongodb_uri:
                 config_store.save_mongodb_uri(uri)
+                self._uri = uri
             config_store.write_config(
                 {
                     name: (None if value == "" else value)
@@ -169,6 +173,7 @@ class SettingsViewModel(ViewModel):
             app_qsettings().setValue(APPEARANCE_KEY, values.appearance)
             self.appearance_changed.emit(values.appearance)
         name = values.display_name.strip()
+        values.mongodb_uri = mask_uri(self._uri)
         self.values = values
         if name and name != before.display_name:
             call = self._session.core.workspaces.set_display_name(self._session.actor, name)
@@ -184,8 +189,7 @@ class SettingsViewModel(ViewModel):
     def test_database(self, uri: str) -> None:
         """Try the database ``uri`` names (empty: the embedded file): :attr:`database_tested`."""
         if uri.strip() == self.values.mongodb_uri:
-            settings_uri = self._session.core.settings.mongodb_uri
-            uri = settings_uri.get_secret_value() if settings_uri else ""
+            uri = self._uri  # the masked text stands for the saved URI
         data_dir = self._session.core.settings.data_dir
         self.run("test-database", config_store.probe_database(uri, data_dir), self._on_db_check)
 

@@ -8,10 +8,11 @@ is why they live here, shared by the services, and not on a public service a vie
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from app.domain import Actor, Approval, ApprovalScope
+from app.domain import Actor, Approval, ApprovalAction, ApprovalScope
 from app.domain import approval_rules as rules
+from app.domain.cascade import ApprovalReset
 from app.ports.repositories import ApprovalRepository
 from app.services.campaign_state import CampaignState
 from app.services.context import ServiceContext
@@ -64,6 +65,23 @@ class ApprovalCascade:
         for scope in DEPENDENT_SCOPES:
             await self.invalidate(actor, campaign_id, scope, reason, version)
         await self._state.refresh_status(actor, campaign_id)
+
+    @staticmethod
+    def preview_rerequest_all(
+        approvals: Mapping[ApprovalScope, Approval],
+    ) -> tuple[ApprovalReset, ...]:
+        """What :meth:`rerequest_all` would do to ``approvals`` (the campaign's, by scope),
+        by the same rules, without changing anything."""
+        actions = [(ApprovalScope.STRATEGY, ApprovalAction.REREQUEST)]
+        actions += [(scope, ApprovalAction.INVALIDATE) for scope in DEPENDENT_SCOPES]
+        return tuple(
+            ApprovalReset(
+                scope=scope,
+                state=approvals[scope].state,
+                to_state=rules.next_state(approvals[scope].state, action),
+            )
+            for scope, action in actions
+        )
 
     async def invalidate(
         self,

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from app.domain import Actor, ApprovalScope, Role, Strategy, StrategyDraft, StrategyStatus
 from app.domain.campaigns import check_writable
+from app.domain.cascade import CascadePreview
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.validation import describe
 from app.ports.repositories import CreativeRepository, StrategyRepository
@@ -102,6 +103,28 @@ class StrategyService:
             break
         await self._settle(actor, campaign_id)
         return new
+
+    async def preview_update(self, actor: Actor, campaign_id: str) -> CascadePreview:
+        """What :meth:`update_strategy` would reset if called now, read only: the approvals it
+        sends back (with their state now) and how many creatives become stale. A first
+        version (no strategy yet) resets nothing."""
+        await self._access.require(actor, Role.VIEWER, "read strategies")
+        await self._state.campaign(actor.tenant_id, campaign_id)
+        history = await self._strategies.list_for_campaign(actor.tenant_id, campaign_id)
+        if not history:
+            return CascadePreview(version=1)
+        version = history[-1].version + 1
+        # As _settle: every active version is invalidated, its fresh creatives marked stale.
+        outdated = {old.version for old in history if old.status is StrategyStatus.ACTIVE}
+        creatives = await self._creatives.list_for_campaign(actor.tenant_id, campaign_id)
+        stale = sum(1 for c in creatives if not c.stale and c.strategy_version in outdated)
+        approvals = await self._state.approvals(actor.tenant_id, campaign_id)
+        resets = (
+            ()
+            if approvals[ApprovalScope.STRATEGY].strategy_version == version
+            else self._cascade.preview_rerequest_all(approvals)
+        )
+        return CascadePreview(version=version, approvals=resets, stale_creatives=stale)
 
     async def get_active(self, actor: Actor, campaign_id: str) -> Strategy:
         """The active version; NotFound when there is none."""

@@ -79,6 +79,7 @@ CALLS: dict[str, tuple[str, Callable[[Ids], Args]]] = {
     "strategies.update_strategy": (WRITE, lambda i: call(i.campaign, full_draft(tone="Calm"))),
     "strategies.get_active": (READ, lambda i: call(i.campaign)),
     "strategies.history": (READ, lambda i: call(i.campaign)),
+    "strategies.preview_update": (READ, lambda i: call(i.campaign)),
     "strategies.invalidate": (WRITE, lambda i: call(i.strategy, reason="withdrawn")),
     "approvals.get_approvals": (READ, lambda i: call(i.campaign)),
     "approvals.approve": (WRITE, lambda i: call(i.campaign, "strategy")),

@@ -100,6 +100,7 @@ async def test_a_strategy_typed_into_the_form_is_saved_as_version_one(
     assert tab.message.text() == "Saved as version 1."
     assert shown.view_model.versions.index(0, 0).data() == "Version 1"
     assert not form.dirty
+    assert not tab.notice.isVisible()
 
 
 async def test_a_new_version_is_saved_after_confirming_what_the_cascade_resets(
@@ -109,7 +110,10 @@ async def test_a_new_version_is_saved_after_confirming_what_the_cascade_resets(
     await core.approvals.approve(ANA, campaign_id, ApprovalScope.STRATEGY)
     shown = await build(core, campaign_id)
     tab, view_model = shown.tab, shown.view_model
+    assert tab.save_button.text() == "Save as new version"
+    assert not tab.save_button.isEnabled()  # nothing changed yet
     _retype(qtbot, tab.form.tone_edit, "Calm")
+    assert tab.save_button.isEnabled()
     preview = signal_future(view_model.preview_ready)
     qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
     await preview

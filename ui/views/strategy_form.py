@@ -54,6 +54,12 @@ class StrategyFormWidget(QWidget):
         self.amount_spin.setSpecialValueText("No budget")
         self.currency_edit = self._line("Currency")
         self.currency_edit.setMaxLength(3)
+        margins = self.currency_edit.textMargins()
+        self.currency_edit.setMaximumWidth(  # three letters and the frame, at any text size
+            self.currency_edit.fontMetrics().horizontalAdvance("WWWW") * 2
+            + margins.left()
+            + margins.right()
+        )
         self.kpis_edit = self._text("KPIs", "One KPI a line")
         self.cta_edit = self._line("Call to action")
         self.dates_check = QCheckBox("Own dates")

@@ -50,7 +50,7 @@ class StrategyTab(QWidget):
         self.meter = QProgressBar()
         self.meter.setAccessibleName("Completion")
         self.meter.setRange(0, 100)
-        self.meter.setFormat("%p %")
+        self.meter.setTextVisible(False)  # the words beside it say the percentage
         self.completion_label = QLabel()
         self.completion_label.setWordWrap(True)
         self.completion_label.setAccessibleName("Completion in words")
@@ -107,6 +107,8 @@ class StrategyTab(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        chars = self.fontMetrics().averageCharWidth()
+        splitter.setSizes([chars * 80, chars * 50])  # the versions' four columns fit
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self.setTabOrder(self.save_button, self.reload_button)
@@ -157,6 +159,7 @@ class StrategyTab(QWidget):
         completion = self._view_model.completion_of(self.form.values())
         self.meter.setValue(completion.percent)
         self.completion_label.setText(completion_words(completion))
+        self._update_buttons()
 
     def _on_save_button_clicked(self) -> None:
         self.message.show_text("")
@@ -231,5 +234,7 @@ class StrategyTab(QWidget):
         loaded = vm.campaign_id is not None and vm.loaded_campaign == vm.campaign_id
         self.save_button.setText("Save as new version" if vm.has_strategy else "Save strategy")
         self.save_button.setAccessibleName(self.save_button.text())
-        self.save_button.setEnabled(loaded and not vm.busy)
+        # A new version identical to the shown one would only reset the approvals.
+        changed = self.form.dirty or not vm.has_strategy
+        self.save_button.setEnabled(loaded and not vm.busy and changed)
         self.compare_button.setEnabled(len(self.selected_strategy_ids()) == 2)

@@ -124,7 +124,12 @@ async def test_a_new_version_is_saved_after_confirming_what_the_cascade_resets(
         "Strategy approval goes back to pending; Content, Schedule and Ads approvals go back "
         "to needs review; 3 creatives become stale."
     )
-    assert "Strategy approval: now approved, then pending" in dialog.details.text()
+    assert dialog.details.text().splitlines() == [
+        "Strategy approval: approved → pending",
+        "Content approval: pending → needs review",
+        "Schedule approval: pending → needs review",
+        "Ads approval: pending → needs review",
+    ]
     assert len(await core.strategies.history(ANA, campaign_id)) == 1  # nothing saved yet
     loaded = signal_future(view_model.strategy_loaded)
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
@@ -155,6 +160,8 @@ async def test_cancelling_the_confirmation_saves_nothing_and_keeps_the_typing(
     await preview
     dialog = tab.confirm_dialog
     assert dialog is not None
+    assert dialog.summary.text().endswith("; no creative becomes stale.")
+    assert "Strategy approval: stays pending, its votes cleared" in dialog.details.text()
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
     (strategy,) = await core.strategies.history(ANA, campaign_id)

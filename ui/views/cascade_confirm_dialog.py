@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-from app.domain.cascade import CascadePreview
+from app.domain.cascade import ApprovalReset, CascadePreview
 from ui.viewmodels.strategy import cascade_words
 
 
@@ -27,14 +27,7 @@ class CascadeConfirmDialog(QDialog):
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("What the save resets")
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details = QLabel(
-            "\n".join(
-                f"{reset.scope.value.capitalize()} approval: now "
-                f"{reset.state.value.replace('_', ' ')}, then "
-                f"{reset.to_state.value.replace('_', ' ')}"
-                for reset in preview.approvals
-            )
-        )
+        self.details = QLabel("\n".join(_reset_line(reset) for reset in preview.approvals))
         self.details.setWordWrap(True)
         self.details.setAccessibleName("Approvals now and after")
         self.details.setVisible(bool(preview.approvals))
@@ -56,3 +49,10 @@ class CascadeConfirmDialog(QDialog):
         width = self.fontMetrics().averageCharWidth() * 64
         self.setMinimumWidth(width)
         self.resize(width, layout.totalHeightForWidth(width))
+
+
+def _reset_line(reset: ApprovalReset) -> str:
+    """ "Content approval: approved → needs review" (or "stays pending, its votes cleared")."""
+    state, to_state = (value.value.replace("_", " ") for value in (reset.state, reset.to_state))
+    change = f"stays {state}, its votes cleared" if state == to_state else f"{state} → {to_state}"
+    return f"{reset.scope.value.capitalize()} approval: {change}"

@@ -80,6 +80,7 @@ async def test_a_strategy_typed_into_the_form_is_saved_as_version_one(
     qtbot.keyClicks(form.cta_edit, "Start your trial")
     assert tab.meter.value() == 75
     assert tab.completion_label.text() == "75 % — missing: tone, KPIs"
+    assert tab.meter.accessibleDescription() == tab.completion_label.text()
     qtbot.keyClicks(form.tone_edit, "Upbeat")
     qtbot.keyClicks(form.kpis_edit, "sign-ups")
     assert tab.completion_label.text() == "100 % — complete"

@@ -159,6 +159,7 @@ class StrategyTab(QWidget):
         completion = self._view_model.completion_of(self.form.values())
         self.meter.setValue(completion.percent)
         self.completion_label.setText(completion_words(completion))
+        self.meter.setAccessibleDescription(self.completion_label.text())
         self._update_buttons()
 
     def _on_save_button_clicked(self) -> None:

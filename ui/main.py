@@ -21,6 +21,7 @@ from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
 from ui.views.start_window import StartWindow
+from ui.widgets.theme import apply_theme, saved_theme_mode
 
 if TYPE_CHECKING:
     from app.config import AppSettings
@@ -71,6 +72,7 @@ def run_window(
         print(NO_DISPLAY, file=sys.stderr)
         return 2
     app = application()
+    apply_theme(app, saved_theme_mode())
     start = StartWindow()
     start.show()
     source = settings if callable(settings) else (lambda: settings)

@@ -4,20 +4,42 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QStackedWidget, QToolBar, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QWidget,
+)
 
 from app.bootstrap import Core
 from app.domain import Actor
 from ui.error_reporter import ErrorReporter
 from ui.tasks import UiTaskRunner
+from ui.viewmodels.ads import AdsViewModel
 from ui.viewmodels.campaigns import CampaignsViewModel
+from ui.viewmodels.content import ContentViewModel
 from ui.viewmodels.navigation import PANELS, Navigator, Target
+from ui.viewmodels.overview import OverviewViewModel
+from ui.viewmodels.schedule import ScheduleViewModel
 from ui.viewmodels.session import SessionViewModel
+from ui.viewmodels.settings import SettingsViewModel
+from ui.viewmodels.strategy import StrategyViewModel
+from ui.views.ads_tab import AdsTab
 from ui.views.campaign_panel import CampaignPanel
+from ui.views.content_tab import ContentTab
 from ui.views.new_campaign_dialog import NewCampaignDialog
+from ui.views.overview_tab import OverviewTab
+from ui.views.schedule_tab import ScheduleTab
+from ui.views.settings_dialog import SettingsDialog
 from ui.views.sidebar import SidebarWidget
+from ui.views.strategy_tab import StrategyTab
 from ui.views.upcoming_panel import UpcomingPanel
 from ui.views.welcome_dialog import WelcomeDialog
+from ui.widgets.icons import icon
+from ui.widgets.theme import theme_controller
 
 PANEL_TITLES = {
     "campaign": "Campaign",
@@ -25,6 +47,15 @@ PANEL_TITLES = {
     "renders": "Renders",
     "assets": "Assets",
 }
+ACTION_ICONS = {
+    "campaign": "megaphone",
+    "approvals": "check",
+    "renders": "film",
+    "assets": "library",
+    "refresh": "refresh-cw",
+    "settings": "settings",
+}
+"""The toolbar's icons (Lucide names), redrawn when the palette changes."""
 
 
 class MainWindow(QMainWindow):
@@ -57,6 +88,7 @@ class MainWindow(QMainWindow):
         self.campaigns = CampaignsViewModel(self.session, self.tasks, self)
         self.sidebar = SidebarWidget(self.session, self.campaigns)
         self.campaign_panel = CampaignPanel(self.campaigns)
+        self._build_campaign_tabs()
         self.panels: dict[str, QWidget] = {
             "campaign": self.campaign_panel,
             "approvals": UpcomingPanel("approvals"),
@@ -74,6 +106,10 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([280, 1000])
         self.setCentralWidget(self.splitter)
         self._build_actions()
+        self._show_icons()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme_controller(app).theme_changed.connect(self._show_icons)
         self.status_label = QLabel()
         self.statusBar().addWidget(self.status_label, 1)
         self._closing = False
@@ -116,6 +152,12 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
+    def open_settings(self) -> None:
+        """Ctrl+,: the settings dialog."""
+        dialog = SettingsDialog(SettingsViewModel(self.session, self.tasks), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
     def welcome(self) -> None:
         """The first start's welcome (data folder, sample workspace)."""
         dialog = WelcomeDialog(self.session, self)
@@ -133,6 +175,19 @@ class MainWindow(QMainWindow):
         await self.tasks.close()
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _build_campaign_tabs(self) -> None:
+        session, tasks, panel = self.session, self.tasks, self.campaign_panel
+        self.overview = OverviewViewModel(session, tasks, self.navigator, self)
+        panel.add_tab("overview", "Overview", OverviewTab(self.overview), self.overview)
+        self.strategy = StrategyViewModel(session, tasks, self)
+        panel.add_tab("strategy", "Strategy", StrategyTab(self.strategy), self.strategy)
+        self.content = ContentViewModel(session, tasks, self)
+        panel.add_tab("content", "Content", ContentTab(self.content), self.content)
+        self.schedule = ScheduleViewModel(session, tasks, self)
+        panel.add_tab("schedule", "Schedule", ScheduleTab(self.schedule), self.schedule)
+        self.ads = AdsViewModel(session, tasks, self)
+        panel.add_tab("ads", "Ads", AdsTab(self.ads), self.ads)
 
     def _build_actions(self) -> None:
         toolbar = QToolBar("Main")
@@ -162,6 +217,14 @@ class MainWindow(QMainWindow):
         self.refresh_action.setToolTip("Read everything again (F5)")
         self.refresh_action.triggered.connect(self.refresh)
         toolbar.addAction(self.refresh_action)
+        self.settings_action = QAction("Settings", self)
+        # The platform's key where it has one (Ctrl+, on macOS), and Ctrl+, everywhere.
+        keys = [*QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)]
+        keys += [QKeySequence("Ctrl+,")] if QKeySequence("Ctrl+,") not in keys else []
+        self.settings_action.setShortcuts(keys)
+        self.settings_action.setToolTip("Database, storage, providers and appearance (Ctrl+,)")
+        self.settings_action.triggered.connect(self.open_settings)
+        toolbar.addAction(self.settings_action)
         self.search_action = QAction("Search campaigns", self)
         self.search_action.setShortcut(QKeySequence.StandardKey.Find)
         self.search_action.triggered.connect(self.sidebar.focus_search)
@@ -170,6 +233,12 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
         self.addAction(self.quit_action)
+
+    def _show_icons(self) -> None:
+        actions = {**self.panel_actions, "refresh": self.refresh_action}
+        actions["settings"] = self.settings_action
+        for name, action in actions.items():
+            action.setIcon(icon(ACTION_ICONS[name]))
 
     def _on_sidebar_campaign_selected(self, campaign_id: str | None) -> None:
         if campaign_id is not None or not self.campaigns.reload_pending:

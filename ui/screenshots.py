@@ -17,10 +17,13 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ui.widgets.theme import ThemeMode
 
 SIZE = (1280, 800)
-SCHEMES = ("light", "dark")
+SCHEMES: tuple[ThemeMode, ...] = ("light", "dark")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,14 +50,15 @@ def _capture_all(folder: Path, out_dir: Path) -> list[Path]:
     app = application()
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder / "qt"))
-    return run_on_qt_loop(app, _capture(folder / "data", out_dir))
+    return run_on_qt_loop(app, _capture(app, folder / "data", out_dir))
 
 
-async def _capture(data_dir: Path, out_dir: Path) -> list[Path]:
+async def _capture(app: Any, data_dir: Path, out_dir: Path) -> list[Path]:
     from app.bootstrap import open_core
     from app.config import AppSettings
     from app.sample_workspace import create_sample_workspace
     from ui.viewmodels.startup import choose_start
+    from ui.widgets.theme import apply_theme
 
     shots = Shots(out_dir)
     async with open_core(AppSettings(data_dir=data_dir)) as core:
@@ -65,7 +69,7 @@ async def _capture(data_dir: Path, out_dir: Path) -> list[Path]:
         spring = next(campaign for campaign in campaigns if campaign.name == "Spring Launch")
         for scheme in SCHEMES:
             shots.scheme = scheme
-            _apply_scheme(scheme)
+            apply_theme(app, scheme)
             await _window_shots(shots, core, actor, spring.id)
             await _first_start_shots(shots, core, start.actor)
     return shots.written
@@ -79,10 +83,10 @@ class Shots:
         self.scheme = SCHEMES[0]
         self.written: list[Path] = []
 
-    def save(self, widget: Any, name: str) -> None:
-        from PySide6.QtWidgets import QApplication
-
-        QApplication.processEvents()
+    async def save(self, widget: Any, name: str) -> None:
+        # Let the loop deliver pending layout and paint events (never processEvents() inside a
+        # coroutine: it would run other tasks' steps inside this one).
+        await asyncio.sleep(0.05)
         path = self.out_dir / f"{name}-{self.scheme}.png"
         if not widget.grab().save(str(path)):
             raise OSError(f"could not write {path}")
@@ -98,24 +102,24 @@ async def _window_shots(shots: Shots, core: Any, actor: Any, campaign_id: str) -
         for tab in CAMPAIGN_TABS:
             window.campaign_panel.show_tab(tab)
             await settled(window)
-            shots.save(window, f"campaign-{tab}")
+            await shots.save(window, f"campaign-{tab}")
         for panel in ("approvals", "renders", "assets"):
             window.show_panel(panel)
             await settled(window)
-            shots.save(window, f"panel-{panel}")
+            await shots.save(window, f"panel-{panel}")
         window.show_panel("campaign")
         window.new_campaign()
         dialog = window.findChild(NewCampaignDialog)
-        shots.save(dialog, "dialog-new-campaign")
+        await shots.save(dialog, "dialog-new-campaign")
         dialog.name_edit.setText("Winter Sale")
         dialog.time_zone_box.setCurrentText("Mars/Olympus")
         dialog.ok_button.click()
         await until(lambda: dialog.errors["time_zone"].isVisible())
-        shots.save(dialog, "dialog-new-campaign-error")
+        await shots.save(dialog, "dialog-new-campaign-error")
         dialog.reject()
         window.reporter.report(RuntimeError("an example of an unexpected failure"))
         report = window.reporter._dialog
-        shots.save(report, "dialog-error-report")
+        await shots.save(report, "dialog-error-report")
         report.close()
         await window.shutdown()
 
@@ -127,13 +131,13 @@ async def _first_start_shots(shots: Shots, core: Any, actor: Any) -> None:
     start = StartWindow()
     start.resize(*SIZE)
     start.show()
-    shots.save(start, "start-window")
+    await shots.save(start, "start-window")
     start.close()
     with _window(core, actor) as window:  # the user's own, empty workspace
         await settled(window)
-        shots.save(window, "campaign-empty")
+        await shots.save(window, "campaign-empty")
         window.welcome()
-        shots.save(window.findChild(WelcomeDialog), "dialog-welcome")
+        await shots.save(window.findChild(WelcomeDialog), "dialog-welcome")
         await window.shutdown()
 
 
@@ -165,15 +169,6 @@ async def until(condition: Callable[[], Any], timeout: float = 30.0) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError(f"the window did not settle in {timeout} s")
         await asyncio.sleep(0.02)
-
-
-def _apply_scheme(scheme: str) -> None:
-    from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QApplication
-
-    hints = QApplication.styleHints()
-    hints.setColorScheme(Qt.ColorScheme.Dark if scheme == "dark" else Qt.ColorScheme.Light)
-    QApplication.setStyle("Fusion")
 
 
 if __name__ == "__main__":

@@ -102,4 +102,4 @@ def test_the_command_lines_role_names_are_the_roles() -> None:
     from app.cli_parser import ROLE_NAMES
     from app.domain import Role
 
-    assert ROLE_NAMES == tuple(role.value for role in Role)
+    assert tuple(role.value for role in Role) == ROLE_NAMES

@@ -32,6 +32,13 @@ async def until(condition: Callable[[], Any], timeout: float = 10.0) -> None:
         await asyncio.sleep(0.01)
 
 
+async def settled(window: MainWindow) -> None:
+    """Wait until the window has read what it shows. A test that starts loads settles before
+    it returns: between a test and its fixtures' teardown pytest-qt processes Qt events while
+    the asyncio loop is not running, and a task stepped then has no loop."""
+    await until(lambda: window.tasks.running == [FEED_TASK])
+
+
 @asynccontextmanager
 async def opened(core: Core) -> AsyncIterator[MainWindow]:
     """A shown window, closed as ``campaign-studio`` closes it: close, then cancel its tasks
@@ -41,9 +48,7 @@ async def opened(core: Core) -> AsyncIterator[MainWindow]:
     shown.show()
     try:
         await shown.session.following()
-        # Settle before the test: between a fixture and its test pytest-qt processes Qt
-        # events while the asyncio loop is not running, and a task stepped then has no loop.
-        await until(lambda: shown.tasks.running == [FEED_TASK])
+        await settled(shown)
         yield shown
     finally:
         shown.close()
@@ -84,6 +89,7 @@ async def test_open_campaign_and_show_panel(window: MainWindow, core: Core) -> N
         assert window.panel_actions[name].isChecked()
     with pytest.raises(ValueError, match="unknown panel 'nope'"):
         window.show_panel("nope")
+    await settled(window)
 
 
 async def test_the_sidebar_lists_searches_and_follows_other_writers(
@@ -157,18 +163,24 @@ async def test_deep_links_bring_the_right_panel_and_tab(window: MainWindow, core
     assert window.current_panel == "renders"
     window.navigator.go(Target.for_record("creative", "c1"))
     assert window.current_panel == "campaign"
+    assert window.campaign_panel.current_tab == "content"
+    await settled(window)
 
 
 async def test_the_layout_and_last_campaign_are_restored(core: Core) -> None:
     spring = await core.campaigns.create_campaign(ANA, "Spring Launch")
     async with opened(core) as first:
-        first.resize(760, 560)
-        first.splitter.setSizes([233, 527])
+        # A size of the user's own within the offscreen screen (800 × 600) and above the
+        # window's minimum.
+        size = (first.minimumSizeHint().width() + 11, 560)
+        first.resize(*size)
+        first.splitter.setSizes([1, size[0]])  # the sidebar as narrow as it goes
+        sizes = first.splitter.sizes()
         first.open_campaign(spring.id)
         first.show_panel("renders")
     async with opened(core) as second:
-        assert (second.width(), second.height()) == (760, 560)
-        assert second.splitter.sizes()[0] == 233
+        assert (second.width(), second.height()) == size
+        assert second.splitter.sizes() == sizes != [280, 1000]
         assert second.current_panel == "renders"
         assert second.campaign_panel.campaign_id == spring.id
         await until(lambda: second.sidebar.selected_campaign_id == spring.id)

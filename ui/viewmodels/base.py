@@ -64,7 +64,10 @@ class ViewModel(QObject):
             if on_result is not None:
                 on_result(result)
 
-        self._tasks.start(f"{type(self).__name__}-{id(self):x}-{key}", guarded())
+        task = self._tasks.start(f"{type(self).__name__}-{id(self):x}-{key}", guarded())
+        # Cancelled before its first step (superseded, or the window closed): the call was
+        # never awaited; close it so it is not reported as such.
+        task.add_done_callback(lambda _task: call.close())
 
     def _set_busy(self, step: int) -> None:
         was = self.busy

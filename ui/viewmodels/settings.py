@@ -15,9 +15,8 @@ from app.domain.errors import AppError
 from ui.tasks import UiTaskRunner
 from ui.viewmodels.base import ViewModel
 from ui.viewmodels.session import SessionViewModel
+from ui.widgets.theme import APPEARANCE_KEY, saved_theme_mode
 
-APPEARANCES = ("system", "light", "dark")
-APPEARANCE_KEY = "appearance"
 IMAGE_PROVIDERS = ("local-image", "replicate")
 VIDEO_PROVIDERS = ("local-video", "runway", "pika")
 PROVIDER_KEYS = {
@@ -43,12 +42,6 @@ def app_qsettings() -> QSettings:
     """The desktop app's own preferences (the appearance), under the application's names
     (organization and application "Campaign Studio", set at start)."""
     return QSettings()
-
-
-def saved_appearance() -> str:
-    """The appearance chosen in Settings ("system" until one is chosen), for the app's start."""
-    appearance = str(app_qsettings().value(APPEARANCE_KEY, "system"))
-    return appearance if appearance in APPEARANCES else "system"
 
 
 @dataclass
@@ -222,7 +215,7 @@ class SettingsViewModel(ViewModel):
             webhook_relay=settings.webhook_relay,
             webhook_port=settings.webhook_port,
             public_webhook_url=settings.public_webhook_url or "",
-            appearance=saved_appearance(),
+            appearance=saved_theme_mode(),
             saved_secrets={
                 name
                 for name in (*PROVIDER_KEYS, *STORAGE_KEYS)

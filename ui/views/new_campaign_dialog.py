@@ -6,6 +6,7 @@ import zoneinfo
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt, QTimeZone
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.campaigns import Campaign
 from ui.viewmodels.campaigns import CampaignsViewModel
+from ui.widgets.dialog_sizing import fit_to_text
 
 COMMON_CHANNELS = ("instagram", "facebook", "linkedin", "x", "tiktok", "youtube", "email")
 FIELDS = ("name", "description", "channels", "start", "end", "time_zone")
@@ -88,6 +90,10 @@ class NewCampaignDialog(QDialog):
         self._on_window_box_toggled(False)
         self._update_ok()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        fit_to_text(self, 90)
+
     def _layout(self) -> None:
         channels = QWidget()
         grid = QGridLayout(channels)
@@ -120,7 +126,6 @@ class NewCampaignDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.errors["form"])
         layout.addWidget(self.buttons)
-        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 90)
 
     def channels(self) -> list[str]:
         chosen = [box.text() for box in self.channel_boxes if box.isChecked()]
@@ -162,7 +167,7 @@ class NewCampaignDialog(QDialog):
         label = self.errors[field]
         label.setText(text)
         label.setVisible(True)
-        self.adjustSize()
+        fit_to_text(self, 90)
 
     def _on_campaigns_busy_changed(self, busy: bool) -> None:
         self.ok_button.setEnabled(not busy and bool(self.name_edit.text().strip()))

@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.viewmodels.settings import APPEARANCES, SettingsViewModel, validate
+from ui.viewmodels.settings import SettingsViewModel, validate
 from ui.views.settings_pages import PAGES, SettingsPages, wrapped_label
-from ui.widgets.theme import ThemeMode, apply_theme
+from ui.widgets.theme import THEME_MODES, ThemeMode, apply_theme
 
 _Button = QDialogButtonBox.StandardButton
 
@@ -151,7 +151,7 @@ class SettingsDialog(QDialog):
 
     def _on_view_model_appearance_changed(self, mode: str) -> None:
         app = QApplication.instance()
-        if isinstance(app, QApplication) and mode in APPEARANCES:
+        if isinstance(app, QApplication) and mode in THEME_MODES:
             theme: ThemeMode = mode  # type: ignore[assignment]
             apply_theme(app, theme)
 

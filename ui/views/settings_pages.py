@@ -18,13 +18,13 @@ from PySide6.QtWidgets import (
 )
 
 from ui.viewmodels.settings import (
-    APPEARANCES,
     IMAGE_PROVIDERS,
     PROVIDER_KEYS,
     STORAGE_KEYS,
     VIDEO_PROVIDERS,
     SettingsValues,
 )
+from ui.widgets.theme import THEME_MODES
 
 PAGES = ("Database", "Media storage", "Providers", "Webhook relay", "Profile", "Appearance")
 
@@ -134,7 +134,7 @@ class SettingsPages(QStackedWidget):
     def _appearance_page(self) -> QWidget:
         self.appearance_box = QComboBox()
         self.appearance_box.setAccessibleName("Appearance")
-        for mode in APPEARANCES:
+        for mode in THEME_MODES:
             self.appearance_box.addItem(mode.capitalize(), mode)
         return self._page("Applies at once.", [("&Theme", self.appearance_box, "appearance")])
 

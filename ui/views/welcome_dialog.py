@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from app.domain import Workspace
 from ui.viewmodels.session import SessionViewModel
+from ui.widgets.dialog_sizing import fit_to_text
 
 
 class WelcomeDialog(QDialog):
@@ -61,12 +63,15 @@ class WelcomeDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
-        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 72)
 
         self.sample_button.clicked.connect(self._on_sample_button_clicked)
         self.empty_button.clicked.connect(self.reject)
         session.sample_created.connect(self._on_session_sample_created)
         session.sample_failed.connect(self._on_session_sample_failed)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        fit_to_text(self, 72)
 
     def _on_sample_button_clicked(self) -> None:
         self.sample_button.setEnabled(False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from ui.widgets.dialog_sizing import fit_to_text
 
 
 class ErrorReportDialog(QDialog):
@@ -39,8 +41,11 @@ class ErrorReportDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.details, 1)
         layout.addWidget(buttons)
-        self.resize(self.fontMetrics().averageCharWidth() * 90, self.sizeHint().height())
         self.count = 0
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        fit_to_text(self, 90)
 
     def add(self, summary: str, details: str) -> None:
         """Show one more failure (the newest summary on top, every failure's details)."""
@@ -51,6 +56,8 @@ class ErrorReportDialog(QDialog):
             "they are also in the log."
         )
         self.details.appendPlainText(details + "\n")
+        if self.isVisible():
+            fit_to_text(self, 90)
 
     def _on_copy_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self.details.toPlainText())

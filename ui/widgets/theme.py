@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 ThemeMode = Literal["system", "light", "dark"]
 THEME_MODES: tuple[ThemeMode, ...] = ("system", "light", "dark")
+APPEARANCE_KEY = "appearance"
+"""The QSettings key of the appearance chosen in Settings."""
 
 Role = QPalette.ColorRole
 Group = QPalette.ColorGroup
@@ -136,3 +138,9 @@ def theme_controller(app: QApplication) -> ThemeController:
 def apply_theme(app: QApplication, mode: ThemeMode) -> None:
     """Show ``app`` in ``mode`` ("system", "light" or "dark"); "system" follows later changes."""
     theme_controller(app).apply(mode)
+
+
+def saved_theme_mode() -> ThemeMode:
+    """The appearance chosen in Settings ("system" until one is chosen), for the app's start."""
+    saved = str(QSettings().value(APPEARANCE_KEY, "system"))
+    return next((mode for mode in THEME_MODES if mode == saved), "system")

@@ -103,6 +103,7 @@ async def _window_shots(shots: Shots, core: Any, actor: Any, campaign_id: str) -
             window.campaign_panel.show_tab(tab)
             await settled(window)
             await shots.save(window, f"campaign-{tab}")
+        await _tab_dialog_shots(shots, window)
         for panel in ("approvals", "renders", "assets"):
             window.show_panel(panel)
             await settled(window)
@@ -121,7 +122,71 @@ async def _window_shots(shots: Shots, core: Any, actor: Any, campaign_id: str) -
         report = window.reporter._dialog
         await shots.save(report, "dialog-error-report")
         report.close()
+        await _settings_shots(shots, window)
         await window.shutdown()
+
+
+async def _tab_dialog_shots(shots: Shots, window: Any) -> None:
+    """The campaign tabs' dialogs, each opened by clicking its button."""
+    from ui.views.ad_plan_dialog import AdPlanDialog
+    from ui.views.asset_picker_dialog import AssetPickerDialog
+    from ui.views.cascade_confirm_dialog import CascadeConfirmDialog
+    from ui.views.creative_dialog import CreativeDialog
+    from ui.views.post_dialog import PostDialog
+    from ui.views.strategy_diff_dialog import StrategyDiffDialog
+
+    panel = window.campaign_panel
+    strategy = panel.tabs.widget(1)
+    panel.show_tab("strategy")
+    strategy.history.selectAll()
+    await _dialog_shot(shots, window, strategy.compare_button, StrategyDiffDialog, "strategy-diff")
+    strategy.form.tone_edit.setText("Upbeat and practical")
+    await _dialog_shot(shots, window, strategy.save_button, CascadeConfirmDialog, "cascade")
+    strategy.form.set_draft(None)
+    await settled(window)
+    content = panel.tabs.widget(2)
+    panel.show_tab("content")
+    await _dialog_shot(shots, window, content.new_text_button, CreativeDialog, "new-text")
+    await _dialog_shot(shots, window, content.new_media_button, CreativeDialog, "new-media")
+    content.card_view.setCurrentIndex(content.card_view.model().index(0, 0))
+    await _dialog_shot(shots, window, content.attach_button, AssetPickerDialog, "asset-picker")
+    panel.show_tab("schedule")
+    await _dialog_shot(shots, window, panel.tabs.widget(3).new_button, PostDialog, "new-post")
+    panel.show_tab("ads")
+    await _dialog_shot(shots, window, panel.tabs.widget(4).new_button, AdPlanDialog, "ad-plan")
+    panel.show_tab("overview")
+
+
+async def _settings_shots(shots: Shots, window: Any) -> None:
+    from ui.views.settings_dialog import SettingsDialog
+
+    window.settings_action.trigger()
+    dialog = await _shown(window, SettingsDialog)
+    await settled(window)
+    for row in range(dialog.page_list.count()):
+        dialog.page_list.setCurrentRow(row)
+        name = dialog.page_list.item(row).text().lower().replace(" ", "-")
+        await shots.save(dialog, f"dialog-settings-{name}")
+    dialog.reject()
+
+
+async def _dialog_shot(shots: Shots, window: Any, button: Any, kind: type, name: str) -> None:
+    """Click ``button``, save the ``kind`` dialog it opens as ``dialog-<name>``, cancel it."""
+    button.click()
+    dialog = await _shown(window, kind)
+    await settled(window)
+    await shots.save(dialog, f"dialog-{name}")
+    dialog.reject()
+    dialog.deleteLater()
+    await settled(window)
+
+
+async def _shown(window: Any, kind: type) -> Any:
+    def visible() -> Any:
+        return next((found for found in window.findChildren(kind) if found.isVisible()), None)
+
+    await until(visible)
+    return visible()
 
 
 async def _first_start_shots(shots: Shots, core: Any, actor: Any) -> None:

@@ -172,7 +172,7 @@ async def test_a_post_is_scheduled_through_the_dialog_in_the_campaigns_time_zone
     assert post.time_zone == "Europe/Paris"
     model = schedule.view_model.posts
     assert model.index(0, 0).data() == "Tue 05 Mar 10:30 · linkedin · Teaser"
-    assert tab.calendar.chips[post.id].text() == "10:30 linkedin · Teaser"
+    assert tab.calendar.chips[post.id].label == "10:30 linkedin · Teaser"
 
 
 async def test_without_creatives_the_dialog_explains_and_keeps_ok_disabled(

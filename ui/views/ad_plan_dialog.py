@@ -116,10 +116,10 @@ class AdPlanDialog(QDialog):
         form = QFormLayout()
         form.addRow("&Name", self.name_edit)
         form.addRow("C&hannel", self.channel_box)
-        form.addRow("&Budget", budget)
+        form.addRow(_buddy("&Budget", self.amount_spin), budget)
         form.addRow("&Audience", self.audience_edit)
         form.addRow("C&reatives", self.creative_list)
-        form.addRow("&Dates", dates)
+        form.addRow(_buddy("&Dates", self.dates_check), dates)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.hint)
@@ -223,3 +223,10 @@ def _qdate(day: date) -> QDate:
 
 def _pydate(day: QDate) -> date:
     return date(day.year(), day.month(), day.day())
+
+
+def _buddy(text: str, widget: QWidget) -> QLabel:
+    """A row label whose mnemonic focuses ``widget`` (a row of several widgets has no buddy)."""
+    label = QLabel(text)
+    label.setBuddy(widget)
+    return label

@@ -61,6 +61,8 @@ class AssetPickerDialog(QDialog):
         layout.addWidget(self.buttons)
         QWidget.setTabOrder(self.search_edit, self.asset_list)
         QWidget.setTabOrder(self.asset_list, self.buttons)
+        # Room for long file names and a few thumbnails, at any text size.
+        self.resize(36 * em, 28 * em)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)

@@ -91,6 +91,8 @@ class ScheduleTab(QWidget):
         self.list_view = QListView()
         self.list_view.setAccessibleName("Posts")
         self.list_view.setModel(view_model.posts)
+        self.list_view.setWordWrap(True)  # a narrow list wraps a post's line, never scrolls it
+        self.list_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         bar = QHBoxLayout()
         for button in (self.new_button, self.move_button, self.delete_button):

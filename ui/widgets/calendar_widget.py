@@ -6,7 +6,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
-from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent, QPalette
+from PySide6.QtGui import (
+    QDrag,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QMouseEvent,
+    QPalette,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -16,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -42,13 +51,21 @@ class PostChip(QToolButton):
     def __init__(self, entry: CalendarEntry, label: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.entry = entry
+        self.label = label
         self.setText(label)
+        # As wide as its day, not as its text: the days keep equal widths, the text is elided.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setToolTip(f"{entry.at:%a %d %b %H:%M} · {entry.text}")
         self.setAccessibleName(f"Post {entry.at:%d %B %H:%M} {entry.text}")
         self.setCheckable(True)
         self.setAutoRaise(True)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self._press: QPoint | None = None
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        room = self.width() - 2 * self.fontMetrics().averageCharWidth()
+        self.setText(self.fontMetrics().elidedText(self.label, Qt.TextElideMode.ElideRight, room))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
@@ -180,6 +197,8 @@ class CalendarWidget(QWidget):
         self._grid_host = QWidget()
         self._grid = QGridLayout(self._grid_host)
         self._grid.setSpacing(1)
+        for column in range(1, 8):
+            self._grid.setColumnStretch(column, 1)  # seven days of equal width
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self._grid_host)

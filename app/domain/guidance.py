@@ -18,6 +18,14 @@ from app.domain.enums import ApprovalScope, ApprovalState, CampaignStatus
 from app.domain.evaluation import Blocker, Recommendation, ScorePart
 from app.domain.strategies import Strategy
 
+_STATE_WORDS = {
+    ApprovalState.PENDING: "is pending",
+    ApprovalState.APPROVED: "is approved",
+    ApprovalState.REJECTED: "was rejected",
+    ApprovalState.NEEDS_REVIEW: "needs review",
+}
+"""An approval's state as a blocker says it: "the content approval needs review"."""
+
 WEIGHTS = {"strategy": 25.0, "content": 20.0, "schedule": 20.0, "approvals": 25.0, "assets": 10.0}
 
 
@@ -90,13 +98,13 @@ def find_blockers(snapshot: CampaignSnapshot) -> list[Blocker]:
         approval = snapshot.approvals.get(scope)
         if approved_for(approval, version):
             continue
-        state = approval.state.value.replace("_", " ") if approval else "missing"
+        state = _STATE_WORDS[approval.state] if approval else "is missing"
         stale = approval is not None and approval.state is ApprovalState.APPROVED
         message = (
             f"the {scope.value} approval was given for strategy version "
             f"{approval.strategy_version}, not {version}"
             if stale and approval
-            else f"the {scope.value} approval is {state}"
+            else f"the {scope.value} approval {state}"
         )
         blockers.append(
             Blocker(
@@ -264,8 +272,8 @@ def recommend(snapshot: CampaignSnapshot, blockers: Sequence[Blocker]) -> list[R
             (
                 "Write the strategy",
                 "everything else is made from it",
-                "campaign",
-                snapshot.campaign.id,
+                "strategy",
+                None,
             )
         )
     else:
@@ -295,8 +303,8 @@ def recommend(snapshot: CampaignSnapshot, blockers: Sequence[Blocker]) -> list[R
             (
                 f"Create content for {channel}",
                 "the channel has no current creative",
-                "campaign",
-                snapshot.campaign.id,
+                "content",
+                None,
             )
         )
     for creative in snapshot.creatives:
@@ -313,20 +321,20 @@ def recommend(snapshot: CampaignSnapshot, blockers: Sequence[Blocker]) -> list[R
     weeks = uncovered_weeks(snapshot)
     if not snapshot.posts:
         steps.append(
-            ("Schedule posts", "nothing is scheduled yet", "campaign", snapshot.campaign.id)
+            ("Schedule posts", "nothing is scheduled yet", "schedule", None)
         )
     elif weeks:
         steps.append(
             (
                 f"Schedule posts for the week of {weeks[0]:%Y-%m-%d}",
                 f"{len(weeks)} week(s) of the window have no post",
-                "campaign",
-                snapshot.campaign.id,
+                "schedule",
+                None,
             )
         )
     approval_step(ApprovalScope.SCHEDULE, "the schedule must be approved before publishing")
     if not snapshot.ad_plans:
-        steps.append(("Plan the ads", "no ad plan yet", "campaign", snapshot.campaign.id))
+        steps.append(("Plan the ads", "no ad plan yet", "ads", None))
     approval_step(ApprovalScope.ADS, "the ads must be approved before publishing")
     if not blockers:
         steps.append(

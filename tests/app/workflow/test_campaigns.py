@@ -283,7 +283,7 @@ async def test_publish_is_blocked_with_every_reason_and_writes_nothing(core: Cor
     unrendered = (
         "the linkedin post of 2027-03-04 10:00 uses 'Teaser', which has no rendered output yet"
     )
-    reviews = [f"the {scope} approval is needs review" for scope in ("content", "schedule", "ads")]
+    reviews = [f"the {scope} approval needs review" for scope in ("content", "schedule", "ads")]
     pending = "the strategy approval is pending"
     assert blocked.value.blockers == [pending, *reviews, stale, unrendered]
     await _approve(core, campaign.id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -31,15 +32,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out_dir", type=Path, help="folder for the PNG files")
     parser.add_argument("--scale", type=float, default=1.0, help="device pixel ratio (2 = 200 %%)")
     args = parser.parse_args(argv)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if args.scale != 1.0:
         os.environ["QT_SCALE_FACTOR"] = str(args.scale)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="campaign-studio-shots-") as folder:
+        if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+            os.environ["QT_QPA_PLATFORM"] = _large_offscreen_screen(Path(folder))
         written = _capture_all(Path(folder), args.out_dir)
     for path in written:
         print(path)
     return 0
+
+
+def _large_offscreen_screen(folder: Path) -> str:
+    """Qt's offscreen platform on a 3840 × 2400 screen: its default 800 × 600 one would make
+    dialogs that size themselves to the screen smaller than on a real desktop."""
+    config = folder / "offscreen.json"
+    screen = {"name": "shots", "x": 0, "y": 0, "width": 3840, "height": 2400, "logicalDpi": 96}
+    config.write_text(json.dumps({"screens": [screen]}), encoding="utf-8")
+    return f"offscreen:configfile={config}"
 
 
 def _capture_all(folder: Path, out_dir: Path) -> list[Path]:

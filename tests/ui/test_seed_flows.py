@@ -37,6 +37,7 @@ from ui.viewmodels.content import (
     StaleRole,
     ThumbnailRole,
 )
+from ui.views.ads_tab import AdsTab
 from ui.views.content_tab import ContentTab
 from ui.views.creative_dialog import CreativeDialog
 from ui.views.new_campaign_dialog import COMMON_CHANNELS, NewCampaignDialog
@@ -273,8 +274,41 @@ async def test_campaign_creation_through_the_window(
         assert at.date() == campaign.start
         await until(lambda: window.schedule.posts.rowCount() == 1)
 
-        # The teammate approves the schedule and the ads (the campaign runs no ad plan).
         await core.approvals.approve(BEA, campaign.id, ApprovalScope.SCHEDULE)
+
+        # Ads: a retargeting plan showing the copy, through New ad plan.
+        ads_tab: AdsTab = open_tab(qtbot, window, "ads")
+        await until(lambda: len(window.ads.creatives) == 2)
+        click(qtbot, ads_tab.new_button)
+        plan_dialog = ads_tab.plan_dialog
+        assert plan_dialog is not None
+        assert plan_dialog.isVisible()
+        qtbot.keyClicks(plan_dialog.name_edit, "Commuter retargeting")
+        plan_dialog.channel_box.setFocus()
+        qtbot.keyClicks(plan_dialog.channel_box, "instagram")
+        plan_dialog.amount_spin.lineEdit().selectAll()
+        qtbot.keyClicks(plan_dialog.amount_spin, "4000")
+        qtbot.keyClicks(plan_dialog.audience_edit, "Site visitors, 30 days")
+        creatives = plan_dialog.creative_list
+        assert creatives.item(0).text().startswith("Launch post")
+        creatives.setFocus()
+        creatives.setCurrentRow(0)
+        qtbot.keyClick(creatives, Qt.Key.Key_Space)  # ticks the copy
+        assert creatives.item(0).checkState() is Qt.CheckState.Checked
+        saved_plan = signal_future(window.ads.plan_saved)
+        click(qtbot, plan_dialog.ok_button)
+        await saved_plan
+        (plan,) = await core.campaigns.list_ad_plans(ANA, campaign.id)
+        assert (plan.name, plan.channel, plan.audience) == (
+            "Commuter retargeting",
+            "instagram",
+            "Site visitors, 30 days",
+        )
+        assert (plan.budget.amount, plan.budget.currency) == (4000, "EUR")
+        assert plan.creative_ids == (copy.id,)
+        assert (plan.start, plan.end) == (None, None)  # the campaign's own window
+        await until(lambda: window.ads.plans.rowCount() == 1)
+
         await core.approvals.approve(BEA, campaign.id, ApprovalScope.ADS)
 
         # Overview: nothing blocks publishing, as the engine and the campaign's status say.

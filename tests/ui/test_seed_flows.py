@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QDialog,
@@ -445,13 +445,26 @@ async def test_strategy_update_through_the_window(
 
         # Content: the old creatives carry stale badges; Regenerate (nothing selected) renders
         # the stale image again, and its badge goes once the render is in.
-        content_tab: ContentTab = open_tab(qtbot, window, "content")
+        # The Overview's recommendation leads there, to the first stale card.
+        open_tab(qtbot, window, "overview")
+        actions = [rec.action for rec in evaluation.recommendations]
+        regenerate = actions.index("Regenerate 2 stale creative(s)")
+        click(qtbot, overview_tab.recommendation_buttons[regenerate])
+        assert window.campaign_panel.current_tab == "content"
+        content_tab: ContentTab = window.campaign_panel.tabs.widget(TABS.index("content"))
         await until(
             lambda: card(content_tab, copy_id, StaleRole) and card(content_tab, hero_id, StaleRole)
         )
+        await until(lambda: [c.id for c in content_tab.selected_creatives()] == [copy_id])
         described = card(content_tab, hero_id, Qt.ItemDataRole.AccessibleTextRole)
         assert described == "Hero visual, image, stale"
-        content_tab.card_view.clearSelection()
+        # A click beside the cards clears the selection: Regenerate then means every stale one.
+        viewport = content_tab.card_view.viewport()
+        corner = viewport.rect().bottomRight() - QPoint(5, 5)
+        assert not content_tab.card_view.indexAt(corner).isValid()
+        qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=corner)
+        assert content_tab.selected_creatives() == []
+        assert "every stale" in content_tab.regenerate_button.toolTip()
         regenerated = signal_future(window.content.regenerated)
         click(qtbot, content_tab.regenerate_button)
         (jobs,) = await regenerated

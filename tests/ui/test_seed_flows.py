@@ -37,6 +37,7 @@ from ui.viewmodels.content import (
     StaleRole,
     ThumbnailRole,
 )
+from ui.viewmodels.navigation import CAMPAIGN_TABS
 from ui.views.ads_tab import AdsTab
 from ui.views.content_tab import ContentTab
 from ui.views.creative_dialog import CreativeDialog
@@ -50,7 +51,6 @@ pytestmark = pytest.mark.timeout(180)
 
 BEA = Actor(tenant_id="acme", user_id="bea", roles={Role.APPROVER})
 RENDERS = 60.0
-TABS = ("overview", "strategy", "content", "schedule", "ads")
 
 
 # -- driving the window ---------------------------------------------------------------------
@@ -78,7 +78,7 @@ def lines(qtbot: QtBot, edit: QPlainTextEdit, *typed: str) -> None:
 def open_tab(qtbot: QtBot, window: MainWindow, name: str) -> Any:
     """Click tab ``name`` of the campaign panel; its widget."""
     tabs = window.campaign_panel.tabs
-    index = TABS.index(name)
+    index = CAMPAIGN_TABS.index(name)
     bar = tabs.tabBar()
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
     assert window.campaign_panel.current_tab == name
@@ -451,7 +451,7 @@ async def test_strategy_update_through_the_window(
         regenerate = actions.index("Regenerate 2 stale creative(s)")
         click(qtbot, overview_tab.recommendation_buttons[regenerate])
         assert window.campaign_panel.current_tab == "content"
-        content_tab: ContentTab = window.campaign_panel.tabs.widget(TABS.index("content"))
+        content_tab: ContentTab = window.campaign_panel.tabs.widget(CAMPAIGN_TABS.index("content"))
         await until(
             lambda: card(content_tab, copy_id, StaleRole) and card(content_tab, hero_id, StaleRole)
         )

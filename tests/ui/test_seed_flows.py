@@ -118,6 +118,20 @@ def card(tab: ContentTab, creative_id: str, role: int) -> Any:
     return None if row is None else model.data(model.index(row), role)
 
 
+def job_statuses(tab: ContentTab) -> set[str]:
+    """The render states the cards show from now on, updated in place or read again."""
+    seen: set[str] = set()
+    model = tab.view_model.model
+
+    def note(*_args: object) -> None:
+        for row in range(model.rowCount()):
+            seen.add(str(model.data(model.index(row), JobStatusRole)))
+
+    model.dataChanged.connect(note)
+    model.modelReset.connect(note)
+    return seen
+
+
 def rendered(tab: ContentTab, creative_id: str) -> bool:
     """The card shows the finished render: no progress, and its picture."""
     return (
@@ -240,6 +254,7 @@ async def test_campaign_creation_through_the_window(
         media_dialog.provider_box.setFocus()
         qtbot.keyClicks(media_dialog.provider_box, "local-image")
         assert media_dialog.provider_box.currentText() == "local-image"
+        statuses = job_statuses(content_tab)
         click(qtbot, media_dialog.ok_button)
         await until(lambda: model.rowCount() == 2)
         hero = model.creative(1)
@@ -249,6 +264,7 @@ async def test_campaign_creation_through_the_window(
             "local-image",
         )
         await until(lambda: rendered(content_tab, hero.id), RENDERS)
+        assert statuses & {"queued", "running"}  # the card showed the render under way
         hero = await core.creatives.get_creative(ANA, hero.id)
         assert hero.asset_ids == (hero.outputs[-1].asset_id,)
         assert not card(content_tab, hero.id, StaleRole)
@@ -466,6 +482,7 @@ async def test_strategy_update_through_the_window(
         assert content_tab.selected_creatives() == []
         assert "every stale" in content_tab.regenerate_button.toolTip()
         regenerated = signal_future(window.content.regenerated)
+        statuses = job_statuses(content_tab)
         click(qtbot, content_tab.regenerate_button)
         (jobs,) = await regenerated
         assert [job.creative_id for job in jobs] == [hero_id]
@@ -473,6 +490,7 @@ async def test_strategy_update_through_the_window(
             lambda: not card(content_tab, hero_id, StaleRole) and rendered(content_tab, hero_id),
             RENDERS,
         )
+        assert statuses & {"queued", "running"}
         hero = await core.creatives.get_creative(ANA, hero_id)
         assert [output.strategy_version for output in hero.outputs] == [1, 2]
         assert not hero.stale

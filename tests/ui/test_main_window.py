@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from app.bootstrap import Core
 from tests.ui.conftest import ANA
+from tests.ui.test_overview import FULL_DRAFT
 from ui.main_window import MainWindow
 from ui.viewmodels.navigation import Target
 from ui.viewmodels.session import FEED_TASK
@@ -213,3 +214,21 @@ async def test_the_welcome_offers_the_sample_workspace(
     await until(lambda: sorted(campaign_names(window)) == ["Spring Launch", "Summer Teaser"])
     assert window.sidebar.workspace_box.currentText() == workspace.name
     await until(lambda: window.findChild(WelcomeDialog) is None)  # closed and deleted
+
+
+async def test_a_hidden_tab_reads_only_once_it_is_shown(window: MainWindow, core: Core) -> None:
+    spring = await core.campaigns.create_campaign(ANA, "Spring Launch", channels=["instagram"])
+    await core.strategies.create_strategy(ANA, spring.id, FULL_DRAFT)
+    window.open_campaign(spring.id)
+    window.campaign_panel.show_tab("overview")
+    await settled(window)
+    assert (window.overview.shown, window.content.shown) == (True, False)
+    await core.creatives.create_text_creative(ANA, spring.id, title="Teaser", body="Soon.")
+    await until(lambda: window.content.out_of_date)  # heard through the change feed
+    await settled(window)
+    assert window.content.model.rowCount() == 0  # hidden: nothing read yet
+    window.campaign_panel.show_tab("content")
+    await until(lambda: window.content.model.rowCount() == 1)
+    window.show_panel("approvals")  # the whole campaign panel hidden
+    assert not any(vm.shown for vm in (window.overview, window.content, window.ads))
+    await settled(window)

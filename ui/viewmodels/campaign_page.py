@@ -23,7 +23,9 @@ class CampaignPageViewModel(ViewModel):
     for :attr:`campaign_id` through :meth:`run` and emits their own signals. The base calls
     :meth:`load` when the campaign changes, when the change feed reports one of
     :attr:`records` of this campaign (coalesced over :data:`RELOAD_DELAY_MS`), when the feed
-    asks for a reload, and on :meth:`refresh` (F5).
+    asks for a reload, and on :meth:`refresh` (F5) — while it is :attr:`shown` (its tab is
+    shown). A hidden tab only notes that it is out of date and reads once it is shown again,
+    so fifty render events are read back by the one tab in front, not by five.
 
     Signals:
         campaign_changed(object): the campaign id now shown (``str``) or None.
@@ -39,6 +41,8 @@ class CampaignPageViewModel(ViewModel):
         super().__init__(tasks, parent)
         self._session = session
         self.campaign_id: str | None = None
+        self.shown = True
+        self._out_of_date = False
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(RELOAD_DELAY_MS)
@@ -63,11 +67,28 @@ class CampaignPageViewModel(ViewModel):
         self.campaign_changed.emit(campaign_id)
         self.refresh()
 
+    def set_shown(self, shown: bool) -> None:
+        """Whether the tab is shown; shown again, it reads what changed while it was hidden."""
+        if shown == self.shown:
+            return
+        self.shown = shown
+        if shown and self._out_of_date:
+            self.refresh()
+
     def refresh(self) -> None:
-        """Read the shown campaign's data again (nothing when no campaign is selected)."""
+        """Read the shown campaign's data again (nothing when no campaign is selected; later,
+        once shown, while the tab is hidden)."""
         self._reload_timer.stop()
-        if self.campaign_id is not None:
+        if self.campaign_id is None:
+            return
+        self._out_of_date = not self.shown
+        if self.shown:
             self.load()
+
+    @property
+    def out_of_date(self) -> bool:
+        """Whether the tab, hidden, missed a change it will read once shown."""
+        return self._out_of_date
 
     @property
     def reload_pending(self) -> bool:
@@ -83,7 +104,10 @@ class CampaignPageViewModel(ViewModel):
         return event.campaign_id == self.campaign_id and event.record in self.records
 
     def _on_session_changed(self, event: ChangeEvent) -> None:
-        if self.campaign_id is None or self._reload_timer.isActive():
+        if self.campaign_id is None or self._reload_timer.isActive() or self._out_of_date:
             return
         if self.concerns(event):
-            self._reload_timer.start()
+            if self.shown:
+                self._reload_timer.start()
+            else:
+                self._out_of_date = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from ui.viewmodels.campaign_page import CampaignPageViewModel
@@ -12,7 +13,8 @@ from ui.viewmodels.navigation import Target
 
 class CampaignPanel(QWidget):
     """Tabs (Overview, Strategy, Content, Schedule, Ads) for one campaign; an empty state
-    when none is selected. Each tab's view model follows :meth:`set_campaign`."""
+    when none is selected. Each tab's view model follows :meth:`set_campaign`, and reads only
+    while its tab is in front (``CampaignPageViewModel.set_shown``)."""
 
     def __init__(self, campaigns: CampaignsViewModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +55,7 @@ class CampaignPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._stack)
         campaigns.loaded.connect(self._on_campaigns_loaded)
+        self.tabs.currentChanged.connect(self._update_shown)
 
     def add_tab(
         self, name: str, title: str, tab: QWidget, view_model: CampaignPageViewModel
@@ -63,7 +66,9 @@ class CampaignPanel(QWidget):
         self.tabs.addTab(tab, title)
         self._tab_names.append(name)
         self._view_models.append(view_model)
+        view_model.set_shown(False)
         view_model.set_campaign(self.campaign_id)
+        self._update_shown()
 
     def set_campaign(self, campaign_id: str | None) -> None:
         self.campaign_id = campaign_id
@@ -101,6 +106,19 @@ class CampaignPanel(QWidget):
     def refresh(self) -> None:
         for view_model in self._view_models:
             view_model.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._update_shown()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._update_shown()
+
+    def _update_shown(self) -> None:
+        shown = self.tabs.currentIndex() if self.isVisible() else -1
+        for index, view_model in enumerate(self._view_models):
+            view_model.set_shown(index == shown)
 
     def _on_campaigns_loaded(self) -> None:
         if self.campaign_id is not None and self._campaigns.model.row_of(self.campaign_id) is None:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from app.domain.approvals import Approval
 from app.domain.campaigns import AdPlan, Campaign, Post
 from app.domain.creatives import Creative
-from app.domain.enums import ApprovalScope, ApprovalState, CampaignStatus
+from app.domain.enums import ApprovalScope, ApprovalState, CampaignStatus, CreativeKind
 from app.domain.evaluation import Blocker, Recommendation, ScorePart
 from app.domain.strategies import Strategy
 
@@ -289,13 +289,24 @@ def recommend(snapshot: CampaignSnapshot, blockers: Sequence[Blocker]) -> list[R
             )
         approval_step(ApprovalScope.STRATEGY, "content, schedule and ads wait for it")
     stale = [c for c in snapshot.creatives if c.stale]
-    if stale:
+    renders = [c for c in stale if c.kind is not CreativeKind.TEXT]
+    if renders:
         steps.append(
             (
-                f"Regenerate {len(stale)} stale creative(s)",
+                f"Regenerate {_count(len(renders), 'stale render')}",
                 "they were made from an invalidated strategy version",
                 "creative",
-                stale[0].id,
+                renders[0].id,
+            )
+        )
+    texts = [c for c in stale if c.kind is CreativeKind.TEXT]
+    if texts:
+        steps.append(
+            (
+                f"Rewrite {_count(len(texts), 'stale text')}",
+                "copy written for an invalidated strategy version is edited, not rendered",
+                "creative",
+                texts[0].id,
             )
         )
     for channel in uncovered_channels(snapshot):
@@ -320,9 +331,7 @@ def recommend(snapshot: CampaignSnapshot, blockers: Sequence[Blocker]) -> list[R
     approval_step(ApprovalScope.CONTENT, "posts and ads must use approved content")
     weeks = uncovered_weeks(snapshot)
     if not snapshot.posts:
-        steps.append(
-            ("Schedule posts", "nothing is scheduled yet", "schedule", None)
-        )
+        steps.append(("Schedule posts", "nothing is scheduled yet", "schedule", None))
     elif weeks:
         steps.append(
             (
@@ -344,3 +353,8 @@ def recommend(snapshot: CampaignSnapshot, blockers: Sequence[Blocker]) -> list[R
         Recommendation(rank=rank, action=action, reason=reason, target_type=kind, target_id=target)
         for rank, (action, reason, kind, target) in enumerate(steps, start=1)
     ]
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 stale render``, ``2 stale renders``."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

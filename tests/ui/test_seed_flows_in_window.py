@@ -461,17 +461,18 @@ async def test_strategy_update_through_the_window(
 
         # Content: the old creatives carry stale badges; Regenerate (nothing selected) renders
         # the stale image again, and its badge goes once the render is in.
-        # The Overview's recommendation leads there, to the first stale card.
+        # The Overview's recommendation leads there, to the stale render.
         open_tab(qtbot, window, "overview")
         actions = [rec.action for rec in evaluation.recommendations]
-        regenerate = actions.index("Regenerate 2 stale creative(s)")
+        assert "Rewrite 1 stale text" in actions
+        regenerate = actions.index("Regenerate 1 stale render")
         click(qtbot, overview_tab.recommendation_buttons[regenerate])
         assert window.campaign_panel.current_tab == "content"
         content_tab: ContentTab = window.campaign_panel.tabs.widget(CAMPAIGN_TABS.index("content"))
         await until(
             lambda: card(content_tab, copy_id, StaleRole) and card(content_tab, hero_id, StaleRole)
         )
-        await until(lambda: [c.id for c in content_tab.selected_creatives()] == [copy_id])
+        await until(lambda: [c.id for c in content_tab.selected_creatives()] == [hero_id])
         described = card(content_tab, hero_id, Qt.ItemDataRole.AccessibleTextRole)
         assert described == "Hero visual, image, stale"
         # A click beside the cards clears the selection: Regenerate then means every stale one.

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import os
 import sys
-import threading
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -72,21 +71,12 @@ def run_window(
     if not has_display():
         print(NO_DISPLAY, file=sys.stderr)
         return 2
-    threading.Thread(target=_find_keyring, name="keyring-lookup", daemon=True).start()
     app = application()
     apply_theme(app, saved_theme_mode())
     start = StartWindow()
     start.show()
     source = settings if callable(settings) else (lambda: settings)
     return run_on_qt_loop(app, run_app(source, start, on_shown))
-
-
-def _find_keyring() -> None:
-    """Look up the OS keyring's backend (≈ 0.1 s: keyring imports and probes every backend it
-    knows) while Qt starts and paints, instead of after, when the settings read the secrets."""
-    import keyring
-
-    keyring.get_keyring()
 
 
 def run_on_qt_loop(app: QApplication, coroutine: Coroutine[Any, Any, T]) -> T:

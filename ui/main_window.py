@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
+    QProgressBar,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -24,7 +25,7 @@ from ui.viewmodels.content import ContentViewModel
 from ui.viewmodels.navigation import PANELS, Navigator, Target
 from ui.viewmodels.overview import OverviewViewModel
 from ui.viewmodels.schedule import ScheduleViewModel
-from ui.viewmodels.session import SessionViewModel
+from ui.viewmodels.session import FEED_TASK, SessionViewModel
 from ui.viewmodels.settings import SettingsViewModel
 from ui.viewmodels.strategy import StrategyViewModel
 from ui.views.ads_tab import AdsTab
@@ -47,6 +48,8 @@ PANEL_TITLES = {
     "renders": "Renders",
     "assets": "Assets",
 }
+BUSY_DELAY_MS = 400
+"""Work that ends sooner shows no busy indicator (no flicker on quick reads)."""
 ACTION_ICONS = {
     "campaign": "megaphone",
     "approvals": "check",
@@ -112,6 +115,18 @@ class MainWindow(QMainWindow):
             theme_controller(app).theme_changed.connect(self._show_icons)
         self.status_label = QLabel()
         self.statusBar().addWidget(self.status_label, 1)
+        self.busy_indicator = QProgressBar()
+        self.busy_indicator.setRange(0, 0)  # indeterminate
+        self.busy_indicator.setMaximumWidth(self.fontMetrics().averageCharWidth() * 16)
+        self.busy_indicator.setAccessibleName("Working")
+        self.busy_indicator.setToolTip("Reading or saving…")
+        self.busy_indicator.hide()
+        self.statusBar().addPermanentWidget(self.busy_indicator)
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(BUSY_DELAY_MS)
+        self._busy_timer.timeout.connect(self.busy_indicator.show)
+        self.tasks.observe(self._on_tasks_changed)
         self._closing = False
 
         self.sidebar.campaign_selected.connect(self._on_sidebar_campaign_selected)
@@ -239,6 +254,14 @@ class MainWindow(QMainWindow):
         actions["settings"] = self.settings_action
         for name, action in actions.items():
             action.setIcon(icon(ACTION_ICONS[name]))
+
+    def _on_tasks_changed(self, running: list[str]) -> None:
+        if any(key != FEED_TASK for key in running):
+            if not self.busy_indicator.isVisible() and not self._busy_timer.isActive():
+                self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+            self.busy_indicator.hide()
 
     def _on_sidebar_campaign_selected(self, campaign_id: str | None) -> None:
         if campaign_id is not None or not self.campaigns.reload_pending:

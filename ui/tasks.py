@@ -28,6 +28,18 @@ class UiTaskRunner:
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._on_unexpected = on_unexpected
         self._closed = False
+        self._observers: list[Callable[[list[str]], None]] = []
+
+    def observe(self, observer: Callable[[list[str]], None]) -> None:
+        """Call ``observer`` with :attr:`running` whenever a task starts or ends (the window's
+        busy indicator)."""
+        self._observers.append(observer)
+
+    def _notify(self) -> None:
+        if self._observers:
+            running = self.running
+            for observer in self._observers:
+                observer(running)
 
     def start(self, key: str, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run ``coroutine`` as task ``key``, cancelling a task of the same key still running."""
@@ -40,6 +52,7 @@ class UiTaskRunner:
         task = asyncio.get_running_loop().create_task(coroutine, name=key)
         self._tasks[key] = task
         task.add_done_callback(lambda done: self._finished(key, done))
+        self._notify()
         return task
 
     def cancel(self, key: str) -> None:
@@ -59,6 +72,7 @@ class UiTaskRunner:
     def _finished(self, key: str, task: asyncio.Task[Any]) -> None:
         if self._tasks.get(key) is task:
             del self._tasks[key]
+            self._notify()
         if task.cancelled():
             return
         error = task.exception()

@@ -19,6 +19,7 @@ from ui.main_window import MainWindow
 from ui.viewmodels.navigation import Target
 from ui.viewmodels.session import FEED_TASK
 from ui.views.new_campaign_dialog import NewCampaignDialog
+from ui.views.settings_dialog import SettingsDialog
 from ui.views.welcome_dialog import WelcomeDialog
 
 pytestmark = pytest.mark.timeout(60)
@@ -193,6 +194,8 @@ async def test_keyboard_shortcuts(window: MainWindow) -> None:
         for action in (window.new_action, window.refresh_action, window.search_action)
     }
     assert shortcuts == {"New campaign": "Ctrl+N", "Refresh": "F5", "Search campaigns": "Ctrl+F"}
+    settings_keys = [key.toString() for key in window.settings_action.shortcuts()]
+    assert "Ctrl+," in settings_keys
     window.activateWindow()
     window.search_action.trigger()
     assert QApplication.focusWidget() is window.sidebar.search
@@ -231,4 +234,29 @@ async def test_a_hidden_tab_reads_only_once_it_is_shown(window: MainWindow, core
     await until(lambda: window.content.model.rowCount() == 1)
     window.show_panel("approvals")  # the whole campaign panel hidden
     assert not any(vm.shown for vm in (window.overview, window.content, window.ads))
+    await settled(window)
+
+
+async def test_the_status_bar_shows_work_that_takes_a_while(window: MainWindow) -> None:
+    assert not window.busy_indicator.isVisible()
+    release = asyncio.Event()
+    window.tasks.start("slow-read", release.wait())
+    await until(window.busy_indicator.isVisible)
+    release.set()
+    await until(lambda: not window.busy_indicator.isVisible())
+    window.tasks.start("quick-read", asyncio.sleep(0))
+    await settled(window)
+    assert not window.busy_indicator.isVisible()  # quicker than the delay: no flicker
+
+
+async def test_settings_open_from_the_toolbar_and_cancel_changes_nothing(
+    window: MainWindow,
+) -> None:
+    window.settings_action.trigger()
+    dialog = window.findChild(SettingsDialog)
+    assert dialog is not None
+    assert dialog.isVisible()
+    await settled(window)
+    dialog.reject()
+    assert not dialog.isVisible()
     await settled(window)

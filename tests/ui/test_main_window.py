@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QLabel
 from pytestqt.qtbot import QtBot
 
 from app.bootstrap import Core
+from app.domain import Actor
 from tests.ui.conftest import ANA
 from tests.ui.test_overview import FULL_DRAFT
 from ui.main_window import MainWindow
@@ -42,11 +43,11 @@ async def settled(window: MainWindow) -> None:
 
 
 @asynccontextmanager
-async def opened(core: Core) -> AsyncIterator[MainWindow]:
+async def opened(core: Core, actor: Actor = ANA) -> AsyncIterator[MainWindow]:
     """A shown window, closed as ``campaign-studio`` closes it: close, then cancel its tasks
     while the loop still runs (not through qtbot.addWidget, whose teardown closes widgets
     after the test's loop has stopped)."""
-    shown = MainWindow(core, ANA)
+    shown = MainWindow(core, actor)
     shown.show()
     try:
         await shown.session.following()

@@ -238,7 +238,8 @@ async def test_a_hidden_tab_reads_only_once_it_is_shown(window: MainWindow, core
     await settled(window)
 
 
-async def test_the_status_bar_shows_work_that_takes_a_while(window: MainWindow) -> None:
+async def test_the_status_bar_shows_work_that_takes_a_while(window: MainWindow, core: Core) -> None:
+    assert str(core.settings.data_dir) in window.status_label.text()
     assert not window.busy_indicator.isVisible()
     release = asyncio.Event()
     window.tasks.start("slow-read", release.wait())

@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
             theme_controller(app).theme_changed.connect(self._show_icons)
         self.status_label = QLabel(f"Campaigns are kept {self.session.data_location()}.")
         self.status_label.setAccessibleName("Where campaigns are kept")
+        self.status_label.setContentsMargins(self.fontMetrics().averageCharWidth(), 0, 0, 0)
         self.statusBar().addWidget(self.status_label, 1)
         self.busy_indicator = QProgressBar()
         self.busy_indicator.setRange(0, 0)  # indeterminate

@@ -29,6 +29,33 @@ if TYPE_CHECKING:
 
 assert PySide6.QtWidgets
 
+
+def _read_sources_without_caching() -> None:
+    """PySide6's import hook looks for the word "PySide6" in the source of every module
+    imported after it (PYSIDE-2029, for ``from __feature__ import …``) through
+    ``inspect.getsource``, which keeps every file's lines in ``linecache``: ~13 MiB and ~30 ms
+    at start. The same question, answered from the file's bytes, keeps nothing. Left alone if
+    a PySide6 release no longer has that hook."""
+    feature = sys.modules.get("shibokensupport.feature")
+    original = getattr(feature, "_mod_uses_pyside", None)
+    if original is None:
+        return
+
+    def uses_pyside(module: Any) -> bool:
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str) or not path.endswith(".py"):
+            return bool(original(module))
+        try:
+            with open(path, "rb") as source:
+                return b"PySide6" in source.read()
+        except OSError:
+            return bool(original(module))
+
+    feature._mod_uses_pyside = uses_pyside  # type: ignore[union-attr]
+
+
+_read_sources_without_caching()
+
 ORGANIZATION = "Campaign Studio"
 APPLICATION = "Campaign Studio"
 NO_DISPLAY = (

@@ -116,3 +116,19 @@ def test_sub_commands_go_to_the_core_command_line(
 ) -> None:
     assert launcher.main(["doctor", "--data-dir", str(tmp_path / "data")]) == 0
     assert "Campaign Studio doctor" in capsys.readouterr().out
+
+
+def test_pysides_import_hook_answers_alike_and_caches_no_source() -> None:
+    import json
+    import linecache
+
+    import ui.main
+    import ui.tasks
+
+    feature = sys.modules["shibokensupport.feature"]
+    linecache.clearcache()
+    assert feature._mod_uses_pyside(ui.main) is True
+    assert feature._mod_uses_pyside(ui.tasks) is False  # no Qt in the task runner
+    assert feature._mod_uses_pyside(json) is False
+    assert feature._mod_uses_pyside(sys) is False  # built in: no file
+    assert ui.main.__file__ not in linecache.cache

@@ -161,12 +161,17 @@ async def test_text_creative_made_edited_and_deleted_through_clicks(
     qtbot.keyClicks(dialog.title_edit, "Launch post")
     assert not dialog.ok_button.isEnabled()  # no copy yet
     qtbot.keyClicks(dialog.body_edit, "Skip the traffic this spring.")
+    # The campaign's channels are offered; every channel is the default.
+    offered = [dialog.channel_box.itemText(i) for i in range(dialog.channel_box.count())]
+    assert offered == ["(every channel)", "instagram"]
+    dialog.channel_box.setCurrentText("instagram")
     loaded = signal_future(vm.loaded)
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     await loaded
 
     [stored] = await core.creatives.list_creatives(ANA, content.campaign_id)
     assert (stored.title, stored.body) == ("Launch post", "Skip the traffic this spring.")
+    assert stored.channel == "instagram"
     assert tab.stack.currentWidget() is tab.card_view
     assert vm.model.data(vm.model.index(0)) == "Launch post"
 

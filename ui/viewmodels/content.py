@@ -75,7 +75,8 @@ class CreativeListModel(QAbstractListModel):
             return creative.title
         if role == Qt.ItemDataRole.AccessibleTextRole:
             stale = ", stale" if creative.stale else ""
-            return f"{creative.title}, {creative.kind.value}{stale}"
+            channel = f" for {creative.channel}" if creative.channel else ""
+            return f"{creative.title}, {creative.kind.value}{channel}{stale}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return creative.prompt or creative.body or creative.title
         if role == CreativeRole:
@@ -166,6 +167,8 @@ class ContentViewModel(CampaignPageViewModel):
         super().__init__(session, tasks, parent)
         self.model = CreativeListModel(self.load_thumbnail, self)
         self.providers: dict[str, list[str]] = {}
+        self.channels: list[str] = []
+        """The campaign's channels, offered for a new creative."""
         self._thumbnails: dict[str, QImage] = {}
         self._asked: set[str] = set()
         self.campaign_changed.connect(self._on_campaign_changed)
@@ -178,6 +181,8 @@ class ContentViewModel(CampaignPageViewModel):
             creatives = await self.core.creatives.list_creatives(self.actor, campaign_id)
             jobs = await self.core.renderer.list_jobs(self.actor, campaign_id=campaign_id)
             providers = self.providers or await self.core.renderer.providers(self.actor)
+            campaign = await self.core.campaigns.get_campaign(self.actor, campaign_id)
+            self.channels = list(campaign.channels)
             return creatives, jobs, providers
 
         self.run("load", read(), self._on_loaded)
@@ -217,17 +222,25 @@ class ContentViewModel(CampaignPageViewModel):
 
     # Commands -------------------------------------------------------------------------
 
-    def create_text(self, title: str, body: str) -> None:
+    def create_text(self, title: str, body: str, channel: str | None = None) -> None:
         assert self.campaign_id is not None
         call = self.core.creatives.create_text_creative(
-            self.actor, self.campaign_id, title=title, body=body
+            self.actor, self.campaign_id, title=title, body=body, channel=channel
         )
         self.run("save", call, self._on_saved)
 
-    def create_media(self, kind: str, title: str, prompt: str, provider: str | None) -> None:
+    def create_media(
+        self, kind: str, title: str, prompt: str, provider: str | None, channel: str | None = None
+    ) -> None:
         assert self.campaign_id is not None
         call = self.core.creatives.create_media_creative(
-            self.actor, self.campaign_id, kind=kind, title=title, prompt=prompt, provider=provider
+            self.actor,
+            self.campaign_id,
+            kind=kind,
+            title=title,
+            prompt=prompt,
+            provider=provider,
+            channel=channel,
         )
         self.run("save", call, self._on_saved)
 

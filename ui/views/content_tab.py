@@ -120,11 +120,15 @@ class ContentTab(QWidget):
     # Handlers ---------------------------------------------------------------------------
 
     def _on_new_text_clicked(self) -> None:
-        self._open(CreativeDialog(CreativeMode.NEW_TEXT, parent=self))
+        channels = self.view_model.channels
+        self._open(CreativeDialog(CreativeMode.NEW_TEXT, parent=self, channels=channels))
 
     def _on_new_media_clicked(self) -> None:
-        providers = self.view_model.providers
-        self._open(CreativeDialog(CreativeMode.NEW_MEDIA, providers, parent=self))
+        view_model = self.view_model
+        dialog = CreativeDialog(
+            CreativeMode.NEW_MEDIA, view_model.providers, parent=self, channels=view_model.channels
+        )
+        self._open(dialog)
 
     def _on_edit_clicked(self) -> None:
         chosen = self.selected_creatives()
@@ -217,13 +221,17 @@ class ContentTab(QWidget):
         values = dialog.values()
         title, body = values["title"] or "", values["body"] or ""
         if dialog.mode is CreativeMode.NEW_TEXT:
-            self.view_model.create_text(title, body)
+            self.view_model.create_text(title, body, values["channel"])
         elif dialog.mode is CreativeMode.EDIT_TEXT:
             assert dialog.creative is not None
             self.view_model.edit_text(dialog.creative.id, body)
         else:
             self.view_model.create_media(
-                values["kind"] or "image", title, values["prompt"] or "", values["provider"]
+                values["kind"] or "image",
+                title,
+                values["prompt"] or "",
+                values["provider"],
+                values["channel"],
             )
 
     def _show_error(self, message: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from itertools import pairwise
 
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 from app.domain.creatives import Creative
 
 DEFAULT_PROVIDER = "(the default)"
+ALL_CHANNELS = "(every channel)"
 
 
 class CreativeMode(StrEnum):
@@ -39,6 +41,7 @@ class CreativeDialog(QDialog):
         providers: dict[str, list[str]] | None = None,
         creative: Creative | None = None,
         parent: QWidget | None = None,
+        channels: Sequence[str] = (),
     ) -> None:
         super().__init__(parent)
         self.mode = mode
@@ -66,6 +69,10 @@ class CreativeDialog(QDialog):
         self.prompt_edit.setTabChangesFocus(True)
         self.provider_box = QComboBox()
         self.provider_box.setAccessibleName("Provider")
+        self.channel_box = QComboBox()
+        self.channel_box.setAccessibleName("Channel")
+        self.channel_box.setToolTip("The channel this creative is for, or every channel")
+        self.channel_box.addItems([ALL_CHANNELS, *channels])
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.buttons = QDialogButtonBox(
@@ -77,6 +84,8 @@ class CreativeDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("&Title", self.title_edit)
+        if mode is not CreativeMode.EDIT_TEXT:
+            form.addRow("C&hannel", self.channel_box)
         media = mode is CreativeMode.NEW_MEDIA
         if media:
             form.addRow("&Kind", self.kind_box)
@@ -89,9 +98,9 @@ class CreativeDialog(QDialog):
         layout.addWidget(self.hint)
         layout.addWidget(self.buttons)
         order = (
-            [self.title_edit, self.kind_box, self.prompt_edit, self.provider_box]
+            [self.title_edit, self.channel_box, self.kind_box, self.prompt_edit, self.provider_box]
             if media
-            else [self.title_edit, self.body_edit]
+            else [self.title_edit, self.channel_box, self.body_edit]
         )
         for first, second in pairwise([*order, self.buttons]):
             QWidget.setTabOrder(first, second)
@@ -105,9 +114,12 @@ class CreativeDialog(QDialog):
         self._on_kind_box_changed(self.kind_box.currentText())
 
     def values(self) -> dict[str, str | None]:
-        """What was entered: title, body (copy) or kind, prompt, provider (None: default)."""
+        """What was entered: title, channel (None: every channel), body (copy) or kind,
+        prompt, provider (None: default)."""
         provider = self.provider_box.currentText()
+        channel = self.channel_box.currentText()
         return {
+            "channel": None if channel in ("", ALL_CHANNELS) else channel,
             "title": self.title_edit.text().strip(),
             "body": self.body_edit.toPlainText().strip(),
             "kind": self.kind_box.currentText(),

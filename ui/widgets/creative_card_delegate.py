@@ -78,7 +78,8 @@ class CreativeCardDelegate(QStyledItemDelegate):
         painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
         painter.setFont(option.font)
         line.translate(0, em)
-        painter.drawText(line, Qt.AlignmentFlag.AlignLeft, creative.kind.value)
+        kind = creative.kind.value + (f" · {creative.channel}" if creative.channel else "")
+        painter.drawText(line, Qt.AlignmentFlag.AlignLeft, kind)
         if index.data(StaleRole):
             self._paint_badge(painter, line, option.fontMetrics.horizontalAdvance(STALE_TEXT))
         line.translate(0, em + PADDING // 2)

@@ -7,14 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QObject, Qt, Signal
 
 from app.domain.campaigns import AdPlan, Campaign
 from app.domain.changes import RecordKind
@@ -23,59 +16,35 @@ from app.domain.errors import AppError
 from ui.tasks import UiTaskRunner
 from ui.viewmodels.campaign_page import CampaignPageViewModel
 from ui.viewmodels.session import SessionViewModel
+from ui.viewmodels.table_model import RowTableModel
 
 PlanIdRole = Qt.ItemDataRole.UserRole + 1
 """The ad plan's id."""
 
 COLUMNS = ("Name", "Channel", "Audience", "Budget", "Creatives", "Dates")
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 
-
-class AdPlanTableModel(QAbstractTableModel):
+class AdPlanTableModel(RowTableModel):
     """The campaign's ad plans, a row each: name, channel, audience, budget, creatives, dates."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._plans: list[AdPlan] = []
+    columns = COLUMNS
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._plans)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._plans):
-            return None
-        plan = self._plans[index.row()]
+    def cell(self, row: AdPlan, column: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return cell_text(plan, index.column())
+            return cell_text(row, column)
         if role == PlanIdRole:
-            return plan.id
+            return row.id
         return None
 
     def set_plans(self, plans: Iterable[AdPlan]) -> None:
-        self.beginResetModel()
-        self._plans = list(plans)
-        self.endResetModel()
+        self.set_rows(plans)
 
     def plan(self, row: int) -> AdPlan:
-        return self._plans[row]
+        plan: AdPlan = self._rows[row]
+        return plan
 
     def row_of(self, plan_id: str) -> int | None:
-        for row, plan in enumerate(self._plans):
+        for row, plan in enumerate(self._rows):
             if plan.id == plan_id:
                 return row
         return None

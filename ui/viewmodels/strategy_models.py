@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
 from app.domain.strategies import Strategy, StrategyDraft
+from ui.viewmodels.table_model import RowTableModel
 
 StrategyIdRole = Qt.ItemDataRole.UserRole + 1
 """The strategy version's id."""
@@ -32,8 +33,6 @@ FIELD_LABELS = {
 
 HISTORY_COLUMNS = ("Version", "Status", "Saved", "Author")
 
-AnyIndex = QModelIndex | QPersistentModelIndex
-
 
 def field_words(name: str) -> str:
     """A field's name in a sentence ("tone", "KPIs")."""
@@ -53,47 +52,7 @@ def field_text(draft: StrategyDraft, name: str) -> str:
     return str(value)
 
 
-class _TableModel(QAbstractTableModel):
-    """A flat table of ``columns`` over a list of rows (subclasses say what a cell holds)."""
-
-    columns: tuple[str, ...] = ()
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Any] = []
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.columns)
-        ):
-            return self.columns[section]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        return self.cell(self._rows[index.row()], index.column(), role)
-
-    def cell(self, row: Any, column: int, role: int) -> Any:
-        raise NotImplementedError
-
-    def set_rows(self, rows: Iterable[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-
-class StrategyHistoryModel(_TableModel):
+class StrategyHistoryModel(RowTableModel):
     """The campaign's strategy versions, newest first: version, status, when saved, by whom."""
 
     columns = HISTORY_COLUMNS
@@ -142,7 +101,7 @@ class StrategyHistoryModel(_TableModel):
         return None
 
 
-class StrategyDiffModel(_TableModel):
+class StrategyDiffModel(RowTableModel):
     """Two strategy versions side by side, a row per field; a changed field is bold on the
     palette's highlight tint (:data:`ChangedRole` says it too)."""
 

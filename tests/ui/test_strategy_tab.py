@@ -299,3 +299,27 @@ def test_budget_amounts_go_to_the_core_to_the_cent(qtbot: QtBot) -> None:
     assert form.values()["budget"] == {"amount": Decimal("1234.5"), "currency": "EUR"}
     form.amount_spin.setValue(0)
     assert form.values()["budget"] is None
+
+
+async def test_unsaved_edits_survive_a_visit_to_another_campaign(
+    build: Any, core: Core, qtbot: QtBot, signal_future: Callable[..., Any]
+) -> None:
+    spring = await _campaign(core, FULL_DRAFT)
+    autumn = await _campaign(core)
+    shown = await build(core, spring)
+    tab, vm = shown.tab, shown.view_model
+    _retype(qtbot, tab.form.tone_edit, "Calm and friendly")
+    assert tab.form.dirty
+    loaded = signal_future(vm.strategy_loaded)
+    vm.set_campaign(autumn)
+    await loaded
+    assert tab.form.tone_edit.text() == ""  # the other campaign has no strategy yet
+    assert not tab.form.dirty
+    loaded = signal_future(vm.strategy_loaded)
+    vm.set_campaign(spring)
+    await loaded
+    assert tab.form.tone_edit.text() == "Calm and friendly"
+    assert tab.form.dirty
+    assert tab.save_button.isEnabled()
+    assert "unsaved edits" in tab.message.text()
+    assert len(await core.strategies.history(ANA, spring)) == 1  # nothing saved meanwhile

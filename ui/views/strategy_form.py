@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -128,28 +129,35 @@ class StrategyFormWidget(QWidget):
 
     def set_draft(self, draft: StrategyDraft | None) -> None:
         """Fill the form from ``draft`` (None: empty) and take it as the saved state."""
-        draft = draft or StrategyDraft()
-        self._filling = True
-        try:
-            self.objective_edit.setPlainText(draft.objective)
-            self.audience_edit.setPlainText(draft.target_audience)
-            self.messages_edit.setPlainText("\n".join(draft.key_messages))
-            self.channels_edit.setPlainText("\n".join(draft.channels))
-            self.tone_edit.setText(draft.tone)
-            self.amount_spin.setValue(float(draft.budget.amount) if draft.budget else 0)
-            self.currency_edit.setText(draft.budget.currency if draft.budget else "EUR")
-            self.kpis_edit.setPlainText("\n".join(draft.kpis))
-            self.cta_edit.setText(draft.call_to_action)
-            self.dates_check.setChecked(draft.start is not None or draft.end is not None)
-            today = date.today()
-            self.start_edit.setDate(QDate(draft.start or today))
-            self.end_edit.setDate(QDate(draft.end or draft.start or today))
-            self.mandatories_edit.setPlainText("\n".join(draft.mandatories))
-        finally:
-            self._filling = False
+        self.put((draft or StrategyDraft()).model_dump())
         self.show_errors("")
         self.mark_saved()
         self.edited.emit()
+
+    def put(self, values: Mapping[str, Any]) -> None:
+        """Show ``values`` (as :meth:`values` gives them) in the fields, without taking them as
+        saved."""
+        budget = values.get("budget")
+        self._filling = True
+        try:
+            self.objective_edit.setPlainText(values["objective"])
+            self.audience_edit.setPlainText(values["target_audience"])
+            self.messages_edit.setPlainText("\n".join(values["key_messages"]))
+            self.channels_edit.setPlainText("\n".join(values["channels"]))
+            self.tone_edit.setText(values["tone"])
+            self.amount_spin.setValue(float(budget["amount"]) if budget else 0)
+            self.currency_edit.setText(budget["currency"] if budget else "EUR")
+            self.kpis_edit.setPlainText("\n".join(values["kpis"]))
+            self.cta_edit.setText(values["call_to_action"])
+            start, end = values.get("start"), values.get("end")
+            self.dates_check.setChecked(start is not None or end is not None)
+            today = date.today()
+            self.start_edit.setDate(QDate(start or today))
+            self.end_edit.setDate(QDate(end or start or today))
+            self.mandatories_edit.setPlainText("\n".join(values["mandatories"]))
+        finally:
+            self._filling = False
+        self._on_field_edited()
 
     def values(self) -> dict[str, Any]:
         """The draft as typed, as the core takes it (a budget of 0 is no budget)."""

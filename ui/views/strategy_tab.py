@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,6 +44,9 @@ class StrategyTab(QWidget):
         self._view_model = view_model
         self._shown_version: int | None = None
         self._pending_selection: str | None = None
+        self._form_campaign: str | None = None
+        self._unsaved: dict[str, dict[str, Any]] = {}
+        """Unsaved edits of campaigns switched away from, put back when they are shown again."""
         self.confirm_dialog: CascadeConfirmDialog | None = None
         self.diff_dialog: StrategyDiffDialog | None = None
 
@@ -188,7 +193,12 @@ class StrategyTab(QWidget):
         if self._pending_selection is not None:
             self.select_strategy(self._pending_selection)
         newer = active.version if active is not None else None
-        if newer != self._shown_version:
+        kept = self._unsaved.pop(self._form_campaign or "", None)
+        if kept is not None:
+            self._fill(active)
+            self.form.put(kept)
+            self.message.show_text("Your unsaved edits to this strategy are back in the form.")
+        elif newer != self._shown_version:
             if not self.form.dirty:
                 self._fill(active)
             elif active is not None:
@@ -202,7 +212,10 @@ class StrategyTab(QWidget):
     def _on_reload_button_clicked(self) -> None:
         self._fill(self._view_model.active)
 
-    def _on_view_model_campaign_changed(self, _campaign_id: str | None) -> None:
+    def _on_view_model_campaign_changed(self, campaign_id: str | None) -> None:
+        if self._form_campaign is not None and self.form.dirty:
+            self._unsaved[self._form_campaign] = self.form.values()
+        self._form_campaign = campaign_id
         self._pending_selection = None
         self.message.show_text("")
         self._fill(None)

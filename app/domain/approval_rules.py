@@ -16,6 +16,7 @@ changed, so a refused call changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from app.domain.approvals import (
@@ -26,7 +27,7 @@ from app.domain.approvals import (
     Vote,
     VoteDecision,
 )
-from app.domain.enums import ApprovalScope, ApprovalState
+from app.domain.enums import ApprovalScope, ApprovalState, Role
 from app.domain.errors import InvalidInput, InvalidTransition
 
 _ANY = tuple(ApprovalState)
@@ -73,6 +74,50 @@ def _why_refused(state: ApprovalState, action: ApprovalAction) -> str:
     if state is ApprovalState.APPROVED:
         return "it is already approved"
     return "a rejected scope must first be marked as addressed"
+
+
+_NEEDED_ROLE = {
+    ApprovalAction.APPROVE: (Role.APPROVER, "You are not an approver in this workspace"),
+    ApprovalAction.REJECT: (Role.APPROVER, "You are not an approver in this workspace"),
+    ApprovalAction.MARK_ADDRESSED: (Role.EDITOR, "You are not an editor in this workspace"),
+    ApprovalAction.SET_QUORUM: (Role.ADMIN, "Only admins set the quorum"),
+}
+"""The lowest role each user action needs, and what a user without it is told."""
+
+
+def why_not(
+    action: ApprovalAction,
+    approval: Approval,
+    approvals: Mapping[ApprovalScope, Approval],
+    *,
+    user_id: str,
+    roles: Iterable[Role],
+) -> str | None:
+    """Why ``user_id`` (holding ``roles``) cannot do ``action`` on ``approval`` now, in plain
+    words ("Content waits for the strategy approval", "Already voted"), or None if they can.
+
+    ``approvals`` are the campaign's approvals by scope (the strategy's gates the others). Says
+    what the functions below would refuse, so a window can disable a button with the reason.
+    """
+    action = ApprovalAction(action)
+    needed, no_role = _NEEDED_ROLE.get(action, (Role.ADMIN, "Only the system does that"))
+    if not any(Role(role).rank >= needed.rank for role in roles):
+        return no_role
+    if action is ApprovalAction.SET_QUORUM:
+        return None
+    if approval.state not in TRANSITIONS[action]:
+        reason = _why_refused(approval.state, action)
+        return reason[0].upper() + reason[1:]
+    if action is ApprovalAction.MARK_ADDRESSED:
+        return None
+    if approval.has_voted(user_id):
+        return "Already voted"
+    strategy = approvals.get(ApprovalScope.STRATEGY)
+    strategy_approved = strategy is not None and strategy.state is ApprovalState.APPROVED
+    gated = action is ApprovalAction.APPROVE and approval.scope is not ApprovalScope.STRATEGY
+    if gated and not strategy_approved:
+        return f"{approval.scope.value.capitalize()} waits for the strategy approval"
+    return None
 
 
 def _with_event(

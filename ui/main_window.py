@@ -24,6 +24,7 @@ from ui.viewmodels.campaigns import CampaignsViewModel
 from ui.viewmodels.content import ContentViewModel
 from ui.viewmodels.navigation import PANELS, Navigator, Target
 from ui.viewmodels.overview import OverviewViewModel
+from ui.viewmodels.publish import PublishViewModel
 from ui.viewmodels.schedule import ScheduleViewModel
 from ui.viewmodels.session import FEED_TASK, SessionViewModel
 from ui.viewmodels.settings import SettingsViewModel
@@ -33,6 +34,7 @@ from ui.views.campaign_panel import CampaignPanel
 from ui.views.content_tab import ContentTab
 from ui.views.new_campaign_dialog import NewCampaignDialog
 from ui.views.overview_tab import OverviewTab
+from ui.views.publish_action import PublishAction
 from ui.views.schedule_tab import ScheduleTab
 from ui.views.settings_dialog import SettingsDialog
 from ui.views.sidebar import SidebarWidget
@@ -57,6 +59,7 @@ ACTION_ICONS = {
     "assets": "library",
     "refresh": "refresh-cw",
     "settings": "settings",
+    "publish": "send",
 }
 """The toolbar's icons (Lucide names), redrawn when the palette changes."""
 
@@ -146,7 +149,7 @@ class MainWindow(QMainWindow):
     def open_campaign(self, campaign_id: str) -> None:
         """Select ``campaign_id`` in the sidebar and show its campaign panel."""
         self.sidebar.select_campaign(campaign_id)
-        self.campaign_panel.set_campaign(campaign_id)
+        self._set_campaign(campaign_id)
         self.show_panel("campaign")
 
     def show_panel(self, name: str) -> None:
@@ -205,9 +208,10 @@ class MainWindow(QMainWindow):
         panel.add_tab("schedule", "Schedule", ScheduleTab(self.schedule), self.schedule)
         self.ads = AdsViewModel(session, tasks, self)
         panel.add_tab("ads", "Ads", AdsTab(self.ads), self.ads)
+        self.publisher = PublishViewModel(session, tasks, self)  # the toolbar's, always read
 
     def _build_actions(self) -> None:
-        toolbar = QToolBar("Main")
+        toolbar = self.toolbar = QToolBar("Main")
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -242,6 +246,9 @@ class MainWindow(QMainWindow):
         self.settings_action.setToolTip("Database, storage, providers and appearance (Ctrl+,)")
         self.settings_action.triggered.connect(self.open_settings)
         toolbar.addAction(self.settings_action)
+        toolbar.addSeparator()
+        self.publish_action = PublishAction(self.publisher, self)
+        toolbar.addAction(self.publish_action)
         self.search_action = QAction("Search campaigns", self)
         self.search_action.setShortcut(QKeySequence.StandardKey.Find)
         self.search_action.triggered.connect(self.sidebar.focus_search)
@@ -251,9 +258,15 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         self.addAction(self.quit_action)
 
+    def _set_campaign(self, campaign_id: str | None) -> None:
+        """Show ``campaign_id`` in the campaign panel and the toolbar's Publish."""
+        self.campaign_panel.set_campaign(campaign_id)
+        self.publisher.set_campaign(campaign_id)
+
     def _show_icons(self) -> None:
         actions = {**self.panel_actions, "refresh": self.refresh_action}
         actions["settings"] = self.settings_action
+        actions["publish"] = self.publish_action
         for name, action in actions.items():
             action.setIcon(icon(ACTION_ICONS[name]))
 
@@ -267,7 +280,7 @@ class MainWindow(QMainWindow):
 
     def _on_sidebar_campaign_selected(self, campaign_id: str | None) -> None:
         if campaign_id is not None or not self.campaigns.reload_pending:
-            self.campaign_panel.set_campaign(campaign_id)
+            self._set_campaign(campaign_id)
 
     def _on_navigator_navigation_requested(self, target: Target) -> None:
         self.show_panel(target.panel)
@@ -276,7 +289,7 @@ class MainWindow(QMainWindow):
 
     def _on_session_workspace_switched(self, _actor: Actor) -> None:
         self.sidebar.select_campaign(None)
-        self.campaign_panel.set_campaign(None)
+        self._set_campaign(None)
         self._save_session()
 
     # -- saved layout ------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The seed's two data flows — campaign creation, strategy update — driven through the main
 window with clicks and typing, checked against what the window shows and what the core holds.
 
-Approving and publishing have no panel yet (the approvals panel comes next): a teammate's votes
-and the publish are the only core calls inside the flows; everything else is clicked and typed.
+A teammate's votes are the only core calls inside the flows (the approval panel is not in the
+window yet); everything else, publishing included, is clicked and typed.
 """
 
 from __future__ import annotations
@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractButton,
     QDialog,
@@ -168,8 +170,12 @@ async def shows_evaluation(core: Core, tab: OverviewTab, campaign_id: str) -> li
 
 
 async def test_campaign_creation_through_the_window(
-    core: Core, qtbot: QtBot, signal_future: Callable[..., Any]
+    core: Core, qtbot: QtBot, signal_future: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    opened_urls: list[str] = []  # the platform's file manager, at the boundary
+    monkeypatch.setattr(
+        QDesktopServices, "openUrl", lambda url: opened_urls.append(url.toLocalFile()) or True
+    )
     await core.workspaces.add_member(ANA, "bea", [Role.APPROVER])
     async with opened(core) as window:
         # New campaign: the sidebar's button, the dialog typed in and ticked.
@@ -197,6 +203,12 @@ async def test_campaign_creation_through_the_window(
         assert campaign.end == date.today() + timedelta(days=37)
         await until(lambda: window.campaign_panel.campaign_id == campaign.id)
         await until(lambda: window.sidebar.selected_campaign_id == campaign.id)
+        # Publish waits: its tooltip lists the core's blockers (no strategy yet, …).
+        await until(lambda: window.publisher.blockers is not None)
+        assert not window.publish_action.isEnabled()
+        blockers = (await core.prompting.evaluate(ANA, campaign.id)).blockers
+        assert "the campaign has no strategy yet" in window.publish_action.toolTip()
+        assert all(b.message in window.publish_action.toolTip() for b in blockers)
 
         # Strategy: typed into the form, Save strategy.
         strategy_tab: StrategyTab = open_tab(qtbot, window, "strategy")
@@ -337,9 +349,25 @@ async def test_campaign_creation_through_the_window(
             CampaignStatus.READY
         )
         await until(lambda: window.campaign_panel.status.text().startswith("Status: ready"))
-        # Publishing has no button yet either: through the core, and the window follows.
-        published = await core.campaigns.publish(ANA, campaign.id)
+        # Publish in the toolbar: enabled now; a click writes the bundle and offers its folder.
+        await until(window.publish_action.isEnabled)
+        assert "Publish the campaign" in window.publish_action.toolTip()
+        publish_button = window.toolbar.widgetForAction(window.publish_action)
+        assert isinstance(publish_button, QAbstractButton)
+        assert publish_button.text() == "Publish"
+        click(qtbot, publish_button)
+        await until(lambda: window.publish_action.result_box is not None)
+        published = await core.campaigns.get_campaign(ANA, campaign.id)
+        assert published.status is CampaignStatus.PUBLISHED
         assert published.published_strategy_version == 1
+        bundle = Path(published.bundle_path or "")
+        assert (bundle / "manifest.json").is_file()
+        box = window.publish_action.result_box
+        assert box is not None
+        assert str(bundle) in box.text()
+        (folder_button,) = [b for b in box.buttons() if b.text() == "Open bundle folder"]
+        click(qtbot, folder_button)
+        assert opened_urls == [str(bundle)]
         await until(lambda: window.campaign_panel.status.text().startswith("Status: published"))
         await settled(window)
 

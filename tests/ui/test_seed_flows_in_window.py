@@ -369,6 +369,10 @@ async def test_campaign_creation_through_the_window(
         click(qtbot, folder_button)
         assert opened_urls == [str(bundle)]
         await until(lambda: window.campaign_panel.status.text().startswith("Status: published"))
+        # The Overview lists the publication: version, time, who, and its folder.
+        await until(
+            lambda: any(t.startswith("Strategy version 1, ") for t in overview_texts(overview_tab))
+        )
         await settled(window)
 
 

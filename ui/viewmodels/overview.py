@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from PySide6.QtCore import QObject, Signal
 
+from app.domain.activity import ActivityEntry
 from app.domain.changes import RecordKind
 from app.domain.errors import AppError
 from app.domain.evaluation import Evaluation
@@ -38,6 +39,10 @@ class Suggestions:
     message: str = ""
 
 
+PUBLISHED_ACTION = "campaign.published"
+"""The activity log's entry of a publication."""
+
+
 class OverviewViewModel(CampaignPageViewModel):
     """Evaluates the selected campaign (score, parts, recommendations, blockers), then fetches
     the AI suggestions as a separate task so they never delay the score; deep links go through
@@ -47,11 +52,14 @@ class OverviewViewModel(CampaignPageViewModel):
         evaluated(object): the campaign's ``Evaluation``, read (again).
         evaluation_failed(str): the evaluation was refused; the core's message.
         suggestions_changed(object): the :class:`Suggestions` now known.
+        publications_loaded(list): the campaign's publications, newest first (activity
+            entries ``campaign.published``: who, when, strategy version, bundle).
     """
 
     evaluated = Signal(object)
     evaluation_failed = Signal(str)
     suggestions_changed = Signal(object)
+    publications_loaded = Signal(list)
 
     # Everything the engine's snapshot reads. A finished render changes the score through the
     # creative it updates (its assets), so render jobs themselves are not needed here.
@@ -92,6 +100,9 @@ class OverviewViewModel(CampaignPageViewModel):
         call = self.core.prompting.evaluate(self.actor, self.campaign_id)
         self.evaluating = True
         self.run("evaluate", call, self._on_evaluated, self._on_evaluate_refused)
+        campaign_id = self.campaign_id
+        history = self.core.activity.recent(self.actor, campaign_id=campaign_id)
+        self.run("publications", history, lambda entries: self._on_history(campaign_id, entries))
 
     def open_target(self, target_type: str | None, target_id: str | None) -> None:
         """Take the user to the record a recommendation or blocker names."""
@@ -119,6 +130,11 @@ class OverviewViewModel(CampaignPageViewModel):
             self._set_suggestions(
                 Suggestions(SuggestionStatus.READY, tuple(evaluation.suggestions))
             )
+
+    def _on_history(self, campaign_id: str, entries: list[ActivityEntry]) -> None:
+        if campaign_id == self.campaign_id:
+            published = [entry for entry in entries if entry.action == PUBLISHED_ACTION]
+            self.publications_loaded.emit(published)
 
     def _on_evaluate_refused(self, error: AppError) -> None:
         self.evaluating = False

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -19,11 +21,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.activity import ActivityEntry
 from app.domain.evaluation import Blocker, Evaluation, Recommendation
 from ui.viewmodels.overview import OverviewViewModel, Suggestions, SuggestionStatus
 from ui.widgets.score_gauge import ScoreGaugeWidget
 
-STRETCH_COLUMN = {"parts": 3, "recommendations": 1, "blockers": 0, "suggestions": 0}
+STRETCH_COLUMN = {
+    "parts": 3,
+    "recommendations": 1,
+    "blockers": 0,
+    "suggestions": 0,
+    "publications": 0,
+}
 """The sections the tab rebuilds on each evaluation, and the column of each that takes the
 width left (the text)."""
 NO_MODEL_TEXT = "AI suggestions appear here when a Poe API key is configured in the settings."
@@ -82,6 +91,7 @@ class OverviewTab(QWidget):
         column.addWidget(self._group("Recommendations", self._holders["recommendations"]))
         column.addWidget(self._group("Blockers", self._holders["blockers"]))
         column.addWidget(self._group("AI suggestions", self._holders["suggestions"]))
+        column.addWidget(self._group("Publications", self._holders["publications"]))
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -94,6 +104,7 @@ class OverviewTab(QWidget):
         view_model.evaluated.connect(self._on_view_model_evaluated)
         view_model.evaluation_failed.connect(self._on_view_model_evaluation_failed)
         view_model.suggestions_changed.connect(self._on_view_model_suggestions_changed)
+        view_model.publications_loaded.connect(self._on_view_model_publications_loaded)
         view_model.busy_changed.connect(self._on_view_model_busy_changed)
         view_model.campaign_changed.connect(self._on_view_model_campaign_changed)
         if view_model.evaluation is not None:
@@ -232,6 +243,32 @@ class OverviewTab(QWidget):
             if status is not SuggestionStatus.READY or not suggestions.items:
                 label.setEnabled(False)  # a quiet line, in the palette's disabled text
             grid.addWidget(label, grid.rowCount(), 0)
+
+    def _on_view_model_publications_loaded(self, entries: list[ActivityEntry]) -> None:
+        grid = self._fresh("publications")
+        if not entries:
+            quiet = _label("Not published yet.")
+            quiet.setEnabled(False)
+            grid.addWidget(quiet, 0, 0)
+            return
+        for row, entry in enumerate(entries):
+            version = entry.details.get("strategy_version")
+            bundle = str(entry.details.get("bundle") or "")
+            when = entry.at.astimezone().strftime("%d %b %Y %H:%M")
+            text = f"Strategy version {version}, {when}, by {entry.actor_name or entry.actor_id}"
+            label = _label(text)
+            label.setToolTip(bundle)
+            grid.addWidget(label, row, 0)
+            button = QPushButton("Open folder")
+            button.setAccessibleName(f"Open the bundle folder: {text}")
+            button.setToolTip(bundle or "No bundle folder on this workstation")
+            button.setEnabled(bool(bundle) and Path(bundle).exists())
+            button.clicked.connect(
+                lambda _checked=False, path=bundle: QDesktopServices.openUrl(
+                    QUrl.fromLocalFile(path)
+                )
+            )
+            grid.addWidget(button, row, 1, Qt.AlignmentFlag.AlignTop)
 
     def _chain_focus(self) -> None:
         buttons = self.recommendation_buttons + self.blocker_buttons

@@ -15,6 +15,7 @@ from app.bootstrap import Core, open_core
 from app.config import AppSettings
 from app.domain import Actor, Role
 from tests.ui.conftest import ANA
+from tests.ui.test_accessibility import unnamed
 from tests.ui.test_schedule_tab import held, until  # noqa: F401 (fixture)
 from ui.tasks import UiTaskRunner
 from ui.viewmodels.members import COLUMNS, ONLY_ADMINS, MembersViewModel, MemberTableModel
@@ -97,6 +98,7 @@ async def test_an_admin_adds_a_member_as_approver(
     assert _rows(members.view_model.members) == [["", "ana", "admin"]]
     assert dialog.read_only_note.isHidden()
     # Nothing selected: no member's roles to change or member to remove.
+    assert dialog.selected_box.title() == "Select a member"
     assert not dialog.save_button.isEnabled()
     assert not dialog.remove_button.isEnabled()
     assert not dialog.member_roles.boxes[Role.EDITOR].isEnabled()
@@ -129,6 +131,7 @@ async def test_an_admin_changes_a_members_roles(
 ) -> None:
     members = await _bea_selected(build, core, [Role.APPROVER])
     dialog = members.dialog
+    assert dialog.selected_box.title() == "Roles of bea"
     assert dialog.member_roles.roles() == {Role.APPROVER}
     assert not dialog.save_button.isEnabled()  # nothing changed yet
     _click(qtbot, dialog.member_roles.boxes[Role.APPROVER])
@@ -282,3 +285,20 @@ async def test_the_member_table_model_passes_the_model_tester(
     assert model.index(row, 2).data() == "editor, approver"
     assert model.index(0, 0).data(Qt.ItemDataRole.AccessibleTextRole) == "No display name"
     assert model.headerData(1, Qt.Orientation.Horizontal) == "User id"
+
+
+async def test_switching_workspace_lists_the_new_workspaces_members(
+    build: Any, core: Core, signal_future: Callable[..., Any]
+) -> None:
+    await core.workspaces.add_member(ANA, "bea", [Role.APPROVER])
+    members = await build(core)
+    workspace = await core.workspaces.create_workspace(ANA, "Beta team")
+    loaded = signal_future(members.view_model.members_loaded)
+    members.session.switch_workspace(workspace.id)
+    await loaded
+    assert [row[1:] for row in _rows(members.view_model.members)] == [["ana", "admin"]]
+
+
+async def test_every_control_has_an_accessible_name(build: Any, core: Core) -> None:
+    members = await build(core)
+    assert unnamed(members.dialog) == []

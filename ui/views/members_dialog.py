@@ -133,7 +133,7 @@ class MembersDialog(QDialog):
         self._update_controls()
 
     def _lay_out(self) -> None:
-        selected = QGroupBox("Selected member")
+        selected = self.selected_box = QGroupBox()
         row = QHBoxLayout()
         row.addWidget(self.member_roles)
         row.addStretch(1)
@@ -260,6 +260,10 @@ class MembersDialog(QDialog):
         self.read_only_note.setVisible(not editable)
         stored = self._stored_roles()
         ticked = self.member_roles.roles()
+        user_id = self.selected_user_id()
+        self.selected_box.setTitle(
+            f"Roles of {user_id}" if user_id and stored is not None else "Select a member"
+        )
         self.member_roles.set_editable(editable and stored is not None, _why_not(editable))
         self.save_button.setEnabled(editable and bool(ticked) and stored not in (None, ticked))
         self.remove_button.setEnabled(editable and stored is not None)
@@ -271,11 +275,11 @@ class MembersDialog(QDialog):
         self.user_id_edit.setToolTip(_why_not(editable))
         self.new_roles.set_editable(editable, ONLY_ADMINS)
         problems = []
-        user_id = self.user_id_edit.text().strip()
-        if not user_id:
+        new_id = self.user_id_edit.text().strip()
+        if not new_id:
             problems.append("type the user id")
-        elif self._view_model.members.row_of(user_id) is not None:
-            problems.append(f"choose someone not yet a member ({user_id} is: change their roles)")
+        elif self._view_model.members.row_of(new_id) is not None:
+            problems.append(f"choose someone not yet a member ({new_id} is: change their roles)")
         if not self.new_roles.roles():
             problems.append("tick at least one role")
         self.add_button.setEnabled(editable and not problems)

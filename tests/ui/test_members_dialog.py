@@ -111,6 +111,7 @@ async def test_an_admin_adds_a_member_as_approver(
     assert dialog.add_button.isEnabled()
     loaded = signal_future(members.view_model.members_loaded)
     _click(qtbot, dialog.add_button)
+    assert not dialog.add_button.isEnabled()  # no second Add while the first is under way
     await loaded
     assert _roles(await core.workspaces.list_members(ANA), "bea") == {Role.APPROVER}
     assert ["", "bea", "approver"] in _rows(members.view_model.members)
@@ -143,12 +144,17 @@ async def test_an_admin_changes_a_members_roles(
     saved = signal_future(members.view_model.roles_saved)
     loaded = signal_future(members.view_model.members_loaded)
     _click(qtbot, dialog.save_button)
+    assert not dialog.save_button.isEnabled()
+    assert not dialog.remove_button.isEnabled()
     assert await saved == ("bea",)
     await loaded
     assert _roles(await core.workspaces.list_members(ANA), "bea") == {Role.EDITOR, Role.ADMIN}
     assert ["", "bea", "editor, admin"] in _rows(members.view_model.members)
     assert dialog.selected_user_id() == "bea"
     assert not dialog.save_button.isEnabled()
+    assert dialog.remove_button.isEnabled()
+    _click(qtbot, dialog.member_roles.boxes[Role.VIEWER])
+    assert dialog.save_button.isEnabled()
 
 
 async def test_an_unsaved_role_change_survives_another_writers_change(

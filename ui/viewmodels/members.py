@@ -90,6 +90,7 @@ class MembersViewModel(ViewModel):
         self._session = session
         self.members = MemberTableModel(self)
         self.shown = False
+        self._changing: set[str] = set()
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(RELOAD_DELAY_MS)
@@ -154,14 +155,22 @@ class MembersViewModel(ViewModel):
         """Run a change; then say so with ``done`` and read the members again."""
 
         def finished(_result: object) -> None:
+            self._changing.discard(key)
             done.emit(user_id)
             self.load()
 
-        self.run(key, call, finished, self._on_refused)
+        def refused(error: AppError) -> None:
+            self._changing.discard(key)
+            self.member_refused.emit(f"Refused: {error.message}")
+            self.load()
 
-    def _on_refused(self, error: AppError) -> None:
-        self.member_refused.emit(f"Refused: {error.message}")
-        self.load()
+        self._changing.add(key)
+        self.run(key, call, finished, refused)
+
+    @property
+    def changing(self) -> bool:
+        """Whether an add, role change or removal is under way (its buttons wait for it)."""
+        return bool(self._changing)
 
     def _on_read(self, members: list[Member]) -> None:
         self.members.set_rows(members)

@@ -126,6 +126,12 @@ class MembersDialog(QDialog):
         view_model.members.modelAboutToBeReset.connect(self._on_members_about_to_be_reset)
         view_model.members_loaded.connect(self._on_view_model_members_loaded)
         view_model.member_added.connect(self._on_view_model_member_added)
+        for signal in (
+            view_model.roles_saved,
+            view_model.member_removed,
+            view_model.member_refused,
+        ):
+            signal.connect(self._update_controls)
         self.message.follow(
             (view_model.member_refused, view_model.error_raised),
             (view_model.member_added, view_model.roles_saved, view_model.member_removed),
@@ -222,6 +228,7 @@ class MembersDialog(QDialog):
         self._pending = (user_id, frozenset())
         self.user_id_edit.clear()
         self.new_roles.set_roles(())
+        self._update_controls()
 
     def _on_table_selection_changed(self) -> None:
         self.member_roles.set_roles(self._stored_roles() or ())
@@ -231,6 +238,7 @@ class MembersDialog(QDialog):
         user_id = self.selected_user_id()
         if user_id is not None and self.save_button.isEnabled():
             self._view_model.set_roles(user_id, self.member_roles.roles())
+            self._update_controls()
 
     def _on_remove_button_clicked(self) -> None:
         user_id = self.selected_user_id()
@@ -246,18 +254,24 @@ class MembersDialog(QDialog):
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.buttonClicked.connect(
-            lambda button: self._view_model.remove_member(user_id) if button is remove else None
+            lambda button: self._remove(user_id) if button is remove else None
         )
         self.confirmation = box
         box.open()
 
+    def _remove(self, user_id: str) -> None:
+        self._view_model.remove_member(user_id)
+        self._update_controls()
+
     def _on_add_button_clicked(self) -> None:
         if self.add_button.isEnabled():
             self._view_model.add_member(self.user_id_edit.text(), self.new_roles.roles())
+            self._update_controls()
 
     def _update_controls(self) -> None:
         editable = self._view_model.can_edit
         self.read_only_note.setVisible(not editable)
+        clickable = editable and not self._view_model.changing  # no second click meanwhile
         stored = self._stored_roles()
         ticked = self.member_roles.roles()
         user_id = self.selected_user_id()
@@ -265,8 +279,8 @@ class MembersDialog(QDialog):
             f"Roles of {user_id}" if user_id and stored is not None else "Select a member"
         )
         self.member_roles.set_editable(editable and stored is not None, _why_not(editable))
-        self.save_button.setEnabled(editable and bool(ticked) and stored not in (None, ticked))
-        self.remove_button.setEnabled(editable and stored is not None)
+        self.save_button.setEnabled(clickable and bool(ticked) and stored not in (None, ticked))
+        self.remove_button.setEnabled(clickable and stored is not None)
         self.roles_hint.setText(
             "Tick at least one role to save." if editable and stored and not ticked else ""
         )
@@ -282,7 +296,7 @@ class MembersDialog(QDialog):
             problems.append(f"choose someone not yet a member ({new_id} is: change their roles)")
         if not self.new_roles.roles():
             problems.append("tick at least one role")
-        self.add_button.setEnabled(editable and not problems)
+        self.add_button.setEnabled(clickable and not problems)
         self.add_hint.setText(("To add, " + "; ".join(problems) + ".") if editable else "")
         self.add_hint.setVisible(editable and bool(problems))
         for button in (self.save_button, self.remove_button, self.add_button):

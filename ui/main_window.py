@@ -23,6 +23,7 @@ from ui.viewmodels.ads import AdsViewModel
 from ui.viewmodels.campaigns import CampaignsViewModel
 from ui.viewmodels.content import ContentViewModel
 from ui.viewmodels.navigation import PANELS, Navigator, Target
+from ui.viewmodels.notifications import NotificationsViewModel
 from ui.viewmodels.overview import OverviewViewModel
 from ui.viewmodels.publish import PublishViewModel
 from ui.viewmodels.schedule import ScheduleViewModel
@@ -33,6 +34,7 @@ from ui.views.ads_tab import AdsTab
 from ui.views.campaign_panel import CampaignPanel
 from ui.views.content_tab import ContentTab
 from ui.views.new_campaign_dialog import NewCampaignDialog
+from ui.views.notifier import Notifier
 from ui.views.overview_tab import OverviewTab
 from ui.views.publish_action import PublishAction
 from ui.views.schedule_tab import ScheduleTab
@@ -112,6 +114,9 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([280, 1000])
         self.setCentralWidget(self.splitter)
         self._build_actions()
+        self.notifications = NotificationsViewModel(self.session, self.tasks, self)
+        self.notifier = Notifier(self.notifications, self.navigator, self)
+        self.publisher.published.connect(self.notifications.published)
         self._show_icons()
         app = QApplication.instance()
         if isinstance(app, QApplication):

@@ -368,6 +368,8 @@ async def test_campaign_creation_through_the_window(
         (folder_button,) = [b for b in box.buttons() if b.text() == "Open bundle folder"]
         click(qtbot, folder_button)
         assert opened_urls == [str(bundle)]
+        toast = window.notifier.toast  # the notification (no system tray offscreen)
+        await until(lambda: toast.title.text() == "Spring Launch is published")
         await until(lambda: window.campaign_panel.status.text().startswith("Status: published"))
         # The Overview lists the publication: version, time, who, and its folder.
         await until(

@@ -13,6 +13,7 @@ from app.config import AppSettings, mask_uri
 from app.diagnostics import Check
 from app.domain.errors import AppError
 from ui.tasks import UiTaskRunner
+from ui.viewmodels import notifications
 from ui.viewmodels.base import ViewModel
 from ui.viewmodels.session import SessionViewModel
 from ui.widgets.theme import APPEARANCE_KEY, saved_theme_mode
@@ -64,6 +65,8 @@ class SettingsValues:
     public_webhook_url: str = ""
     display_name: str = ""
     appearance: str = "system"
+    notifications: dict[str, bool] = field(default_factory=dict)
+    """On or off per kind of notification (``ui.viewmodels.notifications.KINDS``)."""
     saved_secrets: set[str] = field(default_factory=set)
 
     def file_values(self) -> dict[str, Any]:
@@ -162,6 +165,8 @@ class SettingsViewModel(ViewModel):
         restart = list(dict.fromkeys(restart))
         saved = {name for name, secret in secrets.items() if secret}
         values.saved_secrets = before.saved_secrets | saved
+        for kind, on in values.notifications.items():
+            notifications.set_enabled(kind, on)
         if values.appearance != before.appearance:
             app_qsettings().setValue(APPEARANCE_KEY, values.appearance)
             self.appearance_changed.emit(values.appearance)
@@ -216,6 +221,7 @@ class SettingsViewModel(ViewModel):
             webhook_port=settings.webhook_port,
             public_webhook_url=settings.public_webhook_url or "",
             appearance=saved_theme_mode(),
+            notifications={kind: notifications.enabled(kind) for kind in notifications.KINDS},
             saved_secrets={
                 name
                 for name in (*PROVIDER_KEYS, *STORAGE_KEYS)

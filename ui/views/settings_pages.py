@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.viewmodels.notifications import KINDS
 from ui.viewmodels.settings import (
     IMAGE_PROVIDERS,
     PROVIDER_KEYS,
@@ -26,7 +27,15 @@ from ui.viewmodels.settings import (
 )
 from ui.widgets.theme import THEME_MODES
 
-PAGES = ("Database", "Media storage", "Providers", "Webhook relay", "Profile", "Appearance")
+PAGES = (
+    "Database",
+    "Media storage",
+    "Providers",
+    "Webhook relay",
+    "Profile",
+    "Appearance",
+    "Notifications",
+)
 
 
 class SettingsPages(QStackedWidget):
@@ -49,6 +58,7 @@ class SettingsPages(QStackedWidget):
         self.addWidget(self._relay_page())
         self.addWidget(self._profile_page())
         self.addWidget(self._appearance_page())
+        self.addWidget(self._notifications_page())
         for edit in (self.uri_edit, self.database_edit, self.port_edit, self.public_url_edit):
             edit.textChanged.connect(self.edited)
         for edit in (self.endpoint_edit, self.bucket_edit, self.public_base_edit):
@@ -138,6 +148,20 @@ class SettingsPages(QStackedWidget):
             self.appearance_box.addItem(mode.capitalize(), mode)
         return self._page("Applies at once.", [("&Theme", self.appearance_box, "appearance")])
 
+    def _notifications_page(self) -> QWidget:
+        self.notification_boxes: dict[str, QCheckBox] = {}
+        rows = []
+        for kind, title in KINDS.items():
+            box = QCheckBox("Tell me")
+            box.setAccessibleName(f"{title} notifications")
+            self.notification_boxes[kind] = box
+            rows.append((title, box, f"notifications.{kind}"))
+        intro = (
+            "Desktop notifications (the system tray, or a note in the window's corner) when "
+            "someone else changes an approval, and when publishing finishes. A click opens it."
+        )
+        return self._page(intro, rows)
+
     def _page(
         self,
         intro: str,
@@ -185,6 +209,8 @@ class SettingsPages(QStackedWidget):
         self.public_url_edit.setText(values.public_webhook_url)
         self.display_name_edit.setText(values.display_name)
         self.appearance_box.setCurrentIndex(max(0, self.appearance_box.findData(values.appearance)))
+        for kind, box in self.notification_boxes.items():
+            box.setChecked(values.notifications.get(kind, True))
         for name, edit in self.secret_edits.items():
             edit.clear()
             saved = name in values.saved_secrets
@@ -210,6 +236,7 @@ class SettingsPages(QStackedWidget):
             public_webhook_url=self.public_url_edit.text().strip(),
             display_name=self.display_name_edit.text().strip(),
             appearance=str(self.appearance_box.currentData()),
+            notifications={kind: box.isChecked() for kind, box in self.notification_boxes.items()},
             saved_secrets=set(self._saved_secrets),
         )
 

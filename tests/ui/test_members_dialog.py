@@ -127,6 +127,20 @@ async def test_an_admin_adds_a_member_as_approver(
     assert "ana is: change their roles" in dialog.add_hint.text()
 
 
+async def test_enter_in_the_user_id_field_adds_and_keeps_the_dialog_open(
+    build: Any, core: Core, qtbot: QtBot, signal_future: Callable[..., Any]
+) -> None:
+    members = await build(core)
+    dialog = members.dialog
+    _click(qtbot, dialog.new_roles.boxes[Role.EDITOR])
+    qtbot.keyClicks(dialog.user_id_edit, "dan")
+    added = signal_future(members.view_model.member_added)
+    qtbot.keyClick(dialog.user_id_edit, Qt.Key.Key_Return)
+    assert await added == ("dan",)
+    assert dialog.isVisible()
+    assert _roles(await core.workspaces.list_members(ANA), "dan") == {Role.EDITOR}
+
+
 async def test_an_admin_changes_a_members_roles(
     build: Any, core: Core, qtbot: QtBot, signal_future: Callable[..., Any]
 ) -> None:

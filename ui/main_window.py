@@ -22,6 +22,7 @@ from ui.tasks import UiTaskRunner
 from ui.viewmodels.ads import AdsViewModel
 from ui.viewmodels.campaigns import CampaignsViewModel
 from ui.viewmodels.content import ContentViewModel
+from ui.viewmodels.members import MembersViewModel
 from ui.viewmodels.navigation import PANELS, Navigator, Target
 from ui.viewmodels.notifications import NotificationsViewModel
 from ui.viewmodels.overview import OverviewViewModel
@@ -33,6 +34,7 @@ from ui.viewmodels.strategy import StrategyViewModel
 from ui.views.ads_tab import AdsTab
 from ui.views.campaign_panel import CampaignPanel
 from ui.views.content_tab import ContentTab
+from ui.views.members_dialog import MembersDialog
 from ui.views.new_campaign_dialog import NewCampaignDialog
 from ui.views.notifier import Notifier
 from ui.views.overview_tab import OverviewTab
@@ -62,6 +64,7 @@ ACTION_ICONS = {
     "refresh": "refresh-cw",
     "settings": "settings",
     "publish": "send",
+    "members": "user",
 }
 """The toolbar's icons (Lucide names), redrawn when the palette changes."""
 
@@ -183,6 +186,14 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
+    def open_members(self) -> None:
+        """The workspace's members (admins change them; others see the list)."""
+        view_model = MembersViewModel(self.session, self.tasks)
+        dialog = MembersDialog(view_model, self)
+        view_model.setParent(dialog)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
     def welcome(self) -> None:
         """The first start's welcome (data folder, sample workspace)."""
         dialog = WelcomeDialog(self.session, self)
@@ -251,6 +262,10 @@ class MainWindow(QMainWindow):
         self.settings_action.setToolTip("Database, storage, providers and appearance (Ctrl+,)")
         self.settings_action.triggered.connect(self.open_settings)
         toolbar.addAction(self.settings_action)
+        self.members_action = QAction("Members", self)
+        self.members_action.setToolTip("The workspace's members and their roles")
+        self.members_action.triggered.connect(self.open_members)
+        toolbar.addAction(self.members_action)
         toolbar.addSeparator()
         self.publish_action = PublishAction(self.publisher, self)
         toolbar.addAction(self.publish_action)
@@ -272,6 +287,7 @@ class MainWindow(QMainWindow):
         actions = {**self.panel_actions, "refresh": self.refresh_action}
         actions["settings"] = self.settings_action
         actions["publish"] = self.publish_action
+        actions["members"] = self.members_action
         for name, action in actions.items():
             action.setIcon(icon(ACTION_ICONS[name]))
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QLabel
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QLabel, QTableView
 from pytestqt.qtbot import QtBot
 
 from app.bootstrap import Core
@@ -19,6 +19,7 @@ from tests.ui.test_overview import FULL_DRAFT
 from ui.main_window import MainWindow
 from ui.viewmodels.navigation import Target
 from ui.viewmodels.session import FEED_TASK
+from ui.views.members_dialog import MembersDialog
 from ui.views.new_campaign_dialog import NewCampaignDialog
 from ui.views.settings_dialog import SettingsDialog
 from ui.views.welcome_dialog import WelcomeDialog
@@ -261,4 +262,15 @@ async def test_settings_open_from_the_toolbar_and_cancel_changes_nothing(
     await settled(window)
     dialog.reject()
     assert not dialog.isVisible()
+    await settled(window)
+
+
+async def test_members_open_from_the_toolbar(window: MainWindow) -> None:
+    window.members_action.trigger()
+    dialog = window.findChild(MembersDialog)
+    assert dialog is not None
+    assert dialog.isVisible()
+    await until(lambda: dialog.findChild(QTableView).model().rowCount() >= 1)
+    await settled(window)
+    dialog.reject()
     await settled(window)

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from app.bootstrap import Core
 from app.domain import Actor, ApprovalScope, ApprovalState, Role
 from tests.ui.conftest import ANA
+from tests.ui.test_accessibility import unnamed
 from tests.ui.test_overview import FULL_DRAFT
 from tests.ui.test_schedule_tab import held, until  # noqa: F401 (fixtures)
 from ui.tasks import UiTaskRunner
@@ -45,6 +46,8 @@ async def _campaign(core: Core) -> str:
     )
     await core.strategies.create_strategy(ANA, campaign.id, FULL_DRAFT)
     await core.workspaces.add_member(ANA, "bea", [Role.APPROVER])
+    await core.workspaces.set_display_name(ANA, "Ana Alves")
+    await core.workspaces.set_display_name(BEA, "Bea Berg")
     return campaign.id
 
 
@@ -114,6 +117,23 @@ async def test_the_cards_name_their_scope_and_the_title_the_campaign(
     assert strategy.version_label.text() == "Not bound to a strategy version yet"
 
 
+async def test_every_control_has_a_name_and_the_tab_order_runs_through_a_card(
+    build: Any, core: Core, qtbot: QtBot
+) -> None:
+    shown = await build(core, await _campaign(core))
+    card = shown.card(STRATEGY)
+    qtbot.mouseClick(list(card.buttons.values())[1], LEFT)
+    assert unnamed(shown.panel) == []
+    assert unnamed(_dialog(card)) == []
+    _dialog(card).reject()
+    order = [*card.buttons.values(), card.quorum_spin, card.timeline]
+    chain, widget = [], order[0]
+    for _ in range(12):  # the spin box's own line edit sits in the chain too
+        widget = widget.nextInFocusChain()
+        chain.append(widget)
+    assert [widget for widget in chain if widget in order] == order[1:]
+
+
 async def test_a_quorum_of_two_is_met_by_two_approvers(
     build: Any, core: Core, qtbot: QtBot, signal_future: Callable[..., Any]
 ) -> None:
@@ -121,7 +141,7 @@ async def test_a_quorum_of_two_is_met_by_two_approvers(
     ana = await build(core, campaign_id)
     card = ana.card(STRATEGY)
     assert card.quorum_spin.isEnabled()
-    assert card.quorum_context.text() == "of 2 approvers here"
+    assert card.quorum_context.text() == "(2 approvers in this workspace)"
     loaded = signal_future(ana.view_model.approvals_loaded)
     card.quorum_spin.setFocus()
     card.quorum_spin.lineEdit().selectAll()
@@ -138,7 +158,7 @@ async def test_a_quorum_of_two_is_met_by_two_approvers(
     assert card.state_label.text() == "Pending"
     assert card.version_label.text() == "For strategy version 1"
     assert card.progress_label.text() == "1 of 2 approvals"
-    assert "ana approved at" in card.voters_label.text()
+    assert "Ana Alves approved at" in card.voters_label.text()
     assert "Clear and on brand" in card.voters_label.text()
     approve = card.buttons[next(iter(card.buttons))]
     assert not approve.isEnabled()
@@ -156,8 +176,8 @@ async def test_a_quorum_of_two_is_met_by_two_approvers(
     # Cast in the other panel: seen in Ana's through the change feed.
     await until(lambda: card.state_label.text() == "Approved")
     assert card.progress_label.text() == "2 of 2 approvals"
-    assert "bea approved at" in card.voters_label.text()
-    assert ana.view_model.timelines[STRATEGY].index(0, 1).data() == "bea"
+    assert "Bea Berg approved at" in card.voters_label.text()
+    assert ana.view_model.timelines[STRATEGY].index(0, 1).data() == "Bea Berg"
 
 
 async def test_reject_needs_a_reason_then_feedback_is_marked_addressed(
@@ -189,8 +209,8 @@ async def test_reject_needs_a_reason_then_feedback_is_marked_addressed(
     assert card.state_label.text() == "Rejected"
     timeline = shown.view_model.timelines[STRATEGY]
     assert timeline.index(0, 2).data() == "Rejected: pending → rejected"
-    assert timeline.index(0, 3).data() == "Audience too broad"
-    assert timeline.index(0, 4).data() == "v1"
+    assert timeline.index(0, 3).data() == "v1"
+    assert timeline.index(0, 4).data() == "Audience too broad"
     assert not reject.isEnabled()
     assert reject.toolTip() == "A rejected scope must first be marked as addressed"
 
@@ -204,7 +224,7 @@ async def test_reject_needs_a_reason_then_feedback_is_marked_addressed(
     assert await _state(core, campaign_id, STRATEGY) is ApprovalState.NEEDS_REVIEW
     assert card.state_label.text() == "Needs review"
     assert timeline.index(0, 2).data() == "Feedback addressed: rejected → needs review"
-    assert timeline.index(1, 3).data() == "Audience too broad"  # newest first
+    assert timeline.index(1, 4).data() == "Audience too broad"  # newest first
 
 
 async def test_content_waits_for_the_strategy(build: Any, core: Core) -> None:
@@ -287,7 +307,7 @@ async def test_a_change_under_an_open_dialog_warns_instead_of_submitting(
     await until(lambda: dialog.stale)
     assert dialog.stale_message.isVisible()
     assert dialog.stale_message.text().startswith(
-        "This approval changed while you were writing: bea: Approve vote"
+        "This approval changed while you were writing: Bea Berg: Approve vote"
     )
     assert not dialog.ok_button.isEnabled()
     assert dialog.cancel_button.text() == "Close"

@@ -1,4 +1,4 @@
-"""One approval's timeline as a table: who, when, from → to, comment or reason, version."""
+"""One approval's timeline as a table: when, who, from → to, version, comment or reason."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from app.domain import ApprovalAction, ApprovalState
 from app.domain.approvals import TimelineEvent
 from ui.viewmodels.table_model import RowTableModel
 
-TIMELINE_COLUMNS = ("When", "Who", "Change", "Comment or reason", "Strategy")
+TIMELINE_COLUMNS = ("When", "Who", "Change", "Strategy", "Comment or reason")
 
 _STATE_WORDS = {
     ApprovalState.PENDING: "pending",
@@ -51,7 +51,7 @@ def change_text(event: TimelineEvent) -> str:
 
 
 class ApprovalTimelineModel(RowTableModel):
-    """An approval's timeline, newest first: when, who, change, comment or reason, version."""
+    """An approval's timeline, newest first: when, who, change, version, comment or reason."""
 
     columns = TIMELINE_COLUMNS
 
@@ -72,7 +72,7 @@ class ApprovalTimelineModel(RowTableModel):
         if column == 2:
             return change_text(row)
         if column == 3:
-            return row.comment or ""
-        if column == 4:
             return f"v{row.strategy_version}" if row.strategy_version else "—"
+        if column == 4:
+            return row.comment or ""
         return None

@@ -3,10 +3,12 @@ required), with a warning instead of a stale action when the approval changes me
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QVBoxLayout,
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from app.domain import ApprovalAction, ApprovalScope
 from ui.widgets.dialog_sizing import fit_to_text
+from ui.widgets.icons import icon
 
 _WORDING = {
     # action: (button, field label, required, hint while empty)
@@ -63,7 +66,11 @@ class ApprovalActionDialog(QDialog):
         self.stale_message = QLabel()
         self.stale_message.setWordWrap(True)
         self.stale_message.setAccessibleName("Approval changed")
+        self.stale_icon = QLabel()
+        self.stale_icon.setPixmap(icon("triangle-alert").pixmap(20, 20))
+        self.stale_icon.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.stale_message.hide()
+        self.stale_icon.hide()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -75,8 +82,11 @@ class ApprovalActionDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
+        stale_row = QHBoxLayout()
+        stale_row.addWidget(self.stale_icon)
+        stale_row.addWidget(self.stale_message, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.stale_message)
+        layout.addLayout(stale_row)
         layout.addWidget(field_label)
         layout.addWidget(self.text_edit, 1)
         layout.addWidget(self.hint)
@@ -97,9 +107,11 @@ class ApprovalActionDialog(QDialog):
             "Close this and look again before you act."
         )
         self.stale_message.show()
+        self.stale_icon.show()
         self.cancel_button.setText("Close")
         self.cancel_button.setAccessibleName("Close")
         self._validate()
+        fit_to_text(self)
 
     def accept(self) -> None:
         if self.ok_button.isEnabled():
@@ -107,7 +119,7 @@ class ApprovalActionDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        fit_to_text(self, 60)
+        fit_to_text(self)
 
     def _validate(self) -> None:
         missing = self.required and not self.text()

@@ -210,7 +210,9 @@ class ApprovalCard(QFrame):
         self.quorum_spin.setEnabled(approval is not None and reason is None)
         self.quorum_spin.setToolTip(reason or "Approve votes this scope needs")
         count = self._view_model.approver_count
-        self.quorum_context.setText(f"of {count} approver{'s' if count != 1 else ''} here")
+        self.quorum_context.setText(
+            f"({count} approver{'s' if count != 1 else ''} in this workspace)"
+        )
 
     def _submit(self, dialog: ApprovalActionDialog) -> None:
         if dialog.stale:

@@ -328,3 +328,33 @@ async def test_the_timeline_model_passes_the_model_tester(
     assert model.columnCount() == len(TIMELINE_COLUMNS)
     assert model.rowCount() >= 1
     qtmodeltester.check(model)
+
+
+async def test_a_failed_read_is_shown_in_plain_words(
+    build: Any, core: Core, signal_future: Callable[..., Any]
+) -> None:
+    shown = await build(core, None)
+    failed = signal_future(shown.view_model.error_raised)
+    shown.view_model.set_campaign("no-such-campaign")
+    (message,) = await failed
+    assert shown.panel.message.isVisible()
+    assert shown.panel.message.text() == message
+    assert "not found" in message
+
+
+async def test_another_campaign_empties_the_cards_until_read(
+    build: Any, core: Core, signal_future: Callable[..., Any]
+) -> None:
+    first = await _campaign(core)
+    await core.approvals.approve(ANA, first, STRATEGY)
+    second = await core.campaigns.create_campaign(ANA, "Autumn", channels=("instagram",))
+    shown = await build(core, first)
+    card = shown.card(STRATEGY)
+    assert card.state_label.text() == "Approved"
+    loaded = signal_future(shown.view_model.approvals_loaded)
+    shown.view_model.set_campaign(second.id)
+    assert card.state_label.text() == ""
+    assert not card.buttons[next(iter(card.buttons))].isEnabled()
+    await loaded
+    assert card.state_label.text() == "Pending"
+    assert "Autumn" in shown.panel.title.text()

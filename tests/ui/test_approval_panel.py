@@ -204,7 +204,12 @@ async def test_reject_needs_a_reason_then_feedback_is_marked_addressed(
     qtbot.keyClicks(dialog.text_edit, "Audience too broad")
     assert dialog.ok_button.isEnabled()
     assert not dialog.hint.isVisible()
-    await _submit(qtbot, shown, dialog, signal_future)
+    loaded = signal_future(shown.view_model.approvals_loaded)
+    qtbot.mouseClick(dialog.ok_button, LEFT)
+    # Under way: no second click acts twice.
+    assert not reject.isEnabled()
+    assert reject.toolTip() == "Saving the last change…"
+    await loaded
     assert await _state(core, campaign_id, STRATEGY) is ApprovalState.REJECTED
     assert card.state_label.text() == "Rejected"
     timeline = shown.view_model.timelines[STRATEGY]

@@ -27,12 +27,14 @@ class ApprovalsViewModel(CampaignPageViewModel):
     Signals:
         approvals_loaded(object): the campaign (``Campaign``) whose approvals
             :attr:`approvals` now holds.
+        action_started(str): an action on the scope (its value) is under way.
         action_done(str): an action on the scope (its value) was saved.
         action_refused(str, str): an action on the scope (its value) was refused
             ("Refused: …").
     """
 
     approvals_loaded = Signal(object)
+    action_started = Signal(str)
     action_done = Signal(str)
     action_refused = Signal(str, str)
 
@@ -46,6 +48,7 @@ class ApprovalsViewModel(CampaignPageViewModel):
         self.approvals: dict[ApprovalScope, Approval] = {}
         self.members: list[Member] = []
         self.timelines = {scope: ApprovalTimelineModel(self) for scope in ApprovalScope}
+        self._acting: set[ApprovalScope] = set()
         self.campaign_changed.connect(self._on_self_campaign_changed)
 
     def load(self) -> None:
@@ -84,6 +87,8 @@ class ApprovalsViewModel(CampaignPageViewModel):
         approval = self.approvals.get(scope)
         if approval is None:
             return "No approval is loaded"
+        if scope in self._acting:
+            return "Saving the last change…"
         return rules.why_not(
             action, approval, self.approvals, user_id=self.actor.user_id, roles=self.roles
         )
@@ -116,13 +121,17 @@ class ApprovalsViewModel(CampaignPageViewModel):
 
     def _act(self, scope: ApprovalScope, key: str, call: Coroutine[Any, Any, Approval]) -> None:
         def done(_approval: Approval) -> None:
+            self._acting.discard(scope)
             self.action_done.emit(scope.value)
             self.refresh()
 
         def refused(error: AppError) -> None:
+            self._acting.discard(scope)
             self.action_refused.emit(scope.value, f"Refused: {error.message}")
             self.refresh()
 
+        self._acting.add(scope)
+        self.action_started.emit(scope.value)
         self.run(f"{key}-{scope.value}", call, done, refused)
 
     def _on_read(self, result: Loaded) -> None:

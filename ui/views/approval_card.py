@@ -135,6 +135,7 @@ class ApprovalCard(QFrame):
         view_model.approvals_loaded.connect(self._on_view_model_approvals_loaded)
         view_model.action_refused.connect(self._on_view_model_action_refused)
         view_model.action_done.connect(self._on_view_model_action_done)
+        view_model.action_started.connect(self._on_view_model_action_started)
         view_model.campaign_changed.connect(lambda _id: self.message.show_text(""))
         self.show_approval(None)
 
@@ -234,6 +235,10 @@ class ApprovalCard(QFrame):
     def _on_view_model_action_refused(self, scope: str, message: str) -> None:
         if scope == self.scope.value:
             self.message.show_text(message)
+
+    def _on_view_model_action_started(self, scope: str) -> None:
+        if scope == self.scope.value:
+            self.show_approval(self._approval)
 
     def _on_view_model_action_done(self, scope: str) -> None:
         if scope == self.scope.value:

@@ -20,6 +20,7 @@ from app.domain import Actor
 from ui.error_reporter import ErrorReporter
 from ui.tasks import UiTaskRunner
 from ui.viewmodels.ads import AdsViewModel
+from ui.viewmodels.approvals import ApprovalsViewModel
 from ui.viewmodels.campaigns import CampaignsViewModel
 from ui.viewmodels.content import ContentViewModel
 from ui.viewmodels.members import MembersViewModel
@@ -32,6 +33,7 @@ from ui.viewmodels.session import FEED_TASK, SessionViewModel
 from ui.viewmodels.settings import SettingsViewModel
 from ui.viewmodels.strategy import StrategyViewModel
 from ui.views.ads_tab import AdsTab
+from ui.views.approval_panel import ApprovalPanel
 from ui.views.campaign_panel import CampaignPanel
 from ui.views.content_tab import ContentTab
 from ui.views.members_dialog import MembersDialog
@@ -102,7 +104,7 @@ class MainWindow(QMainWindow):
         self._build_campaign_tabs()
         self.panels: dict[str, QWidget] = {
             "campaign": self.campaign_panel,
-            "approvals": UpcomingPanel("approvals"),
+            "approvals": ApprovalPanel(self.approvals),
             "renders": UpcomingPanel("renders"),
             "assets": UpcomingPanel("assets"),
         }
@@ -166,6 +168,7 @@ class MainWindow(QMainWindow):
         if name not in self.panels:
             raise ValueError(f"unknown panel {name!r}; expected one of {', '.join(PANELS)}")
         self.pages.setCurrentWidget(self.panels[name])
+        self.approvals.set_shown(name == "approvals")
         self.panel_actions[name].setChecked(True)
 
     @property
@@ -225,6 +228,8 @@ class MainWindow(QMainWindow):
         self.ads = AdsViewModel(session, tasks, self)
         panel.add_tab("ads", "Ads", AdsTab(self.ads), self.ads)
         self.publisher = PublishViewModel(session, tasks, self)  # the toolbar's, always read
+        self.approvals = ApprovalsViewModel(session, tasks, self)  # the approval panel's
+        self.approvals.set_shown(False)
 
     def _build_actions(self) -> None:
         toolbar = self.toolbar = QToolBar("Main")
@@ -282,6 +287,7 @@ class MainWindow(QMainWindow):
         """Show ``campaign_id`` in the campaign panel and the toolbar's Publish."""
         self.campaign_panel.set_campaign(campaign_id)
         self.publisher.set_campaign(campaign_id)
+        self.approvals.set_campaign(campaign_id)
 
     def _show_icons(self) -> None:
         actions = {**self.panel_actions, "refresh": self.refresh_action}

@@ -1,8 +1,8 @@
 """The seed's two data flows — campaign creation, strategy update — driven through the main
 window with clicks and typing, checked against what the window shows and what the core holds.
 
-A teammate's votes are the only core calls inside the flows (the approval panel is not in the
-window yet); everything else, publishing included, is clicked and typed.
+Everything inside the flows is clicked and typed, the teammate's votes too: Bea approves at a
+window of her own, on its approval panel, as at another workstation.
 """
 
 from __future__ import annotations
@@ -62,6 +62,28 @@ def click(qtbot: QtBot, button: QAbstractButton) -> None:
     assert button.isVisible(), button.text()
     assert button.isEnabled(), button.text()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+async def approve_as_teammate(
+    qtbot: QtBot, core: Core, campaign_id: str, scope: ApprovalScope, comment: str = ""
+) -> None:
+    """Bea opens the campaign's approval panel in her own window and clicks Approve on the
+    scope's card (a comment typed if given)."""
+    async with opened(core, BEA) as bea:
+        bea.open_campaign(campaign_id)
+        bea.show_panel("approvals")
+        name = f"{scope.value.capitalize()} approval"
+        (card,) = [w for w in bea.findChildren(QWidget) if w.accessibleName() == name]
+        (approve,) = buttons(card, "Approve")
+        await until(approve.isEnabled)
+        click(qtbot, approve)
+        dialog = card.dialog
+        assert dialog is not None
+        if comment:
+            qtbot.keyClicks(dialog.text_edit, comment)
+        click(qtbot, dialog.ok_button)
+        await until(lambda: card.state_label.text() == "Approved")
+        await settled(bea)
 
 
 def tick(qtbot: QtBot, box: QAbstractButton) -> None:
@@ -253,8 +275,8 @@ async def test_campaign_creation_through_the_window(
         assert (copy.title, copy.kind.value) == ("Launch post", "text")
         assert copy.asset_ids  # the copy is stored in the library
 
-        # A teammate approves the strategy (no approvals panel yet: through the core).
-        await core.approvals.approve(BEA, campaign.id, ApprovalScope.STRATEGY, comment="Clear")
+        # A teammate approves the strategy on the approval panel of her own window.
+        await approve_as_teammate(qtbot, core, campaign.id, ApprovalScope.STRATEGY, "Clear")
 
         # Content: an image rendered by the local provider; the card shows it when done.
         click(qtbot, content_tab.new_media_button)
@@ -281,7 +303,7 @@ async def test_campaign_creation_through_the_window(
         assert hero.asset_ids == (hero.outputs[-1].asset_id,)
         assert not card(content_tab, hero.id, StaleRole)
 
-        await core.approvals.approve(BEA, campaign.id, ApprovalScope.CONTENT)
+        await approve_as_teammate(qtbot, core, campaign.id, ApprovalScope.CONTENT)
 
         # Schedule: a post of the copy through the New post dialog.
         schedule_tab: ScheduleTab = open_tab(qtbot, window, "schedule")
@@ -302,7 +324,7 @@ async def test_campaign_creation_through_the_window(
         assert at.date() == campaign.start
         await until(lambda: window.schedule.posts.rowCount() == 1)
 
-        await core.approvals.approve(BEA, campaign.id, ApprovalScope.SCHEDULE)
+        await approve_as_teammate(qtbot, core, campaign.id, ApprovalScope.SCHEDULE)
 
         # Ads: a retargeting plan showing the copy, through New ad plan.
         ads_tab: AdsTab = open_tab(qtbot, window, "ads")
@@ -337,7 +359,7 @@ async def test_campaign_creation_through_the_window(
         assert (plan.start, plan.end) == (None, None)  # the campaign's own window
         await until(lambda: window.ads.plans.rowCount() == 1)
 
-        await core.approvals.approve(BEA, campaign.id, ApprovalScope.ADS)
+        await approve_as_teammate(qtbot, core, campaign.id, ApprovalScope.ADS)
 
         # Overview: nothing blocks publishing, as the engine and the campaign's status say.
         open_tab(qtbot, window, "overview")

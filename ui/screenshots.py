@@ -134,6 +134,7 @@ async def _window_shots(shots: Shots, core: Any, actor: Any, campaign_id: str) -
         await shots.save(report, "dialog-error-report")
         report.close()
         await _settings_shots(shots, window)
+        await _issue_13_shots(shots, window)
         await window.shutdown()
 
 
@@ -166,6 +167,39 @@ async def _tab_dialog_shots(shots: Shots, window: Any) -> None:
     panel.show_tab("ads")
     await _dialog_shot(shots, window, panel.tabs.widget(4).new_button, AdPlanDialog, "ad-plan")
     panel.show_tab("overview")
+
+
+async def _issue_13_shots(shots: Shots, window: Any) -> None:
+    """The reject dialog on the approval panel, the members dialog and a notification."""
+    from app.domain.approval_rules import ApprovalAction
+    from app.domain.enums import ApprovalScope
+    from ui.viewmodels.navigation import Target
+    from ui.viewmodels.notifications import Notice
+    from ui.views.members_dialog import MembersDialog
+
+    window.show_panel("approvals")
+    await settled(window)
+    card = window.panels["approvals"].card(ApprovalScope.CONTENT)
+    dialog = card.open_dialog(ApprovalAction.REJECT)
+    if dialog is not None:
+        await shots.save(dialog, "dialog-reject")
+        dialog.reject()
+    window.members_action.trigger()
+    members = await _shown(window, MembersDialog)
+    await settled(window)
+    await shots.save(members, "dialog-members")
+    members.reject()
+    window.show_panel("campaign")
+    await settled(window)
+    notice = Notice(
+        "approvals",
+        "Approvals changed in Spring Launch",
+        "Strategy: approved; Content: needs review; Schedule: needs review; Ads: needs review",
+        Target("approvals"),
+    )
+    window.notifier.toast.show_notice(notice)
+    await shots.save(window, "notification-toast")
+    window.notifier.toast.hide()
 
 
 async def _settings_shots(shots: Shots, window: Any) -> None:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.bootstrap import Core
-from app.domain import Actor
+from app.domain import Actor, Role
 from ui.error_reporter import ErrorReporter
 from ui.tasks import UiTaskRunner
 from ui.viewmodels.ads import AdsViewModel
@@ -48,6 +48,7 @@ from ui.views.strategy_tab import StrategyTab
 from ui.views.upcoming_panel import UpcomingPanel
 from ui.views.welcome_dialog import WelcomeDialog
 from ui.widgets.icons import icon
+from ui.widgets.permission import gate
 from ui.widgets.theme import theme_controller
 
 PANEL_TITLES = {
@@ -148,6 +149,8 @@ class MainWindow(QMainWindow):
         self.sidebar.new_campaign_requested.connect(self.new_campaign)
         self.navigator.navigation_requested.connect(self._on_navigator_navigation_requested)
         self.session.workspace_switched.connect(self._on_session_workspace_switched)
+        self.session.roles_changed.connect(self._on_session_roles_changed)
+        self._on_session_roles_changed()
         self.campaigns.created.connect(lambda campaign: self.open_campaign(campaign.id))
         self.resize(1280, 800)
         self._restore()
@@ -313,6 +316,12 @@ class MainWindow(QMainWindow):
         self.show_panel(target.panel)
         if target.panel == "campaign" and target.tab is not None:
             self.campaign_panel.select(target)
+
+    def _on_session_roles_changed(self) -> None:
+        may_edit = self.session.may(Role.EDITOR)
+        self.new_action.setEnabled(may_edit)
+        self.sidebar.new_button.setEnabled(True)
+        gate((self.sidebar.new_button,), may_edit)
 
     def _on_session_workspace_switched(self, _actor: Actor) -> None:
         self.sidebar.select_campaign(None)

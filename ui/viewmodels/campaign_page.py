@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.bootstrap import Core
-from app.domain import Actor
+from app.domain import Actor, Role
 from app.domain.changes import ChangeEvent, RecordKind
 from ui.tasks import UiTaskRunner
 from ui.viewmodels.base import ViewModel
@@ -29,9 +29,11 @@ class CampaignPageViewModel(ViewModel):
 
     Signals:
         campaign_changed(object): the campaign id now shown (``str``) or None.
+        permissions_changed(): :attr:`may_edit` may have changed (the user's roles were read).
     """
 
     campaign_changed = Signal(object)
+    permissions_changed = Signal()
 
     records: frozenset[RecordKind] = frozenset()
 
@@ -50,6 +52,7 @@ class CampaignPageViewModel(ViewModel):
         session.changed.connect(self._on_session_changed)
         session.reload_requested.connect(self.refresh)
         session.workspace_switched.connect(lambda _actor: self.set_campaign(None))
+        session.roles_changed.connect(self.permissions_changed)
 
     @property
     def core(self) -> Core:
@@ -58,6 +61,11 @@ class CampaignPageViewModel(ViewModel):
     @property
     def actor(self) -> Actor:
         return self._session.actor
+
+    @property
+    def may_edit(self) -> bool:
+        """Whether the user's roles let them change the campaign (editor or above)."""
+        return self._session.may(Role.EDITOR)
 
     def set_campaign(self, campaign_id: str | None) -> None:
         """Show ``campaign_id`` (None: no campaign selected) and read its data."""

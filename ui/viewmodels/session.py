@@ -7,8 +7,8 @@ import asyncio
 from PySide6.QtCore import QObject, Signal
 
 from app.bootstrap import Core
-from app.domain import Actor, Workspace
-from app.domain.changes import ChangeAction, ChangeEvent
+from app.domain import Actor, Member, Role, Workspace
+from app.domain.changes import ChangeAction, ChangeEvent, RecordKind
 from app.domain.errors import AppError
 from app.sample_workspace import create_sample_workspace
 from ui.tasks import UiTaskRunner
@@ -28,6 +28,7 @@ class SessionViewModel(ViewModel):
         reload_requested(): the feed missed changes; every panel reads its data again.
         sample_created(object): the sample workspace was made (``Workspace``) and is shown.
         sample_failed(str): making the sample workspace failed; the core's message.
+        roles_changed(): :attr:`roles` were read again (the workspace, or a member, changed).
     """
 
     workspaces_changed = Signal(list)
@@ -36,6 +37,7 @@ class SessionViewModel(ViewModel):
     reload_requested = Signal()
     sample_created = Signal(object)
     sample_failed = Signal(str)
+    roles_changed = Signal()
 
     def __init__(
         self, core: Core, actor: Actor, tasks: UiTaskRunner, parent: QObject | None = None
@@ -44,12 +46,21 @@ class SessionViewModel(ViewModel):
         self.core = core
         self.actor = actor
         self.workspaces: list[Workspace] = []
+        self.roles: frozenset[Role] = frozenset(actor.roles)
+        """The user's roles in the workspace, as the core checks them: their stored membership
+        on a team database, the roles they act with in an embedded file."""
         self._following = asyncio.Event()
+        self.changed.connect(self._on_self_changed)
 
     def start(self) -> None:
         """Load the workspaces and follow the change feed (call once the loop runs)."""
         self.refresh_workspaces()
         self._follow()
+        self._read_roles()
+
+    def may(self, role: Role) -> bool:
+        """Whether the user's roles reach ``role`` (viewer < editor < approver < admin)."""
+        return any(held.rank >= role.rank for held in self.roles)
 
     def refresh_workspaces(self) -> None:
         workspaces = self.core.workspaces.list_workspaces(self.actor)
@@ -62,6 +73,7 @@ class SessionViewModel(ViewModel):
             return
         self.actor = self.actor.model_copy(update={"tenant_id": workspace_id})
         self._follow()
+        self._read_roles()
         self.workspace_switched.emit(self.actor)
 
     def create_sample_workspace(self) -> None:
@@ -94,6 +106,29 @@ class SessionViewModel(ViewModel):
 
     def _on_sample_refused(self, error: AppError) -> None:
         self.sample_failed.emit(error.message)
+
+    def _read_roles(self) -> None:
+        if not self.core.access.stored_roles:
+            self._set_roles(frozenset(self.actor.roles))
+            return
+        actor = self.actor
+        call = self.core.workspaces.list_members(actor)
+        self.run("roles", call, lambda members: self._on_members(actor, members))
+
+    def _on_members(self, actor: Actor, members: list[Member]) -> None:
+        if actor.tenant_id != self.actor.tenant_id:
+            return  # read for a workspace no longer shown
+        mine = next((m for m in members if m.user_id == actor.user_id), None)
+        self._set_roles(frozenset(mine.roles) if mine is not None else frozenset())
+
+    def _set_roles(self, roles: frozenset[Role]) -> None:
+        if roles != self.roles:
+            self.roles = roles
+            self.roles_changed.emit()
+
+    def _on_self_changed(self, event: ChangeEvent) -> None:
+        if event.record is RecordKind.MEMBER:
+            self._read_roles()
 
     def _follow(self) -> None:
         self._following.clear()

@@ -18,6 +18,7 @@ from app.domain.campaigns import Campaign
 from ui.viewmodels.ads import AdsViewModel, PlanIdRole, money
 from ui.views.ad_plan_dialog import AdPlanDialog
 from ui.views.schedule_tab import InlineMessage, ask_to_delete
+from ui.widgets.permission import gate
 
 
 class AdsTab(QWidget):
@@ -69,6 +70,7 @@ class AdsTab(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         view_model.plans.modelAboutToBeReset.connect(self._on_plans_about_to_be_reset)
         view_model.plans_loaded.connect(self._on_view_model_plans_loaded)
+        view_model.permissions_changed.connect(self._update_buttons)
         self.message.follow(
             (view_model.plan_refused, view_model.error_raised),
             (view_model.plan_saved, view_model.plan_deleted, view_model.campaign_changed),
@@ -171,3 +173,4 @@ class AdsTab(QWidget):
         self.new_button.setEnabled(self._view_model.campaign is not None)
         self.edit_button.setEnabled(selected)
         self.delete_button.setEnabled(selected)
+        gate((self.new_button, self.edit_button, self.delete_button), self._view_model.may_edit)

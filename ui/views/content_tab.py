@@ -21,6 +21,7 @@ from ui.viewmodels.content import ContentViewModel
 from ui.views.asset_picker_dialog import AssetPickerDialog
 from ui.views.creative_dialog import CreativeDialog, CreativeMode
 from ui.widgets.creative_card_delegate import CreativeCardDelegate
+from ui.widgets.permission import gate
 
 EMPTY_TEXT = "No creatives yet — write copy or render an image"
 REGENERATE_ALL_TIP = "Render every stale image and video again (select cards to choose)"
@@ -66,14 +67,16 @@ class ContentTab(QWidget):
         self.stack.addWidget(self.card_view)
 
         toolbar = QHBoxLayout()
-        buttons = [
+        self.edit_buttons = (
             self.new_text_button,
             self.new_media_button,
             self.edit_button,
             self.delete_button,
             self.regenerate_button,
             self.attach_button,
-        ]
+        )
+        """Every button that changes the campaign's content (off for a viewer)."""
+        buttons = self.edit_buttons
         for button in buttons:
             toolbar.addWidget(button)
         toolbar.addStretch(1)
@@ -93,6 +96,7 @@ class ContentTab(QWidget):
         self.card_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.card_view.doubleClicked.connect(lambda _index: self._on_edit_clicked())
         view_model.loaded.connect(self._on_view_model_loaded)
+        view_model.permissions_changed.connect(self._on_selection_changed)
         view_model.error_raised.connect(self._on_view_model_error_raised)
         view_model.campaign_changed.connect(self._on_view_model_campaign_changed)
         for done in (view_model.saved, view_model.deleted, view_model.regenerated):
@@ -201,6 +205,7 @@ class ContentTab(QWidget):
         self.delete_button.setEnabled(bool(chosen))
         self.attach_button.setEnabled(len(chosen) == 1)
         self.regenerate_button.setToolTip(REGENERATE_SELECTED_TIP if chosen else REGENERATE_ALL_TIP)
+        gate(self.edit_buttons, self.view_model.may_edit)
 
     # Helpers ----------------------------------------------------------------------------
 

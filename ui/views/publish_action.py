@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from app.domain.campaigns import Campaign
 from ui.viewmodels.publish import PublishViewModel
+from ui.widgets.permission import VIEWERS_CANNOT_EDIT
 
 
 class PublishAction(QAction):
@@ -25,12 +26,17 @@ class PublishAction(QAction):
         view_model.blockers_changed.connect(self._on_view_model_blockers_changed)
         view_model.published.connect(self._on_view_model_published)
         view_model.publish_failed.connect(self._on_view_model_publish_failed)
+        view_model.permissions_changed.connect(
+            lambda: self._on_view_model_blockers_changed(view_model.blockers)
+        )
         self._on_view_model_blockers_changed(None)
 
     def _on_view_model_blockers_changed(self, blockers: list[str] | None) -> None:
         view_model = self._view_model
-        self.setEnabled(view_model.can_publish)
-        if view_model.campaign_id is None:
+        self.setEnabled(view_model.can_publish and view_model.may_edit)
+        if not view_model.may_edit:
+            tip = VIEWERS_CANNOT_EDIT
+        elif view_model.campaign_id is None:
             tip = "Select a campaign to publish."
         elif view_model.publishing:
             tip = "Publishing…"

@@ -24,6 +24,7 @@ from app.domain.campaigns import Campaign, Post
 from ui.viewmodels.schedule import PostIdRole, PostListModel, ScheduleViewModel
 from ui.views.post_dialog import PostDialog
 from ui.widgets.calendar_widget import CalendarEntry, CalendarWidget
+from ui.widgets.permission import gate
 
 
 def ask_to_delete(parent: QWidget, question: str, on_yes: Callable[[], None]) -> QMessageBox:
@@ -124,6 +125,7 @@ class ScheduleTab(QWidget):
         self.list_view.selectionModel().selectionChanged.connect(self._on_list_selection_changed)
         view_model.posts.modelAboutToBeReset.connect(self._on_posts_about_to_be_reset)
         view_model.schedule_loaded.connect(self._on_view_model_schedule_loaded)
+        view_model.permissions_changed.connect(self._update_buttons)
         self.message.follow(
             (view_model.post_refused, view_model.error_raised, self.calendar.drop_refused),
             (view_model.post_saved, view_model.post_deleted, view_model.campaign_changed),
@@ -248,6 +250,7 @@ class ScheduleTab(QWidget):
         self.export_button.setEnabled(loaded)
         self.move_button.setEnabled(selected)
         self.delete_button.setEnabled(selected)
+        gate((self.new_button, self.move_button, self.delete_button), self._view_model.may_edit)
 
 
 def _chip(post: Post, model: PostListModel) -> str:

@@ -27,6 +27,7 @@ from ui.views.cascade_confirm_dialog import CascadeConfirmDialog
 from ui.views.schedule_tab import InlineMessage
 from ui.views.strategy_diff_dialog import StrategyDiffDialog
 from ui.views.strategy_form import StrategyFormWidget
+from ui.widgets.permission import gate
 
 
 class StrategyTab(QWidget):
@@ -128,6 +129,7 @@ class StrategyTab(QWidget):
         self.history.selectionModel().selectionChanged.connect(self._update_buttons)
         view_model.versions.modelAboutToBeReset.connect(self._on_versions_about_to_be_reset)
         view_model.strategy_loaded.connect(self._on_view_model_strategy_loaded)
+        view_model.permissions_changed.connect(self._update_buttons)
         view_model.preview_ready.connect(self._on_view_model_preview_ready)
         view_model.strategy_saved.connect(self._on_view_model_strategy_saved)
         view_model.save_refused.connect(self._on_view_model_save_refused)
@@ -251,4 +253,5 @@ class StrategyTab(QWidget):
         # A new version identical to the shown one would only reset the approvals.
         changed = self.form.dirty or not vm.has_strategy
         self.save_button.setEnabled(loaded and not vm.busy and changed)
+        gate((self.save_button,), vm.may_edit)
         self.compare_button.setEnabled(len(self.selected_strategy_ids()) == 2)

@@ -12,7 +12,7 @@ from app.domain import ApprovalAction, ApprovalState
 from app.domain.approvals import TimelineEvent
 from ui.viewmodels.table_model import RowTableModel
 
-TIMELINE_COLUMNS = ("When", "Who", "Change", "Strategy", "Comment or reason")
+TIMELINE_COLUMNS = ("When", "Who", "Change", "Version", "Comment")
 
 _STATE_WORDS = {
     ApprovalState.PENDING: "pending",

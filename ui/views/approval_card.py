@@ -98,8 +98,10 @@ class ApprovalCard(QFrame):
         self.timeline.setModel(view_model.timelines[self.scope])
         self.timeline.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.timeline.horizontalHeader().setStretchLastSection(True)
-        self.timeline.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header = self.timeline.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        for column in (2, 4):  # the change and the comment share the width left, wrapped
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.timeline.verticalHeader().hide()
         self.timeline.setWordWrap(True)
 
@@ -173,7 +175,7 @@ class ApprovalCard(QFrame):
             button.setEnabled(reason is None)
             button.setToolTip(reason or "")
         self._show_quorum(approval)
-        self.timeline.resizeColumnsToContents()
+        self.timeline.resizeRowsToContents()
 
     def _show_state(self, approval: Approval | None) -> None:
         state = approval.state if approval else ApprovalState.PENDING

@@ -11,7 +11,8 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app.bootstrap import Core
+from app.bootstrap import Core, open_core
+from app.config import AppSettings
 from app.domain import Actor, ApprovalScope, ApprovalState, Role
 from tests.ui.conftest import ANA
 from tests.ui.test_accessibility import unnamed
@@ -363,3 +364,25 @@ async def test_another_campaign_empties_the_cards_until_read(
     await loaded
     assert card.state_label.text() == "Pending"
     assert "Autumn" in shown.panel.title.text()
+
+
+async def test_a_vote_at_another_core_on_the_same_file_is_seen_live(
+    build: Any, core: Core, qtbot: QtBot, signal_future: Callable[..., Any]
+) -> None:
+    """Two cores on one SQLite file, as two app processes on one machine: Bea votes on her
+    panel over the second core; Ana's panel over the first shows it through the change feed."""
+    campaign_id = await _campaign(core)
+    ana = await build(core, campaign_id)
+    ana.session.start()
+    await ana.session.following()
+    settings = AppSettings(data_dir=core.settings.data_dir, render_worker=False)
+    async with open_core(settings) as other:
+        bea = await build(other, campaign_id, BEA)
+        bea_card = bea.card(STRATEGY)
+        qtbot.mouseClick(bea_card.buttons[next(iter(bea_card.buttons))], LEFT)
+        await _submit(qtbot, bea, _dialog(bea_card), signal_future)
+        assert bea_card.state_label.text() == "Approved"
+        card = ana.card(STRATEGY)
+        await until(lambda: card.state_label.text() == "Approved")
+        assert "Bea Berg approved at" in card.voters_label.text()
+        await until(lambda: not bea.view_model.busy)

@@ -170,7 +170,8 @@ async def _tab_dialog_shots(shots: Shots, window: Any) -> None:
 
 
 async def _issue_13_shots(shots: Shots, window: Any) -> None:
-    """The reject dialog on the approval panel, the members dialog and a notification."""
+    """The reject dialog on the approval panel, the panel of a draft campaign (nothing voted,
+    content waiting for the strategy), the members dialog and a notification."""
     from app.domain.approval_rules import ApprovalAction
     from app.domain.enums import ApprovalScope
     from ui.viewmodels.navigation import Target
@@ -184,6 +185,17 @@ async def _issue_13_shots(shots: Shots, window: Any) -> None:
     if dialog is not None:
         await shots.save(dialog, "dialog-reject")
         dialog.reject()
+    campaign_id = window.campaign_panel.campaign_id
+    draft = next(
+        window.campaigns.model.campaign(row).id
+        for row in range(window.campaigns.model.rowCount())
+        if window.campaigns.model.campaign(row).name == "Summer Teaser"
+    )
+    window.open_campaign(draft)
+    window.show_panel("approvals")
+    await settled(window)
+    await shots.save(window, "panel-approvals-draft")
+    window.open_campaign(campaign_id)
     window.members_action.trigger()
     members = await _shown(window, MembersDialog)
     await settled(window)

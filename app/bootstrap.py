@@ -349,6 +349,7 @@ def build_core(
         assets=store.assets,
         blobs=blobs,
         writer=FolderBundleWriter(settings.data_dir / EXPORTS_FOLDER),
+        share=blobs.kind != "local",
     )
     campaigns = CampaignsService(
         context=context,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,6 +58,9 @@ class Campaign(Record):
     published_at: Timestamp | None = None
     published_strategy_version: int | None = None
     bundle_path: str | None = None
+    """The folder the latest bundle was written to, on the workstation that published it."""
+    bundle_key: str | None = None
+    """The shared copy of that bundle (one zip file) in the blob store, when media are shared."""
 
     @field_validator("time_zone", mode="after")
     @classmethod
@@ -181,7 +185,30 @@ class AdPlan(Record):
         return self
 
 
-__all__ = ["AdPlan", "Campaign", "Channel", "Post", "check_window", "post_time"]
+@dataclass(frozen=True)
+class PublishProgress:
+    """How far a publish has come: its step in words and, while the media are copied into the
+    bundle, how many files of how many."""
+
+    step: str
+    done: int = 0
+    total: int = 0
+
+
+PublishListener = Callable[[PublishProgress], None]
+"""Told each step of a publish, on the event loop's thread."""
+
+
+__all__ = [
+    "AdPlan",
+    "Campaign",
+    "Channel",
+    "Post",
+    "PublishListener",
+    "PublishProgress",
+    "check_window",
+    "post_time",
+]
 
 
 def check_in_window(campaign: Campaign, day: date, what: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from app.domain import (
@@ -16,7 +17,13 @@ from app.domain import (
     Post,
     Role,
 )
-from app.domain.campaigns import check_channel, check_in_window, normalise_channels, post_time
+from app.domain.campaigns import (
+    PublishListener,
+    check_channel,
+    check_in_window,
+    normalise_channels,
+    post_time,
+)
 from app.domain.errors import InvalidInput, PublishBlocked
 from app.domain.guidance import find_blockers
 from app.domain.validation import build
@@ -367,9 +374,12 @@ class CampaignsService(CampaignEdits):
 
     # ------------------------------------------------------------------ publishing
 
-    async def publish(self, actor: Actor, campaign_id: str) -> Campaign:
+    async def publish(
+        self, actor: Actor, campaign_id: str, *, progress: PublishListener | None = None
+    ) -> Campaign:
         """Publish: write the bundle (manifest, assets, calendar) and mark the campaign
-        published.
+        published; ``progress`` is told each step (the media copied one by one, the upload of
+        a shared bundle).
 
         Raises:
             PublishBlocked: something blocks it; ``blockers`` lists every reason (the same list
@@ -380,7 +390,9 @@ class CampaignsService(CampaignEdits):
         blockers = find_blockers(snapshot)
         if blockers:
             raise PublishBlocked([blocker.message for blocker in blockers])
-        published = await self._publisher.publish(actor, snapshot, published_at=self._clock.now())
+        published = await self._publisher.publish(
+            actor, snapshot, published_at=self._clock.now(), progress=progress
+        )
         await self._activity.record(
             actor,
             "campaign.published",
@@ -389,5 +401,34 @@ class CampaignsService(CampaignEdits):
             campaign_id=campaign_id,
             strategy_version=published.published_strategy_version,
             bundle=published.bundle_path,
+            bundle_key=published.bundle_key,
         )
         return published
+
+    async def download_bundle(
+        self, actor: Actor, campaign_id: str, *, strategy_version: int | None = None
+    ) -> Path:
+        """The folder of a publication's bundle on this workstation (the latest, or the one of
+        ``strategy_version``): the folder written here, or else the shared copy a teammate's
+        publish uploaded, downloaded and unpacked into this data folder's exports.
+
+        Raises:
+            InvalidInput: the campaign has no such publication.
+            NotFound: the bundle was written on another workstation without shared media (R2).
+        """
+        await self._access.require(actor, Role.VIEWER, "open publish bundles")
+        campaign = await self._state.campaign(actor.tenant_id, campaign_id)
+        latest = strategy_version in (None, campaign.published_strategy_version)
+        if latest and campaign.bundle_path:
+            return await self._publisher.fetch(campaign.bundle_path, campaign.bundle_key)
+        for entry in await self._activity.recent(actor, campaign_id=campaign_id, limit=1000):
+            details = entry.details
+            if entry.action == "campaign.published" and (
+                details.get("strategy_version") == strategy_version
+            ):
+                key = details.get("bundle_key")
+                return await self._publisher.fetch(
+                    str(details.get("bundle") or ""), str(key) if key else None
+                )
+        version = f"strategy version {strategy_version} of " if strategy_version else ""
+        raise InvalidInput(f"{version}campaign {campaign.name!r} has not been published")

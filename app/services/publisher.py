@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import tempfile
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from app.domain import Actor, Asset, Campaign, CampaignStatus
-from app.domain.errors import PublishBlocked
+from app.domain.campaigns import PublishListener, PublishProgress
+from app.domain.errors import NotFound, PublishBlocked
 from app.domain.file_names import safe_name
 from app.domain.guidance import CampaignSnapshot
-from app.ports.blob_store import BlobStore
+from app.ports.blob_store import BlobStore, StagedBlob
 from app.ports.bundle import BundleFile, BundleWriter, PreparedBundle
 from app.ports.repositories import AssetRepository, CampaignRepository
 from app.services.calendar_export import render_calendar
 
 MANIFEST_VERSION = 1
+MAX_BUNDLE_BYTES = 64 * 2**30
+"""The largest bundle archive shared through the blob store (a sanity bound, not a quota)."""
 
 
 def _file_name(asset: Asset) -> str:
@@ -24,8 +32,34 @@ def _file_name(asset: Asset) -> str:
     return safe_name(f"{asset.id[:12]}-{asset.filename}")
 
 
+@contextlib.asynccontextmanager
+async def _temporary_zip() -> AsyncIterator[Path]:
+    """A private temporary file for a bundle archive on its way to or from the blob store."""
+
+    def make() -> Path:
+        handle, name = tempfile.mkstemp(prefix="campaign-studio-bundle-", suffix=".zip")
+        os.close(handle)
+        return Path(name)
+
+    archive = await asyncio.to_thread(make)
+    try:
+        yield archive
+    finally:
+        await asyncio.to_thread(archive.unlink, missing_ok=True)
+
+
+def _archive_key(staged: StagedBlob) -> str:
+    """Where a shared bundle archive is stored: by its content, like the media."""
+    return f"bundles/{staged.sha256[:2]}/{staged.sha256}.zip"
+
+
 class Publisher:
-    """Builds the manifest, gathers the files and writes the bundle through a BundleWriter."""
+    """Builds the manifest, gathers the files and writes the bundle through a BundleWriter.
+
+    Args:
+        share: also store each bundle, packed as one zip file, in the blob store, so that a
+            teammate on another workstation can download it (on for shared media: R2).
+    """
 
     def __init__(
         self,
@@ -34,22 +68,39 @@ class Publisher:
         assets: AssetRepository,
         blobs: BlobStore,
         writer: BundleWriter,
+        share: bool = False,
     ) -> None:
         self._campaigns = campaigns
         self._assets = assets
         self._blobs = blobs
         self._writer = writer
+        self._share = share
 
     async def publish(
-        self, actor: Actor, snapshot: CampaignSnapshot, *, published_at: datetime
+        self,
+        actor: Actor,
+        snapshot: CampaignSnapshot,
+        *,
+        published_at: datetime,
+        progress: PublishListener | None = None,
     ) -> Campaign:
         """Write the bundle of ``snapshot`` and mark the campaign published, all or nothing.
 
         The campaign is claimed first (of concurrent publishes, one wins this conditional
         write; the others get PublishBlocked), then the bundle is made visible; a lost claim or
-        a failed rename leaves no bundle and no claim.
+        a failed rename leaves no bundle and no claim. A shared bundle is uploaded before the
+        rename; an upload that fails fails the publish the same way.
         """
-        bundle = await self.prepare(actor, snapshot, published_at=published_at)
+        tell = progress or (lambda _progress: None)
+        bundle = await self.prepare(actor, snapshot, published_at=published_at, progress=tell)
+        try:
+            if self._share:
+                tell(PublishProgress("Packing the bundle to share it"))
+            shared = await self._pack(bundle) if self._share else None
+        except BaseException:
+            await self.discard(bundle)
+            raise
+        key = _archive_key(shared) if shared else None
         version = snapshot.version
         previous: Campaign | None = None
 
@@ -64,17 +115,24 @@ class Publisher:
                     "published_at": published_at,
                     "published_strategy_version": version,
                     "bundle_path": str(bundle.target),
+                    "bundle_key": key,
                     "updated_at": published_at,
                 }
             )
 
         campaign_id = snapshot.campaign.id
+        tell(PublishProgress("Marking the campaign published"))
         try:
             published = await self._campaigns.modify(actor.tenant_id, campaign_id, claim)
         except BaseException:
             await self.discard(bundle)
+            if shared:
+                await self._blobs.discard(shared)
             raise
         try:
+            if shared and key:
+                tell(PublishProgress("Uploading the bundle to the team's media storage"))
+                await self._blobs.commit(shared, key, content_type="application/zip")
             await self.commit(bundle)
         except BaseException:
             await self.discard(bundle)
@@ -86,6 +144,7 @@ class Publisher:
                         "published_at",
                         "published_strategy_version",
                         "bundle_path",
+                        "bundle_key",
                     )
                 }
                 await self._campaigns.modify(
@@ -96,8 +155,39 @@ class Publisher:
             raise
         return published
 
+    async def fetch(self, bundle_path: str, bundle_key: str | None) -> Path:
+        """A bundle's folder on this workstation: the one written here (``bundle_path``), or
+        else its shared copy (``bundle_key``) downloaded and unpacked into the exports folder.
+
+        Raises:
+            NotFound: the bundle is neither here nor shared.
+        """
+        written = Path(bundle_path)
+        here = await self._writer.find(written.name)
+        if here is not None:
+            return here
+        if not bundle_key:
+            raise NotFound(
+                f"the bundle {written.name!r} was written on another workstation and not "
+                "shared: bundles are shared when media are stored in R2"
+            )
+        async with _temporary_zip() as archive:
+            await self._blobs.download(bundle_key, archive)
+            return await self._writer.extract(archive, written.name)
+
+    async def _pack(self, bundle: PreparedBundle) -> StagedBlob:
+        """The prepared bundle as one zip file, staged in the blob store."""
+        async with _temporary_zip() as archive:
+            await self._writer.archive(bundle, archive)
+            return await self._blobs.stage(archive, max_bytes=MAX_BUNDLE_BYTES)
+
     async def prepare(
-        self, actor: Actor, snapshot: CampaignSnapshot, *, published_at: datetime
+        self,
+        actor: Actor,
+        snapshot: CampaignSnapshot,
+        *,
+        published_at: datetime,
+        progress: PublishListener | None = None,
     ) -> PreparedBundle:
         """Write the bundle of ``snapshot``, not yet visible (see :class:`BundleWriter`)."""
         campaign = snapshot.campaign
@@ -116,12 +206,16 @@ class Publisher:
         name = (
             f"{campaign.name}-v{snapshot.version}-{published_at:%Y%m%dT%H%M%SZ}-{campaign.id[-6:]}"
         )
+        step = "Copying the media into the bundle"
+        tell = progress or (lambda _progress: None)
+        tell(PublishProgress(step, 0, len(assets)))
         return await self._writer.prepare(
             name,
             manifest=manifest,
             calendar=calendar,
             files=[BundleFile(name=files[a.id], key=a.storage_key) for a in assets],
             blobs=self._blobs,
+            on_file=lambda copied: tell(PublishProgress(step, copied, len(assets))),
         )
 
     async def commit(self, bundle: PreparedBundle) -> Path:

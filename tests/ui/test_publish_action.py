@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from pytestqt.qtbot import QtBot
 
 from app.bootstrap import Core
+from app.domain.campaigns import PublishProgress
+from tests import samples
+from tests.app.workflow.helpers import publishable_campaign
 from tests.ui.conftest import ANA
 from tests.ui.test_main_window import opened, settled, until
 
@@ -30,4 +36,36 @@ async def test_publish_is_disabled_without_a_campaign_and_names_the_blockers(cor
         await until(lambda: window.statusBar().currentMessage().startswith("Not published:"))
         assert window.publisher.blockers == expected
         assert not window.publish_action.isEnabled()
+        await settled(window)
+
+
+async def test_publishing_shows_its_steps_then_offers_the_bundle_folder(
+    core: Core, tmp_path: Path, qtbot: QtBot
+) -> None:
+    campaign = await publishable_campaign(core, samples.png(tmp_path / "hero.png"))
+    async with opened(core) as window:
+        window.open_campaign(campaign.id)
+        await until(window.publish_action.isEnabled)
+        steps: list[PublishProgress] = []
+        window.publisher.progressed.connect(steps.append)
+        seen: list[tuple[str, bool]] = []
+        dialog = window.publish_action.progress_dialog
+        window.publish_action.show_progress.setInterval(0)  # as a long publish: shown at once
+        window.publisher.progressed.connect(
+            lambda _step: seen.append((dialog.labelText(), dialog.isVisible()))
+        )
+        window.publish_action.trigger()
+        await until(lambda: window.publish_action.result_box is not None)
+        assert [step.step for step in steps][-1] == "Marking the campaign published"
+        assert (steps[0].done, steps[0].total) == (0, 2)
+        assert (steps[2].done, steps[2].total) == (2, 2)
+        assert seen[0] == ("Copying the media into the bundle…", False)  # shown once idle
+        assert seen[-1] == ("Marking the campaign published…", True)
+        assert not dialog.isVisible()
+        box = window.publish_action.result_box
+        assert box is not None
+        assert "strategy version 1" in box.text()
+        (folder,) = [b for b in box.buttons() if b.text() == "Open bundle folder"]
+        assert folder.isEnabled()
+        box.close()
         await settled(window)

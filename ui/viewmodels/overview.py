@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from app.bootstrap import EXPORTS_FOLDER
 from app.domain.activity import ActivityEntry
 from app.domain.changes import RecordKind
 from app.domain.errors import AppError
@@ -54,12 +56,17 @@ class OverviewViewModel(CampaignPageViewModel):
         suggestions_changed(object): the :class:`Suggestions` now known.
         publications_loaded(list): the campaign's publications, newest first (activity
             entries ``campaign.published``: who, when, strategy version, bundle).
+        bundle_ready(object): the ``Path`` of a bundle folder asked for by
+            :meth:`open_bundle`, on this workstation now.
+        bundle_failed(str): that bundle could not be had; the core's message.
     """
 
     evaluated = Signal(object)
     evaluation_failed = Signal(str)
     suggestions_changed = Signal(object)
     publications_loaded = Signal(list)
+    bundle_ready = Signal(object)
+    bundle_failed = Signal(str)
 
     # Everything the engine's snapshot reads. A finished render changes the score through the
     # creative it updates (its assets), so render jobs themselves are not needed here.
@@ -107,6 +114,27 @@ class OverviewViewModel(CampaignPageViewModel):
     def open_target(self, target_type: str | None, target_id: str | None) -> None:
         """Take the user to the record a recommendation or blocker names."""
         self._navigator.go(Target.for_record(target_type, target_id))
+
+    def bundle_here(self, bundle_path: str) -> bool:
+        """Whether the bundle written to ``bundle_path`` (on whichever workstation published
+        it) is in this workstation's exports folder."""
+        if not bundle_path:
+            return False
+        return (self.core.settings.data_dir / EXPORTS_FOLDER / Path(bundle_path).name).is_dir()
+
+    def open_bundle(self, strategy_version: int | None) -> None:
+        """Get the bundle of the publication of ``strategy_version``: the folder written on this
+        workstation, or the shared copy downloaded from the team's media storage."""
+        assert self.campaign_id is not None
+        call = self.core.campaigns.download_bundle(
+            self.actor, self.campaign_id, strategy_version=strategy_version
+        )
+        self.run(
+            f"bundle-{strategy_version}",
+            call,
+            self.bundle_ready.emit,
+            lambda error: self.bundle_failed.emit(error.message),
+        )
 
     def _on_evaluated(self, evaluation: Evaluation) -> None:
         if evaluation.campaign_id != self.campaign_id:

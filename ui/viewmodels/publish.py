@@ -22,11 +22,13 @@ class PublishViewModel(CampaignPageViewModel):
             read yet).
         published(object): the published ``Campaign`` (its ``bundle_path`` names the bundle).
         publish_failed(str): publishing was refused or failed, in words.
+        progressed(object): a step of the publish under way (``PublishProgress``).
     """
 
     blockers_changed = Signal(object)
     published = Signal(object)
     publish_failed = Signal(str)
+    progressed = Signal(object)
 
     records = frozenset(
         {
@@ -65,7 +67,9 @@ class PublishViewModel(CampaignPageViewModel):
             return
         self.publishing = True
         self.blockers_changed.emit(self.blockers)
-        call = self.core.campaigns.publish(self.actor, self.campaign_id)
+        call = self.core.campaigns.publish(
+            self.actor, self.campaign_id, progress=self.progressed.emit
+        )
         self.run("publish", call, self._on_published, self._on_publish_refused)
 
     def _on_evaluated(self, evaluation: Evaluation) -> None:

@@ -59,6 +59,7 @@ class OverviewTab(QWidget):
         self._view_model = view_model
         self.recommendation_buttons: list[QPushButton] = []
         self.blocker_buttons: list[QPushButton] = []
+        self.publication_buttons: list[QPushButton] = []
 
         self.gauge = ScoreGaugeWidget()
         self.score_label = _label("– / 100", wrap=False, name="overviewScore")
@@ -105,6 +106,8 @@ class OverviewTab(QWidget):
         view_model.evaluation_failed.connect(self._on_view_model_evaluation_failed)
         view_model.suggestions_changed.connect(self._on_view_model_suggestions_changed)
         view_model.publications_loaded.connect(self._on_view_model_publications_loaded)
+        view_model.bundle_ready.connect(self._on_view_model_bundle_ready)
+        view_model.bundle_failed.connect(self._on_view_model_bundle_failed)
         view_model.busy_changed.connect(self._on_view_model_busy_changed)
         view_model.campaign_changed.connect(self._on_view_model_campaign_changed)
         if view_model.evaluation is not None:
@@ -246,6 +249,7 @@ class OverviewTab(QWidget):
 
     def _on_view_model_publications_loaded(self, entries: list[ActivityEntry]) -> None:
         grid = self._fresh("publications")
+        self.publication_buttons = []
         if not entries:
             quiet = _label("Not published yet.")
             quiet.setEnabled(False)
@@ -254,21 +258,42 @@ class OverviewTab(QWidget):
         for row, entry in enumerate(entries):
             version = entry.details.get("strategy_version")
             bundle = str(entry.details.get("bundle") or "")
+            here = self._view_model.bundle_here(bundle)
+            shared = bool(entry.details.get("bundle_key"))
             when = entry.at.astimezone().strftime("%d %b %Y %H:%M")
             text = f"Strategy version {version}, {when}, by {entry.actor_name or entry.actor_id}"
             label = _label(text)
             label.setToolTip(bundle)
             grid.addWidget(label, row, 0)
-            button = QPushButton("Open folder")
-            button.setAccessibleName(f"Open the bundle folder: {text}")
-            button.setToolTip(bundle or "No bundle folder on this workstation")
-            button.setEnabled(bool(bundle) and Path(bundle).exists())
+            button = QPushButton("Open bundle" if here or not shared else "Download bundle")
+            button.setAccessibleName(f"Open the bundle: {text}")
+            if here:
+                button.setToolTip("Open the bundle's folder in the file manager")
+            elif shared:
+                button.setToolTip(
+                    "Download the bundle from the team's media storage, then open its folder"
+                )
+            else:
+                button.setToolTip(
+                    "The bundle was written on another workstation and not shared "
+                    "(bundles are shared when media are stored in R2)"
+                )
+            button.setEnabled(here or shared)
             button.clicked.connect(
-                lambda _checked=False, path=bundle: QDesktopServices.openUrl(
-                    QUrl.fromLocalFile(path)
+                lambda _checked=False, v=version: self._view_model.open_bundle(
+                    v if isinstance(v, int) else None
                 )
             )
             grid.addWidget(button, row, 1, Qt.AlignmentFlag.AlignTop)
+            self.publication_buttons.append(button)
+
+    def _on_view_model_bundle_ready(self, folder: Path) -> None:
+        self.error_label.setVisible(False)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def _on_view_model_bundle_failed(self, message: str) -> None:
+        self.error_label.setText(f"The bundle could not be opened: {message}")
+        self.error_label.setVisible(True)
 
     def _chain_focus(self) -> None:
         buttons = self.recommendation_buttons + self.blocker_buttons

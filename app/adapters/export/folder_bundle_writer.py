@@ -9,7 +9,8 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,16 +45,19 @@ class FolderBundleWriter:
         calendar: str,
         files: Sequence[BundleFile],
         blobs: BlobStore,
+        on_file: Callable[[int], None] | None = None,
     ) -> PreparedBundle:
         target = self.exports_dir / safe_name(name)
         staging = await asyncio.to_thread(self._make_staging, target)
         bundle = PreparedBundle(staging=staging, target=target)
         try:
-            for item in files:
+            for copied, item in enumerate(files, start=1):
                 file_name = safe_name(item.name)
                 if file_name != item.name:
                     raise InvalidInput(f"bundle file name {item.name!r} is not safe")
                 await blobs.download(item.key, staging / "assets" / file_name)
+                if on_file is not None:
+                    on_file(copied)
             await asyncio.to_thread(_share_files, staging / "assets")
             await asyncio.to_thread(self._write_texts, staging, manifest, calendar)
         except BaseException:
@@ -67,6 +71,28 @@ class FolderBundleWriter:
 
     async def discard(self, bundle: PreparedBundle) -> None:
         await asyncio.to_thread(shutil.rmtree, bundle.staging, True)
+
+    async def archive(self, bundle: PreparedBundle, destination: Path) -> None:
+        await asyncio.to_thread(_zip, bundle.staging, destination)
+
+    async def find(self, name: str) -> Path | None:
+        target = self.exports_dir / safe_name(name)
+        return target if await asyncio.to_thread(target.is_dir) else None
+
+    async def extract(self, archive: Path, name: str) -> Path:
+        target = self.exports_dir / safe_name(name)
+        if await asyncio.to_thread(target.is_dir):
+            return target
+        staging = await asyncio.to_thread(self._make_staging, target)
+        bundle = PreparedBundle(staging=staging, target=target)
+        try:
+            await asyncio.to_thread(_unzip, archive, staging)
+            await asyncio.to_thread(_share_files, staging / "assets")
+            await self.commit(bundle)
+        except BaseException:
+            await self.discard(bundle)
+            raise
+        return target
 
     def _make_staging(self, target: Path) -> Path:
         try:
@@ -113,6 +139,41 @@ def _share_files(folder: Path) -> None:
             path.chmod(mode)
     except OSError as exc:
         raise StorageError(f"cannot share the files of the bundle in {folder}: {exc}") from exc
+
+
+def _zip(folder: Path, destination: Path) -> None:
+    """The bundle in ``folder`` as one zip file (media are stored, not compressed again)."""
+    try:
+        with zipfile.ZipFile(destination, "w") as archive:
+            for name in ("manifest.json", "schedule.ics"):
+                archive.write(folder / name, name, zipfile.ZIP_DEFLATED)
+            for path in sorted((folder / "assets").iterdir()):
+                archive.write(path, f"assets/{path.name}", zipfile.ZIP_STORED)
+    except OSError as exc:
+        raise write_error(exc, destination, f"cannot pack the bundle into {destination}") from exc
+
+
+def _unzip(source: Path, folder: Path) -> None:
+    """Unpack a bundle archive into ``folder`` (made by ``prepare``'s staging): only its
+    manifest, calendar and ``assets/<safe file name>`` entries, each checked before any is
+    written, so a crafted archive cannot write elsewhere."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            entries = archive.infolist()
+            for entry in entries:
+                first, _, rest = entry.filename.partition("/")
+                known = entry.filename in ("manifest.json", "schedule.ics")
+                if not (known or (first == "assets" and rest and safe_name(rest) == rest)):
+                    raise InvalidInput(
+                        f"the bundle archive holds an unexpected entry {entry.filename!r}"
+                    )
+            for entry in entries:
+                with archive.open(entry) as data, (folder / entry.filename).open("wb") as out:
+                    shutil.copyfileobj(data, out, 1024 * 1024)
+    except zipfile.BadZipFile as exc:
+        raise InvalidInput(f"the bundle archive is not a zip file: {exc}") from exc
+    except OSError as exc:
+        raise write_error(exc, folder, f"cannot unpack the bundle into {folder}") from exc
 
 
 def _write(path: Path, text: str) -> None:

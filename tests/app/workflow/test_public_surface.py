@@ -69,6 +69,7 @@ CALLS: dict[str, tuple[str, Callable[[Ids], Args]]] = {
     "campaigns.update_ad_plan": (WRITE, lambda i: call(i.ad_plan, audience="Students")),
     "campaigns.list_ad_plans": (READ, lambda i: call(i.campaign)),
     "campaigns.publish": (WRITE, lambda i: call(i.campaign)),
+    "campaigns.download_bundle": (READ, lambda i: call(i.campaign)),
     "campaigns.rename_campaign": (WRITE, lambda i: call(i.campaign, "Renamed")),
     "campaigns.set_time_zone": (WRITE, lambda i: call(i.campaign, "Europe/Paris")),
     "campaigns.archive_campaign": (WRITE, lambda i: call(i.campaign)),

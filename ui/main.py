@@ -20,6 +20,7 @@ import qasync
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
+from ui.collector import collect_on_gui_thread
 from ui.views.start_window import StartWindow
 from ui.widgets.theme import apply_theme, saved_theme_mode
 
@@ -86,6 +87,7 @@ def application() -> QApplication:
     # The window's close ends the entry coroutine, which closes the core before Qt quits
     # (quitting first stops the loop under the core's shutdown).
     app.setQuitOnLastWindowClosed(False)
+    collect_on_gui_thread(app)
     return app
 
 

@@ -170,8 +170,9 @@ async def _tab_dialog_shots(shots: Shots, window: Any) -> None:
 
 
 async def _issue_13_shots(shots: Shots, window: Any) -> None:
-    """The reject dialog on the approval panel, the panel of a draft campaign (nothing voted,
-    content waiting for the strategy), the members dialog and a notification."""
+    """The reject dialog on the approval panel and the panel once content is rejected, the
+    panel of a draft campaign (nothing voted, content waiting for the strategy), the members
+    dialog and a notification."""
     from app.domain.approval_rules import ApprovalAction
     from app.domain.enums import ApprovalScope
     from ui.viewmodels.navigation import Target
@@ -184,7 +185,14 @@ async def _issue_13_shots(shots: Shots, window: Any) -> None:
     dialog = card.open_dialog(ApprovalAction.REJECT)
     if dialog is not None:
         await shots.save(dialog, "dialog-reject")
-        dialog.reject()
+        dialog.text_edit.setPlainText("The launch post needs the price in the first line.")
+        dialog.ok_button.click()
+        await until(lambda: card.state_label.text() == "Rejected")
+        await settled(window)
+        await shots.save(window, "panel-approvals-rejected")
+        # Addressed again, so that the next colour scheme starts from the same states.
+        window.approvals.mark_addressed(ApprovalScope.CONTENT, "Price moved up.")
+        await until(lambda: card.state_label.text() != "Rejected")
     campaign_id = window.campaign_panel.campaign_id
     draft = next(
         window.campaigns.model.campaign(row).id

@@ -92,12 +92,15 @@ def why_not(
     *,
     user_id: str,
     roles: Iterable[Role],
+    has_strategy: bool = True,
 ) -> str | None:
     """Why ``user_id`` (holding ``roles``) cannot do ``action`` on ``approval`` now, in plain
     words ("Content waits for the strategy approval", "Already voted"), or None if they can.
 
-    ``approvals`` are the campaign's approvals by scope (the strategy's gates the others). Says
-    what the functions below would refuse, so a window can disable a button with the reason.
+    ``approvals`` are the campaign's approvals by scope (the strategy's gates the others);
+    ``has_strategy`` whether the campaign has a strategy yet (without one there is nothing to
+    approve or reject). Says what the functions below and the approval service would refuse, so
+    a window can disable a button with the reason.
     """
     action = ApprovalAction(action)
     needed, no_role = _NEEDED_ROLE.get(action, (Role.ADMIN, "Only the system does that"))
@@ -110,6 +113,8 @@ def why_not(
         return reason[0].upper() + reason[1:]
     if action is ApprovalAction.MARK_ADDRESSED:
         return None
+    if not has_strategy:
+        return "Nothing to review yet: the campaign has no strategy"
     if approval.has_voted(user_id):
         return "Already voted"
     strategy = approvals.get(ApprovalScope.STRATEGY)

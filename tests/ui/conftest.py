@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 from app.bootstrap import Core, open_core
 from app.config import AppSettings
 from app.domain import Actor, Role
+from ui.collector import collect_on_gui_thread
 from ui.tasks import UiTaskRunner
 
 assert PySide6.QtWidgets
@@ -37,6 +38,7 @@ def _application() -> QApplication:
         app = QApplication([])
     # As in ui.main: closing a window must not quit Qt (and stop the loop) under a test.
     app.setQuitOnLastWindowClosed(False)
+    collect_on_gui_thread(app)  # as in ui.main: Qt objects are only ever freed on this thread
     return app
 
 

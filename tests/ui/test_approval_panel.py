@@ -245,6 +245,24 @@ async def test_content_waits_for_the_strategy(build: Any, core: Core) -> None:
     assert not shown.card(STRATEGY).why_label.isVisible()
 
 
+async def test_without_a_strategy_nothing_can_be_voted_until_one_is_written(
+    build: Any, core: Core
+) -> None:
+    campaign = await core.campaigns.create_campaign(ANA, "Autumn", channels=("instagram",))
+    shown = await build(core, campaign.id)
+    shown.session.start()
+    await shown.session.following()
+    card = shown.card(STRATEGY)
+    approve, reject, _address = card.buttons.values()
+    reason = "Nothing to review yet: the campaign has no strategy"
+    assert (approve.isEnabled(), reject.isEnabled()) == (False, False)
+    assert (approve.toolTip(), card.why_label.text()) == (reason, reason)
+    # Written elsewhere: the change feed brings it, and the strategy can be voted on.
+    await core.strategies.create_strategy(ANA, campaign.id, FULL_DRAFT)
+    await until(approve.isEnabled)
+    assert reject.isEnabled()
+
+
 async def test_a_viewer_sees_every_control_disabled_with_the_reason(build: Any, core: Core) -> None:
     campaign_id = await _campaign(core)
     await core.workspaces.add_member(ANA, "vic", [Role.VIEWER])

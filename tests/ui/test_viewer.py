@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
+
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton
+from pytestqt.qtbot import QtBot
 
 from app.bootstrap import Core
 from app.domain import Actor, Role
@@ -11,6 +15,7 @@ from tests.ui.conftest import ANA
 from tests.ui.test_main_window import opened, settled
 from tests.ui.test_overview import FULL_DRAFT
 from ui.viewmodels.navigation import CAMPAIGN_TABS
+from ui.views.schedule_tab import ScheduleTab
 from ui.widgets.permission import VIEWERS_CANNOT_EDIT
 
 pytestmark = pytest.mark.timeout(60)
@@ -63,3 +68,29 @@ async def test_an_editor_keeps_the_controls(core: Core) -> None:
         assert new_text.isEnabled()
         assert new_text.toolTip() != VIEWERS_CANNOT_EDIT
         assert window.sidebar.new_button.isEnabled()
+
+
+async def test_a_viewer_cannot_drag_a_post_to_another_day(core: Core, qtbot: QtBot) -> None:
+    await core.workspaces.add_member(ANA, "vic", [Role.VIEWER])
+    start = date.today() + timedelta(days=1)
+    spring = await core.campaigns.create_campaign(
+        ANA, "Spring Launch", channels=["instagram"], start=start, end=start + timedelta(days=20)
+    )
+    await core.strategies.create_strategy(ANA, spring.id, FULL_DRAFT)
+    teaser = await core.creatives.create_text_creative(ANA, spring.id, title="Teaser", body="!")
+    at = datetime.combine(start, time(9), tzinfo=UTC)
+    post = await core.campaigns.schedule_post(
+        ANA, spring.id, creative_id=teaser.id, channel="instagram", at=at
+    )
+    for actor, movable in ((VIC, False), (ANA, True)):
+        async with opened(core, actor) as window:
+            window.open_campaign(spring.id)
+            window.campaign_panel.show_tab("schedule")
+            await settled(window)
+            (tab,) = window.findChildren(ScheduleTab)
+            chip = tab.calendar.chips[post.id]
+            assert chip.movable is movable
+            assert (VIEWERS_CANNOT_EDIT in chip.toolTip()) is not movable
+            qtbot.mousePress(chip, Qt.MouseButton.LeftButton)
+            assert (chip._press is not None) is movable  # where a drag would start from
+            qtbot.mouseRelease(chip, Qt.MouseButton.LeftButton)

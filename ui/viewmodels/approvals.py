@@ -11,13 +11,13 @@ from app.domain import Approval, ApprovalAction, ApprovalScope, Member, Role
 from app.domain import approval_rules as rules
 from app.domain.campaigns import Campaign
 from app.domain.changes import ChangeEvent, RecordKind
-from app.domain.errors import AppError
+from app.domain.errors import AppError, NotFound
 from ui.tasks import UiTaskRunner
 from ui.viewmodels.approval_timeline import ApprovalTimelineModel
 from ui.viewmodels.campaign_page import CampaignPageViewModel
 from ui.viewmodels.session import SessionViewModel
 
-Loaded = tuple[Campaign, dict[ApprovalScope, Approval], list[Member]]
+Loaded = tuple[Campaign, dict[ApprovalScope, Approval], list[Member], bool]
 
 
 class ApprovalsViewModel(CampaignPageViewModel):
@@ -38,7 +38,7 @@ class ApprovalsViewModel(CampaignPageViewModel):
     action_done = Signal(str)
     action_refused = Signal(str, str)
 
-    records = frozenset({RecordKind.APPROVAL, RecordKind.CAMPAIGN})
+    records = frozenset({RecordKind.APPROVAL, RecordKind.CAMPAIGN, RecordKind.STRATEGY})
 
     def __init__(
         self, session: SessionViewModel, tasks: UiTaskRunner, parent: QObject | None = None
@@ -47,6 +47,8 @@ class ApprovalsViewModel(CampaignPageViewModel):
         self.campaign: Campaign | None = None
         self.approvals: dict[ApprovalScope, Approval] = {}
         self.members: list[Member] = []
+        self.has_strategy = False
+        """Whether the campaign has a strategy (without one nothing can be voted on)."""
         self.timelines = {scope: ApprovalTimelineModel(self) for scope in ApprovalScope}
         self._acting: set[ApprovalScope] = set()
         self.campaign_changed.connect(self._on_self_campaign_changed)
@@ -59,7 +61,11 @@ class ApprovalsViewModel(CampaignPageViewModel):
             campaign = await self.core.campaigns.get_campaign(self.actor, campaign_id)
             approvals = await self.core.approvals.get_approvals(self.actor, campaign_id)
             members = await self.core.workspaces.list_members(self.actor)
-            return campaign, approvals, members
+            try:
+                await self.core.strategies.get_active(self.actor, campaign_id)
+            except NotFound:
+                return campaign, approvals, members, False
+            return campaign, approvals, members, True
 
         self.run("load", read(), self._on_read)
 
@@ -90,7 +96,12 @@ class ApprovalsViewModel(CampaignPageViewModel):
         if scope in self._acting:
             return "Saving the last change…"
         return rules.why_not(
-            action, approval, self.approvals, user_id=self.actor.user_id, roles=self.roles
+            action,
+            approval,
+            self.approvals,
+            user_id=self.actor.user_id,
+            roles=self.roles,
+            has_strategy=self.has_strategy,
         )
 
     def approve(self, scope: ApprovalScope, comment: str = "") -> None:
@@ -135,11 +146,12 @@ class ApprovalsViewModel(CampaignPageViewModel):
         self.run(f"{key}-{scope.value}", call, done, refused)
 
     def _on_read(self, result: Loaded) -> None:
-        campaign, approvals, members = result
+        campaign, approvals, members, has_strategy = result
         if campaign.id != self.campaign_id:
             return
         self.campaign = campaign
         self.members = members
+        self.has_strategy = has_strategy
         self.approvals = dict(approvals)
         for scope, model in self.timelines.items():
             approval = self.approvals.get(scope)

@@ -24,7 +24,7 @@ from app.domain.campaigns import Campaign, Post
 from ui.viewmodels.schedule import PostIdRole, PostListModel, ScheduleViewModel
 from ui.views.post_dialog import PostDialog
 from ui.widgets.calendar_widget import CalendarEntry, CalendarWidget
-from ui.widgets.permission import gate
+from ui.widgets.permission import VIEWERS_CANNOT_EDIT, gate
 
 
 def ask_to_delete(parent: QWidget, question: str, on_yes: Callable[[], None]) -> QMessageBox:
@@ -251,6 +251,7 @@ class ScheduleTab(QWidget):
         self.move_button.setEnabled(selected)
         self.delete_button.setEnabled(selected)
         gate((self.new_button, self.move_button, self.delete_button), self._view_model.may_edit)
+        self.calendar.set_movable(self._view_model.may_edit, VIEWERS_CANNOT_EDIT)
 
 
 def _chip(post: Post, model: PostListModel) -> str:

@@ -46,16 +46,27 @@ class CalendarEntry:
 
 
 class PostChip(QToolButton):
-    """A post in its day (and hour): click selects it, dragging it moves it."""
+    """A post in its day (and hour): click selects it, dragging it moves it (when
+    ``movable``)."""
 
-    def __init__(self, entry: CalendarEntry, label: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        entry: CalendarEntry,
+        label: str,
+        parent: QWidget | None = None,
+        *,
+        movable: bool = True,
+        why_fixed: str = "",
+    ) -> None:
         super().__init__(parent)
         self.entry = entry
         self.label = label
+        self.movable = movable
         self.setText(label)
         # As wide as its day, not as its text: the days keep equal widths, the text is elided.
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setToolTip(f"{entry.at:%a %d %b %H:%M} · {entry.text}")
+        tip = f"{entry.at:%a %d %b %H:%M} · {entry.text}"
+        self.setToolTip(tip if movable else f"{tip}\n{why_fixed}")
         self.setAccessibleName(f"Post {entry.at:%d %B %H:%M} {entry.text}")
         self.setCheckable(True)
         self.setAutoRaise(True)
@@ -68,7 +79,7 @@ class PostChip(QToolButton):
         self.setText(self.fontMetrics().elidedText(self.label, Qt.TextElideMode.ElideRight, room))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
+        if event.button() == Qt.MouseButton.LeftButton and self.movable:
             self._press = event.position().toPoint()
         super().mousePressEvent(event)
 
@@ -162,6 +173,8 @@ class CalendarWidget(QWidget):
         self._refused_day: date | None = None
         self.cells: list[DayCell] = []
         self.chips: dict[str, PostChip] = {}
+        self.movable = True
+        self._why_fixed = ""
 
         self.previous_button = QPushButton("Previous")
         self.today_button = QPushButton("Today")
@@ -215,6 +228,13 @@ class CalendarWidget(QWidget):
         self._entries = list(entries)
         self._window = (start, end)
         self._rebuild()
+
+    def set_movable(self, movable: bool, why_not: str = "") -> None:
+        """Whether posts may be dragged to another day; ``why_not`` goes in the chips'
+        tooltips when not."""
+        if (movable, why_not) != (self.movable, self._why_fixed):
+            self.movable, self._why_fixed = movable, why_not
+            self._rebuild()
 
     def set_mode(self, mode: str) -> None:
         """Show the week view (``WEEK``) or the month view (``MONTH``)."""
@@ -310,7 +330,7 @@ class CalendarWidget(QWidget):
             if shown is None:
                 continue
             label = entry.text if self.mode == WEEK else f"{entry.at:%H:%M} {entry.text}"
-            chip = PostChip(entry, label)
+            chip = PostChip(entry, label, movable=self.movable, why_fixed=self._why_fixed)
             chip.setChecked(entry.post_id == self._selected)
             chip.clicked.connect(lambda _=False, pid=entry.post_id: self.post_clicked.emit(pid))
             shown.chips.insertWidget(shown.chips.count() - 1, chip)

@@ -92,3 +92,17 @@ def test_it_agrees_with_the_transition_table(state: S, action: ApprovalAction) -
     allowed = state in rules.TRANSITIONS[action]
     reason = _why(action, make(state=state), roles={Role.ADMIN})
     assert (reason is None) == allowed
+
+
+@pytest.mark.parametrize("action", [A.APPROVE, A.REJECT])
+def test_without_a_strategy_there_is_nothing_to_vote_on(action: ApprovalAction) -> None:
+    approval = make(state=S.PENDING)
+    approvals = {ApprovalScope.STRATEGY: approval}
+    reason = rules.why_not(
+        action, approval, approvals, user_id="bea", roles=APPROVER, has_strategy=False
+    )
+    assert reason == "Nothing to review yet: the campaign has no strategy"
+    quorum = rules.why_not(
+        A.SET_QUORUM, approval, approvals, user_id="ada", roles={Role.ADMIN}, has_strategy=False
+    )
+    assert quorum is None

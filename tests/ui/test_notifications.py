@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from app.bootstrap import Core
 from app.domain import Actor, ApprovalScope, Role
-from app.domain.changes import ChangeEvent, RecordKind
+from app.domain.changes import ChangeEvent, EventKind, RecordKind
 from tests.ui.conftest import ANA
 from tests.ui.test_main_window import opened, settled, until
 from tests.ui.test_overview import FULL_DRAFT
@@ -94,3 +94,40 @@ async def test_the_tray_shows_the_message_and_its_click_opens_the_target(
         tray.messageClicked.emit()
         assert window.current_panel == "approvals"
         await settled(window)
+
+
+async def test_my_finished_render_is_told_and_opens_the_render_monitor(
+    core: Core, qtbot: QtBot
+) -> None:
+    campaign_id = await _campaign(core)
+    async with opened(core) as window:
+        window.open_campaign(campaign_id)
+        await settled(window)
+        toast = window.notifier.toast
+        await core.creatives.create_media_creative(
+            ANA, campaign_id, kind="image", title="Hero", prompt="a bicycle at dawn"
+        )
+        await until(toast.isVisible, timeout=30)
+        assert toast.title.text() == "Image render by local-image finished"
+        qtbot.mouseClick(toast, Qt.MouseButton.LeftButton)
+        assert window.current_panel == "renders"
+        await settled(window)
+
+
+async def test_a_teammates_render_is_not_told(core: Core) -> None:
+    campaign_id = await _campaign(core)
+    await core.workspaces.add_member(ANA, "eve", [Role.EDITOR])
+    eve = Actor(tenant_id="acme", user_id="eve", roles={Role.EDITOR})
+    async with opened(core) as window:
+        told: list[Any] = []
+        window.notifications.noticed.connect(told.append)
+        heard: list[ChangeEvent] = []
+        window.session.changed.connect(heard.append)
+        made = await core.creatives.create_media_creative(
+            eve, campaign_id, kind="image", title="Hero", prompt="a bicycle at dawn"
+        )
+        assert made.render_job_id is not None
+        await core.renderer.wait_for(eve, made.render_job_id, timeout=30)
+        await until(lambda: any(event.kind is EventKind.JOB_FINISHED for event in heard))
+        await settled(window)
+        assert [notice.kind for notice in told if notice.kind == "renders"] == []

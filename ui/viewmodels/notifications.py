@@ -1,4 +1,5 @@
-"""What the user is told about while working elsewhere: approvals others changed, publishing."""
+"""What the user is told about while working elsewhere: approvals others changed, publishing,
+the user's renders finished or failed."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
 from app.domain.approvals import Approval
 from app.domain.campaigns import Campaign
-from app.domain.changes import ChangeEvent, RecordKind
+from app.domain.changes import ChangeEvent, EventKind, RecordKind
 from app.domain.enums import ApprovalScope
+from app.domain.render_jobs import RenderJob
 from ui.tasks import UiTaskRunner
 from ui.viewmodels.base import ViewModel
 from ui.viewmodels.navigation import Target
 from ui.viewmodels.session import SessionViewModel
 
-KINDS = {"approvals": "Approvals", "publishing": "Publishing"}
+KINDS = {"approvals": "Approvals", "publishing": "Publishing", "renders": "Renders"}
 """Kinds of notification (the key under ``notifications/`` in QSettings) and their names."""
 GATHER_MS = 300
 """A cascade changes four approvals in one operation: they are told as one notification."""
@@ -43,7 +45,8 @@ def set_enabled(kind: str, on: bool) -> None:
 
 class NotificationsViewModel(ViewModel):
     """Turns the change feed into notices: an approval of the workspace changed by someone
-    else (a vote, a rejection, a cascade asking for review), and a publication finished.
+    else (a vote, a rejection, a cascade asking for review), a publication finished, and a
+    render the user asked for published or failed (wherever it ran).
 
     Signals:
         noticed(object): a :class:`Notice` to show (only kinds that are turned on).
@@ -81,12 +84,25 @@ class NotificationsViewModel(ViewModel):
         )
 
     def _on_session_changed(self, event: ChangeEvent) -> None:
+        if event.job is not None and event.kind in (EventKind.JOB_FINISHED, EventKind.JOB_FAILED):
+            self._render_ended(event.job, failed=event.kind is EventKind.JOB_FAILED)
+            return
         mine = event.actor_id == self._session.actor.user_id
         if event.record is not RecordKind.APPROVAL or mine or event.campaign_id is None:
             return
         self._campaigns.add(event.campaign_id)
         if not self._timer.isActive():
             self._timer.start()
+
+    def _render_ended(self, job: RenderJob, *, failed: bool) -> None:
+        if job.created_by != self._session.actor.user_id:
+            return  # a teammate's render: theirs to hear about
+        what = f"{job.kind.value.capitalize()} render by {job.provider}"
+        if failed:
+            title, text = f"{what} failed", job.error or "The provider gave no reason."
+        else:
+            title, text = f"{what} finished", "Its output is in the library and on the creative."
+        self._notify(Notice("renders", title, text, Target.for_record("render_job", job.id)))
 
     def _read_approvals(self) -> None:
         campaigns, self._campaigns = self._campaigns, set()

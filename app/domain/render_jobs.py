@@ -49,6 +49,10 @@ class RenderJob(Record):
     error: str | None = None
     result_url: str | None = None
     asset_id: Id | None = None
+    """The first output's asset (the one its creative uses until someone picks another)."""
+    output_asset_ids: tuple[Id, ...] = ()
+    """Every main output's asset, in the provider's order (several when variants were asked
+    for with the ``num_outputs`` param)."""
     created_by: Id
     strategy_id: Id | None = None
     strategy_version: int | None = None

@@ -49,8 +49,10 @@ class ProviderStatus:
 
     ``progress`` is a fraction 0–1 when known; ``step``/``total_steps`` when the provider counts
     steps; ``logs`` are the new or full log lines (the engine keeps the last ones); ``outputs``
-    are URLs (``https:``, ``data:`` or ``file:``) of the result files, the first one being the
-    main output; ``permanent`` marks a failure that a retry cannot fix (bad input, safety);
+    are URLs (``https:``, ``data:`` or ``file:``) of the result files: the first
+    ``main_outputs`` of them are the main outputs (the variants of an image, in order; all of
+    them when it is None), the rest are companions that are never stored as outputs (a video's
+    poster frame); ``permanent`` marks a failure that a retry cannot fix (bad input, safety);
     ``interrupted`` marks a render lost with the process that ran it (a local render after a
     restart): it is rendered again, and that is not a failed attempt.
     """
@@ -62,9 +64,15 @@ class ProviderStatus:
     total_steps: int | None = None
     logs: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
+    main_outputs: int | None = None
     error: str | None = None
     permanent: bool = False
     interrupted: bool = False
+
+    @property
+    def main(self) -> tuple[str, ...]:
+        """The main outputs, in order (the companions left out)."""
+        return self.outputs if self.main_outputs is None else self.outputs[: self.main_outputs]
 
 
 @dataclass(frozen=True)

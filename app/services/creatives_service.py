@@ -16,6 +16,7 @@ from app.domain import (
     ApprovalState,
     Creative,
     CreativeKind,
+    CreativeOutput,
     RenderJob,
     Role,
     Strategy,
@@ -27,7 +28,7 @@ from app.ports.repositories import CreativeRepository, StrategyRepository
 from app.services.approval_cascade import ApprovalCascade
 from app.services.campaign_state import CampaignState, parse_enum
 from app.services.context import ServiceContext
-from app.services.media_renderer_service import MediaRendererService
+from app.services.media_renderer_service import MediaRendererService, check_num_outputs
 from app.services.operations import public_calls
 from app.services.render_requests import RenderRequests
 from app.services.storage_service import StorageService
@@ -39,6 +40,13 @@ def _link_job(creative: Creative, *, job_id: str, provider: str | None = None) -
     return creative.model_copy(
         update={"render_job_id": job_id, "provider": provider or creative.provider}
     )
+
+
+def _job_outputs(job: RenderJob) -> tuple[str, ...]:
+    """The assets a render job stored, in order (a job from before variants has one)."""
+    if job.output_asset_ids:
+        return job.output_asset_ids
+    return (job.asset_id,) if job.asset_id else ()
 
 
 def _clean_copy(body: str | None) -> str:
@@ -144,6 +152,7 @@ class CreativesService:
             raise InvalidInput("use create_text_creative for copy")
         # Everything the render needs is checked before anything is stored.
         kind, prompt, provider, clean = self._requests.check(kind, prompt, provider, params)
+        check_num_outputs(clean)
         strategy = await self._active_strategy(actor, campaign_id)
         now = self._clock.now()
         creative = self._build(
@@ -255,6 +264,59 @@ class CreativesService:
         )
         await self._changed(actor, attached, "creative.asset_attached", asset_id=asset.id)
         return attached
+
+    async def use_variant(self, actor: Actor, creative_id: str, asset_id: str) -> Creative:
+        """Make ``asset_id``, one of the outputs of the creative's renders (a variant of a
+        render that made several), the creative's current output; the output it replaces
+        stays in its history. An approved content approval goes back to needs_review.
+
+        Raises:
+            NotFound: no such creative in the actor's workspace.
+            InvalidInput: the asset is not an output of one of the creative's renders, or the
+                campaign is archived.
+        """
+        await self._access.require(actor, Role.EDITOR, "change content")
+        creative = await self._creatives.get(actor.tenant_id, creative_id)
+        check_writable(await self._state.campaign(actor.tenant_id, creative.campaign_id))
+        jobs = await self._renderer.list_jobs(actor, campaign_id=creative.campaign_id)
+        job = next(
+            (j for j in jobs if j.creative_id == creative.id and asset_id in _job_outputs(j)),
+            None,
+        )
+        if job is None:
+            raise InvalidInput(f"that asset is not an output of a render of {creative.title!r}")
+        active = await self._strategies.find_active(actor.tenant_id, creative.campaign_id)
+        chosen, switched = job, False
+
+        def change(current: Creative) -> Creative:
+            nonlocal switched
+            switched = not (current.outputs and current.outputs[-1].asset_id == asset_id)
+            if not switched:
+                return current  # already its current output
+            now = self._clock.now()
+            version = chosen.strategy_version or current.strategy_version
+            earlier = {o.asset_id for o in current.outputs} | set(_job_outputs(chosen))
+            output = CreativeOutput(
+                asset_id=asset_id, render_job_id=chosen.id, strategy_version=version, at=now
+            )
+            return current.model_copy(
+                update={
+                    # As a new render's output: it replaces the earlier outputs (kept in
+                    # ``outputs`` as history); assets attached from the library stay.
+                    "asset_ids": (*[a for a in current.asset_ids if a not in earlier], asset_id),
+                    "outputs": (*current.outputs, output),
+                    "strategy_version": max(version, current.strategy_version),
+                    "stale": active is None or version < active.version,
+                    "updated_at": now,
+                }
+            )
+
+        updated = await self._creatives.modify(actor.tenant_id, creative_id, change, known=creative)
+        if switched:
+            await self._changed(
+                actor, updated, "creative.variant_chosen", asset_id=asset_id, render_job_id=job.id
+            )
+        return updated
 
     async def edit_text(self, actor: Actor, creative_id: str, text: str) -> Creative:
         """Replace the copy of a text creative; it is then made for the active strategy version

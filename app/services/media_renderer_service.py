@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from app.domain import Actor, CreativeKind, RenderJob, RenderStatus, Role
-from app.domain.errors import InvalidTransition, ProviderError, WaitTimeout
+from app.domain.errors import InvalidInput, InvalidTransition, ProviderError, WaitTimeout
 from app.domain.render_rules import append_logs
 from app.ports.clock import Sleeper, SystemSleeper
 from app.ports.repositories import CreativeRepository, RenderJobRepository, StrategyRepository
@@ -18,6 +18,25 @@ from app.services.operations import public_calls
 from app.services.render_engine import RenderEngine
 from app.services.render_requests import RenderRequests
 from app.services.render_worker import RenderWorker
+
+MAX_OUTPUTS = 4
+"""The most outputs (variants) one render may ask for with the ``num_outputs`` param."""
+
+
+def check_num_outputs(params: Mapping[str, Any] | None) -> None:
+    """Check the ``num_outputs`` render param: how many outputs (variants) to make, a whole
+    number from 1 to :data:`MAX_OUTPUTS` (absent: one).
+
+    Raises:
+        InvalidInput: it is not a whole number in that range.
+    """
+    if not isinstance(params, Mapping) or params.get("num_outputs") is None:
+        return
+    value = params["num_outputs"]
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_OUTPUTS:
+        raise InvalidInput(
+            f"num_outputs must be a whole number from 1 to {MAX_OUTPUTS}, not {value!r}"
+        )
 
 
 @public_calls
@@ -74,9 +93,18 @@ class MediaRendererService:
         provider: str | None = None,
         params: Mapping[str, Any] | None = None,
     ) -> RenderJob:
-        """Queue a render of ``creative_id``; the default provider of ``kind`` if none given."""
+        """Queue a render of ``creative_id``; the default provider of ``kind`` if none given.
+        ``params={"num_outputs": N}`` (1–4) asks for N outputs, each stored as an asset of the
+        job (``output_asset_ids``); the creative uses the first until another is chosen
+        (``creatives.use_variant``).
+
+        Raises:
+            InvalidInput: the request is invalid (see :meth:`RenderRequests.check`), or
+                ``num_outputs`` is not a whole number from 1 to 4.
+        """
         await self._access.require(actor, Role.EDITOR, "request renders")
         kind, prompt, name, clean = self._requests.check(kind, prompt, provider, params)
+        check_num_outputs(clean)
         creative = await self._creatives.get(actor.tenant_id, creative_id)
         strategy = await self._strategies.find_active(actor.tenant_id, creative.campaign_id)
         now = self._clock.now()

@@ -308,50 +308,69 @@ class RenderEngine:
     async def _publish(
         self, job: RenderJob, status: ProviderStatus, *, seen: str | None
     ) -> Outcome:
-        if not status.outputs:
+        outputs = status.main
+        if not outputs:
             failure = ProviderError("the provider finished without an output", retryable=True)
             return Outcome(await self.fail_or_retry(job, failure, seen=seen), True)
-        provider = self.providers[job.provider]
         owner = Actor(tenant_id=job.tenant_id, user_id=job.created_by, roles={Role.EDITOR})
-        # Read while the output downloads: the creative (a stale copy only costs a re-read)
+        # Read while the outputs download: the creative (a stale copy only costs a re-read)
         # and the active strategy, on which the creative's freshness depends.
         creative = started(self._creatives.get(job.tenant_id, job.creative_id))
         active = started(self._strategies.find_active(job.tenant_id, job.campaign_id))
         try:
-            asset = await self._storage.ingest(
-                owner,
-                provider.open_output(status.outputs[0], max_bytes=self._output_max_bytes),
-                filename=f"{job.kind.value}-{job.id[:12]}{_EXTENSIONS[job.kind.value]}",
-                render_job_id=job.id,
-                tags=("generated", job.provider),
-            )
+            assets = await self._store_outputs(owner, job, outputs)
         except ProviderError as exc:
-            # The download failed: the job stays unpublished. The render itself is done (and
-            # paid for), so the next poll downloads again, within the same retry budget.
+            # A download failed: the job stays unpublished (no output is linked to it). The
+            # render itself is done (and paid for), so the next poll downloads again, within
+            # the same retry budget; the outputs already stored are found again by their bytes.
             return await self._retry_download(job, exc, seen=seen)
         except AppError as exc:
             failed = await self.finish(
                 job, RenderStatus.FAILED, error=f"the output could not be stored: {exc}", seen=seen
             )
             return Outcome(failed, True)
-        url = started(self._blobs.url(asset.storage_key))
+        first = assets[0]
+        url = started(self._blobs.url(first.storage_key))
         # The creative first: whoever sees the job published finds its creative updated. The
         # provider's copy goes only once the job is published (``finish`` releases it): a stop
         # or a crash before that leaves it for the next worker to store.
-        await self._attach(job, asset, await active, known=await creative)
+        await self._attach(job, first, await active, known=await creative)
         total = status.total_steps or job.progress.total_steps
         logs = append_logs(job.logs, *new_log_lines(job.logs, status.logs))
+        stored = ", ".join(asset.id for asset in assets)
         published = await self.finish(
             job,
             RenderStatus.PUBLISHED,
             seen=seen,
-            asset_id=asset.id,
+            asset_id=first.id,
+            output_asset_ids=tuple(asset.id for asset in assets),
             result_url=await url,
             progress=RenderProgress(fraction=1.0, step=status.step or total, total_steps=total),
             eta_seconds=0.0,
-            logs=append_logs(logs, f"published as asset {asset.id}"),
+            logs=append_logs(logs, f"published as asset{'s' if len(assets) > 1 else ''} {stored}"),
         )
         return Outcome(published, True)
+
+    async def _store_outputs(
+        self, owner: Actor, job: RenderJob, outputs: tuple[str, ...]
+    ) -> list[Asset]:
+        """Store every main output in the library, in order (the first keeps the name a job
+        with one output always had; variants are numbered from 2)."""
+        provider = self.providers[job.provider]
+        extension = _EXTENSIONS[job.kind.value]
+        assets = []
+        for index, output in enumerate(outputs, start=1):
+            suffix = "" if index == 1 else f"-{index}"
+            assets.append(
+                await self._storage.ingest(
+                    owner,
+                    provider.open_output(output, max_bytes=self._output_max_bytes),
+                    filename=f"{job.kind.value}-{job.id[:12]}{suffix}{extension}",
+                    render_job_id=job.id,
+                    tags=("generated", job.provider),
+                )
+            )
+        return assets
 
     async def _retry_download(
         self, job: RenderJob, error: ProviderError, *, seen: str | None

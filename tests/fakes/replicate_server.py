@@ -190,14 +190,19 @@ class FakeReplicateServer(LoopbackServer):
         self,
         prediction_id: str,
         *,
-        outputs: int = 1,
+        outputs: int | None = None,
         as_list: bool = True,
         data_uri: bool = False,
         output: Any = None,
     ) -> list[bytes]:
         """Finish with ``outputs`` PNG files (a list, or one string when ``as_list`` is false;
-        ``data:`` URIs when ``data_uri``), or with ``output`` as given. Returns the files."""
+        ``data:`` URIs when ``data_uri``), or with ``output`` as given. Returns the files.
+        ``outputs`` defaults to the input's ``num_outputs`` (1 when it has none), as an image
+        model does."""
         prediction = self._live(prediction_id)
+        if outputs is None:
+            asked = prediction["input"].get("num_outputs")
+            outputs = asked if isinstance(asked, int) and not isinstance(asked, bool) else 1
         files = [make_png(64 + i, 48) for i in range(outputs)]
         if output is None:
             urls = []

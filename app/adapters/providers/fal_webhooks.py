@@ -219,7 +219,12 @@ def result_status(provider_job_id: str, result: Any, logs: tuple[str, ...] = ())
     url = video.get("url") if isinstance(video, dict) else None
     if isinstance(url, str) and url:
         return ProviderStatus(
-            provider_job_id, ProviderState.SUCCEEDED, progress=1.0, logs=logs, outputs=(url,)
+            provider_job_id,
+            ProviderState.SUCCEEDED,
+            progress=1.0,
+            logs=logs,
+            outputs=(url,),
+            main_outputs=1,  # one video per request
         )
     detail = error_detail(result) or "the result holds no video"
     return ProviderStatus(

@@ -17,12 +17,15 @@ from app.domain.errors import ProviderError
 from app.ports.render_provider import RenderRequest
 
 DEFAULT_SIZE = 1024
+MAX_OUTPUTS = 4
 
 
 class LocalImageProvider(LocalRenderProvider):
     """Renders images on this machine with Pillow (no account, no network).
 
-    Params: ``width``/``height`` (256–2048, default 1024), ``campaign`` and ``tagline``.
+    Params: ``width``/``height`` (256–2048, default 1024), ``campaign`` and ``tagline``;
+    ``num_outputs`` (1–4, default 1): that many variants, drawn from the seeds ``seed``,
+    ``seed + 1``, ... (each a distinct picture), the outputs in that order.
 
     Args:
         workdir: The folder renders are written into (one sub-folder per job).
@@ -46,11 +49,12 @@ class LocalImageProvider(LocalRenderProvider):
         if not self.can_render(request.kind):
             raise ProviderError(f"{self.name} renders images only, not {request.kind}")
         # Pillow is loaded with the first render, not when the provider is built.
-        from app.adapters.providers.local_design import composition_for
+        from app.adapters.providers.local_design import composition_for, int_param
         from app.adapters.providers.local_image_drawing import render_image
 
         try:
             composition = composition_for(request, default_size=(DEFAULT_SIZE, DEFAULT_SIZE))
+            count = int_param(request.params, "num_outputs", 1, 1, MAX_OUTPUTS)
         except ProviderError as exc:
             raise ProviderError(f"{self.name} cannot render this: {exc.message}") from exc
-        return self._jobs.submit(functools.partial(render_image, composition))
+        return self._jobs.submit(functools.partial(render_image, composition, count=count))

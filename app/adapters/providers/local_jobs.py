@@ -11,6 +11,7 @@ done, so that its output is still stored; any other was interrupted, and is rend
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import shutil
@@ -345,10 +346,13 @@ class LocalRenderProvider:
     """The parts of :class:`~app.ports.render_provider.RenderProvider` both local providers share.
 
     Subclasses set ``name`` and implement ``can_render`` and ``render`` (validate the request,
-    then :meth:`LocalJobs.submit` a render function).
+    then :meth:`LocalJobs.submit` a render function). ``main_outputs``: how many of a render's
+    files (the first ones) are its outputs, the rest being companions such as a video's poster
+    frame; None when every file is an output (an image's variants).
     """
 
     name = "local"
+    main_outputs: int | None = None
     supports_webhooks = False
     poll_interval = POLL_INTERVAL_SECONDS
 
@@ -357,7 +361,10 @@ class LocalRenderProvider:
         self._jobs = LocalJobs(workdir, provider=self.name, max_concurrency=max_concurrency)
 
     async def poll_status(self, provider_job_id: str) -> ProviderStatus:
-        return await self._jobs.poll_stored(provider_job_id)
+        status = await self._jobs.poll_stored(provider_job_id)
+        if not status.outputs or self.main_outputs is None:
+            return status
+        return dataclasses.replace(status, main_outputs=self.main_outputs)
 
     async def cancel(self, provider_job_id: str) -> None:
         self._jobs.cancel(provider_job_id)

@@ -27,7 +27,8 @@ class LocalVideoProvider(LocalRenderProvider):
     """Renders videos on this machine: Pillow frames, H.264 by the bundled ffmpeg.
 
     Params: ``duration`` (1–10 s, default 3), ``width``/``height`` (even, 256–2048, default
-    1280×720), ``campaign`` and ``tagline``. Outputs: the MP4, then a poster PNG.
+    1280×720), ``campaign`` and ``tagline``. Outputs: the MP4, then a poster PNG (a companion,
+    never stored as an output of the render).
 
     Args:
         workdir: The folder renders are written into (one sub-folder per job).
@@ -35,6 +36,7 @@ class LocalVideoProvider(LocalRenderProvider):
     """
 
     name = "local-video"
+    main_outputs = 1  # the poster that follows the video is a companion
 
     def __init__(self, workdir: Path, *, max_concurrency: int = 1) -> None:
         super().__init__(workdir, max_concurrency=max_concurrency)

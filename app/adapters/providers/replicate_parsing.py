@@ -122,7 +122,11 @@ def parse_prediction(body: object) -> ProviderStatus:
     state = _STATES[status]
     logs = log_lines(body.get("logs"))
     progress, step, total = parse_progress(logs)
-    outputs = output_urls(body.get("output"))
+    output = body.get("output")
+    outputs = output_urls(output)
+    # A list holds the outputs (an image model's variants, ``num_outputs`` of them); an object
+    # holds one main file and companions to it (a video and its poster, say).
+    main_outputs = 1 if isinstance(output, dict) and outputs else None
     error = _text(body.get("error"))
     permanent = False
     if status == "succeeded":
@@ -149,6 +153,7 @@ def parse_prediction(body: object) -> ProviderStatus:
         total_steps=total,
         logs=logs,
         outputs=outputs,
+        main_outputs=main_outputs,
         error=error,
         permanent=permanent,
     )

@@ -177,7 +177,14 @@ class RunwayProvider:
         if status == "SUCCEEDED":
             urls = output_urls(task)
             if urls:
-                return ProviderStatus(provider_job_id, ProviderState.SUCCEEDED, 1.0, outputs=urls)
+                # Every URL of a task's output is a result in its own right (no companions).
+                return ProviderStatus(
+                    provider_job_id,
+                    ProviderState.SUCCEEDED,
+                    1.0,
+                    outputs=urls,
+                    main_outputs=len(urls),
+                )
             error = "Runway reported success but sent no output URL"
             return ProviderStatus(provider_job_id, ProviderState.FAILED, error=error)
         if status == "FAILED":

@@ -100,6 +100,7 @@ CALLS: dict[str, tuple[str, Callable[[Ids], Args]]] = {
     "creatives.list_creatives": (READ, lambda i: call(i.campaign)),
     "creatives.regenerate": (WRITE, lambda i: call(i.campaign)),
     "creatives.edit_text": (WRITE, lambda i: call(i.creative, "New copy")),
+    "creatives.use_variant": (WRITE, lambda i: call(i.creative, i.asset)),
     "creatives.delete_creative": (WRITE, lambda i: call(i.creative)),
     "renderer.queue_render": (WRITE, lambda i: call(i.creative, kind="image", prompt="a bike")),
     "renderer.get_job": (READ, lambda i: call(i.job)),

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from app.domain.errors import ProviderError
 from app.ports.render_provider import RenderRequest
@@ -322,10 +322,24 @@ def draw_labels(sprite: Image.Image, layout: TextLayout, palette: Palette) -> No
 
 
 def add_grain(image: Image.Image, rng: random.Random, amount: int) -> Image.Image:
-    """``image`` (RGB) with monochrome noise of ±``amount`` levels."""
-    noise = Image.frombytes("L", image.size, rng.randbytes(image.width * image.height))
-    noise = noise.point(lambda v: v * (2 * amount + 1) // 256)
-    return ImageChops.add(image, Image.merge("RGB", (noise, noise, noise)), offset=-amount)
+    """``image`` (RGB) with monochrome noise of about ±``amount`` levels.
+
+    Drawn so that a render in a worker thread does not stall the window: the noise is made at
+    half size (a quarter of the random bytes and look-ups, which hold the GIL), then scaled up and
+    pasted as white and black through masks (resize and paste release it).
+    """
+    size = (max(1, image.width // 2), max(1, image.height // 2))
+    noise = Image.frombytes("L", size, rng.randbytes(size[0] * size[1]))
+    # Noise above the middle lightens, below darkens: at most ``amount`` levels on mid-grey.
+    strength = [round(abs(v - 128) / 128 * amount * 2) for v in range(256)]
+    lighter = noise.point([strength[v] if v >= 128 else 0 for v in range(256)])
+    darker = noise.point([strength[v] if v < 128 else 0 for v in range(256)])
+    grained = image.copy()
+    for colour, mask in (((255, 255, 255), lighter), ((0, 0, 0), darker)):
+        grained.paste(
+            colour, (0, 0, *image.size), mask.resize(image.size, Image.Resampling.BILINEAR)
+        )
+    return grained
 
 
 def int_param(params: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QProgressBar,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -28,6 +29,7 @@ from ui.viewmodels.navigation import PANELS, Navigator, Target
 from ui.viewmodels.notifications import NotificationsViewModel
 from ui.viewmodels.overview import OverviewViewModel
 from ui.viewmodels.publish import PublishViewModel
+from ui.viewmodels.render_monitor import RenderMonitorViewModel
 from ui.viewmodels.schedule import ScheduleViewModel
 from ui.viewmodels.session import FEED_TASK, SessionViewModel
 from ui.viewmodels.settings import SettingsViewModel
@@ -41,6 +43,7 @@ from ui.views.new_campaign_dialog import NewCampaignDialog
 from ui.views.notifier import Notifier
 from ui.views.overview_tab import OverviewTab
 from ui.views.publish_action import PublishAction
+from ui.views.render_monitor_panel import RenderMonitorPanel
 from ui.views.schedule_tab import ScheduleTab
 from ui.views.settings_dialog import SettingsDialog
 from ui.views.sidebar import SidebarWidget
@@ -103,10 +106,12 @@ class MainWindow(QMainWindow):
         self.sidebar = SidebarWidget(self.session, self.campaigns)
         self.campaign_panel = CampaignPanel(self.campaigns)
         self._build_campaign_tabs()
+        self.monitor = RenderMonitorViewModel(self.session, self.tasks, self)
+        self.render_monitor = RenderMonitorPanel(self.monitor)
         self.panels: dict[str, QWidget] = {
             "campaign": self.campaign_panel,
             "approvals": ApprovalPanel(self.approvals),
-            "renders": UpcomingPanel("renders"),
+            "renders": self.render_monitor,
             "assets": UpcomingPanel("assets"),
         }
         self.pages = QStackedWidget()
@@ -131,6 +136,15 @@ class MainWindow(QMainWindow):
         self.status_label.setAccessibleName("Where campaigns are kept")
         self.status_label.setContentsMargins(self.fontMetrics().averageCharWidth(), 0, 0, 0)
         self.statusBar().addWidget(self.status_label, 1)
+        # The renders under way, on every panel; a click opens the monitor.
+        self.render_summary = QPushButton()
+        self.render_summary.setFlat(True)
+        self.render_summary.setAccessibleName("Renders under way")
+        self.render_summary.setToolTip("Open the render monitor (Ctrl+3)")
+        self.render_summary.clicked.connect(lambda: self.show_panel("renders"))
+        self.render_summary.hide()
+        self.monitor.summary_changed.connect(self._on_monitor_summary_changed)
+        self.statusBar().addPermanentWidget(self.render_summary)
         self.busy_indicator = QProgressBar()
         self.busy_indicator.setRange(0, 0)  # indeterminate
         self.busy_indicator.setMaximumWidth(self.fontMetrics().averageCharWidth() * 16)
@@ -156,6 +170,7 @@ class MainWindow(QMainWindow):
         self._restore()
         self.session.start()
         self.campaigns.load()
+        self.monitor.refresh()  # its summary is shown on every panel
 
     # -- the test surface -------------------------------------------------------------------
 
@@ -211,6 +226,7 @@ class MainWindow(QMainWindow):
         self.session.refresh_workspaces()
         self.campaigns.load()
         self.campaign_panel.refresh()
+        self.monitor.refresh()
 
     async def shutdown(self) -> None:
         """Cancel every task of the window and wait until they have stopped."""
@@ -316,6 +332,12 @@ class MainWindow(QMainWindow):
         self.show_panel(target.panel)
         if target.panel == "campaign" and target.tab is not None:
             self.campaign_panel.select(target)
+        elif target.panel == "renders" and target.record_id is not None:
+            self.render_monitor.select_job(target.record_id)
+
+    def _on_monitor_summary_changed(self, summary: str) -> None:
+        self.render_summary.setText(summary)
+        self.render_summary.setVisible(bool(summary))
 
     def _on_session_roles_changed(self) -> None:
         may_edit = self.session.may(Role.EDITOR)

@@ -249,6 +249,11 @@ class RenderMonitorPanel(QWidget):
         self.mine_check.setToolTip("Only the renders you requested")
         for combo in (self.status_combo, self.campaign_combo, self.provider_combo):
             combo.currentIndexChanged.connect(self._apply_filters)
+            # Long campaign names must not widen the window: the combos shrink, names elide.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(8)
         self.mine_check.toggled.connect(self._apply_filters)
 
         self.cancel_button = QPushButton(icon("circle-stop"), "Cancel")
@@ -297,10 +302,13 @@ class RenderMonitorPanel(QWidget):
         filters.addWidget(self.provider_combo)
         filters.addWidget(self.mine_check)
         filters.addStretch(1)
-        filters.addWidget(self.cancel_button)
-        filters.addWidget(self.retry_button)
-        filters.addWidget(self.new_button)
+        actions = QHBoxLayout()  # a row of its own: the panel stays narrow enough for 1024 px
+        actions.addWidget(self.cancel_button)
+        actions.addWidget(self.retry_button)
+        actions.addWidget(self.new_button)
+        actions.addStretch(1)
         layout = QVBoxLayout(self)
+        layout.addLayout(actions)
         layout.addLayout(filters)
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)

@@ -135,6 +135,7 @@ async def _window_shots(shots: Shots, core: Any, actor: Any, campaign_id: str) -
         report.close()
         await _settings_shots(shots, window)
         await _issue_13_shots(shots, window)
+        await _render_shots(shots, window)
         await window.shutdown()
 
 
@@ -220,6 +221,53 @@ async def _issue_13_shots(shots: Shots, window: Any) -> None:
     window.notifier.toast.show_notice(notice)
     await shots.save(window, "notification-toast")
     window.notifier.toast.hide()
+
+
+async def _render_shots(shots: Shots, window: Any) -> None:
+    """The render monitor with a render running, one failed (a parameter the local provider
+    refuses), finished ones, and a render of three variants."""
+    core, actor = window.session.core, window.session.actor
+    campaign_id = window.campaign_panel.campaign_id
+    images = [
+        creative
+        for creative in await core.creatives.list_creatives(actor, campaign_id)
+        if creative.kind.value == "image"
+    ]
+    renderer = core.renderer
+    broken = await renderer.queue_render(
+        actor, images[0].id, kind="image", prompt="a bike at dawn", params={"width": "wide"}
+    )
+    variants = await renderer.queue_render(
+        actor, images[-1].id, kind="image", prompt="a bike at dusk", params={"num_outputs": 3}
+    )
+    video = await renderer.queue_render(
+        actor, images[0].id, kind="video", prompt="a bike along the river"
+    )
+    window.show_panel("renders")
+    monitor = window.monitor
+    panel = window.render_monitor
+    toast = window.notifier.toast
+
+    def status(job_id: str) -> str:
+        job = monitor.job(job_id)
+        return job.status.value if job is not None else ""
+
+    await until(lambda: status(broken.id) == "failed", 60)
+    await until(lambda: status(video.id) == "running", 60)
+    toast.hide()  # the renders' notifications would cover the detail pane
+    await shots.save(window, "panel-renders-live")
+    panel.select_job(broken.id)
+    await settled(window)
+    toast.hide()  # the renders' notifications would cover the detail pane
+    await shots.save(window, "panel-renders-failed")
+    await until(lambda: status(variants.id) == "published", 120)
+    panel.select_job(variants.id)
+    await asyncio.sleep(1.0)  # the variants' previews arrive
+    await settled(window)
+    toast.hide()  # the renders' notifications would cover the detail pane
+    await shots.save(window, "panel-renders-variants")
+    await until(lambda: status(video.id) == "published", 120)
+    window.show_panel("campaign")
 
 
 async def _settings_shots(shots: Shots, window: Any) -> None:

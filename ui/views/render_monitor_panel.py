@@ -177,6 +177,7 @@ class JobDetail(QWidget):
             preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
             button = QPushButton("Use this one")
             button.setAccessibleName(f"Use variant {number}")
+            button.setMinimumWidth(button.sizeHint().width())  # never clipped to "Use this on"
             button.clicked.connect(
                 lambda _checked=False, asset_id=asset_id: self._view_model.use_variant(
                     creative_id, asset_id

@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from app.bootstrap import open_core, workspace_archive
-from app.cli_parser import build_parser, settings_from
+from app.cli_parser import app_version, build_parser, settings_from
 from app.config import AppSettings
 from app.console import console_logging, plain_message
 from app.demo import prepare_demo, run_demo
@@ -29,7 +29,7 @@ INTERRUPTED = 130
 
 
 async def _doctor(settings: AppSettings) -> int:
-    print("Campaign Studio doctor\n\nSettings in force:")
+    print(f"Campaign Studio doctor — version {app_version()}\n\nSettings in force:")
     for name, value in settings_report(settings):
         print(f"  {name:<26} {value}")
     print("\nChecks:")
@@ -77,6 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``campaign-studio`` command itself, ``ui.launcher``, opens the desktop window then)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "self-test":  # it builds the window: the launcher runs it, with Qt
+        print("campaign-studio: self-test needs the desktop app (the ui extra)", file=sys.stderr)
+        return 2
     if args.command is None:
         parser.print_help()
         print("\nWithout a command, campaign-studio opens the desktop window (the ui extra).")

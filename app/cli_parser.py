@@ -11,8 +11,33 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from app.config import AppSettings
 
+DISTRIBUTION = "campaign-studio"
+"""The installed distribution whose metadata carries the version (pyproject's ``version``)."""
+
 ROLE_NAMES = ("viewer", "editor", "approver", "admin")
 """``Role``'s values (a test keeps them equal), without importing the domain models."""
+
+
+def app_version() -> str:
+    """The installed version, read from the distribution's metadata: pyproject is its one
+    source, and a frozen build carries a copy of that metadata."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
+
+
+class _ShowVersion(argparse.Action):
+    """``--version``: the version is looked up only when asked for (a start does not pay)."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        print(f"{parser.prog} {app_version()}")
+        parser.exit()
 
 
 def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
@@ -36,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Campaign Studio: plan, approve, render and publish marketing campaigns.",
     )
     _global_options(parser, None)
+    parser.add_argument("--version", action=_ShowVersion, help="show the version and exit")
     # The same options after the sub-command; SUPPRESS leaves the main parser's value unless
     # they are given there.
     common = argparse.ArgumentParser(add_help=False)
@@ -57,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the render worker and the webhook relay headless (a team server)",
     )
     worker.add_argument("--no-relay", action="store_true", help="poll only; no webhook relay")
+    commands.add_parser(
+        "self-test",
+        parents=[common],
+        help="check this installation: render an image and a video on a temporary data folder",
+    )
     _members_parser(commands, common)
     _workspace_parser(commands, common)
     return parser

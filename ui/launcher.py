@@ -20,6 +20,15 @@ NO_QT = (
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``campaign-studio``; the process exit status."""
     args = build_parser().parse_args(argv)
+    if args.command == "self-test":
+        try:
+            from ui.self_test import main as self_test
+        except ImportError as exc:
+            if str(exc.name).split(".")[0] not in {"PySide6", "qasync", "shiboken6"}:
+                raise
+            print(NO_QT, file=sys.stderr)
+            return 2
+        return self_test()
     if args.command is not None:
         from app.cli import main as cli_main
 
@@ -32,3 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(NO_QT, file=sys.stderr)
         return 2
     return run_window(lambda: settings_from(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

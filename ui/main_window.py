@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -34,6 +35,7 @@ from ui.viewmodels.schedule import ScheduleViewModel
 from ui.viewmodels.session import FEED_TASK, SessionViewModel
 from ui.viewmodels.settings import SettingsViewModel
 from ui.viewmodels.strategy import StrategyViewModel
+from ui.views.about_dialog import AboutDialog
 from ui.views.ads_tab import AdsTab
 from ui.views.approval_panel import ApprovalPanel
 from ui.views.campaign_panel import CampaignPanel
@@ -71,6 +73,7 @@ ACTION_ICONS = {
     "settings": "settings",
     "publish": "send",
     "members": "user",
+    "about": "info",
 }
 """The toolbar's icons (Lucide names), redrawn when the palette changes."""
 
@@ -215,6 +218,12 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
+    def open_about(self) -> None:
+        """The version, where the data is, and the licences."""
+        dialog = AboutDialog(self, data_dir=self.session.core.settings.data_dir)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
     def welcome(self) -> None:
         """The first start's welcome (data folder, sample workspace)."""
         dialog = WelcomeDialog(self.session, self)
@@ -293,6 +302,13 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         self.publish_action = PublishAction(self.publisher, self)
         toolbar.addAction(self.publish_action)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        self.about_action = QAction("About", self)
+        self.about_action.setToolTip("The version, the data folder and the licences")
+        self.about_action.triggered.connect(self.open_about)
+        toolbar.addAction(self.about_action)
         self.search_action = QAction("Search campaigns", self)
         self.search_action.setShortcut(QKeySequence.StandardKey.Find)
         self.search_action.triggered.connect(self.sidebar.focus_search)
@@ -313,6 +329,7 @@ class MainWindow(QMainWindow):
         actions["settings"] = self.settings_action
         actions["publish"] = self.publish_action
         actions["members"] = self.members_action
+        actions["about"] = self.about_action
         for name, action in actions.items():
             action.setIcon(icon(ACTION_ICONS[name]))
 

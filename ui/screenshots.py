@@ -136,6 +136,12 @@ async def _window_shots(shots: Shots, core: Any, actor: Any, campaign_id: str) -
         await _settings_shots(shots, window)
         await _issue_13_shots(shots, window)
         await _render_shots(shots, window)
+        from ui.views.about_dialog import AboutDialog
+
+        window.about_action.trigger()
+        about = await _shown(window, AboutDialog)
+        await shots.save(about, "dialog-about")
+        about.close()
         await window.shutdown()
 
 

@@ -274,3 +274,15 @@ async def test_members_open_from_the_toolbar(window: MainWindow) -> None:
     await settled(window)
     dialog.reject()
     await settled(window)
+
+
+async def test_about_names_the_version_and_the_data_folder(window: MainWindow, core: Core) -> None:
+    from app.cli_parser import app_version
+    from ui.views.about_dialog import AboutDialog
+
+    window.about_action.trigger()
+    (dialog,) = [found for found in window.findChildren(AboutDialog) if found.isVisible()]
+    texts = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert app_version() in texts
+    assert str(core.settings.data_dir) in texts
+    dialog.close()

@@ -25,6 +25,7 @@ from ui.viewmodels.ads import AdsViewModel
 from ui.viewmodels.approvals import ApprovalsViewModel
 from ui.viewmodels.campaigns import CampaignsViewModel
 from ui.viewmodels.content import ContentViewModel
+from ui.viewmodels.library import LibraryViewModel
 from ui.viewmodels.members import MembersViewModel
 from ui.viewmodels.navigation import PANELS, Navigator, Target
 from ui.viewmodels.notifications import NotificationsViewModel
@@ -40,6 +41,7 @@ from ui.views.ads_tab import AdsTab
 from ui.views.approval_panel import ApprovalPanel
 from ui.views.campaign_panel import CampaignPanel
 from ui.views.content_tab import ContentTab
+from ui.views.library_panel import LibraryPanel
 from ui.views.members_dialog import MembersDialog
 from ui.views.new_campaign_dialog import NewCampaignDialog
 from ui.views.notifier import Notifier
@@ -50,7 +52,6 @@ from ui.views.schedule_tab import ScheduleTab
 from ui.views.settings_dialog import SettingsDialog
 from ui.views.sidebar import SidebarWidget
 from ui.views.strategy_tab import StrategyTab
-from ui.views.upcoming_panel import UpcomingPanel
 from ui.views.welcome_dialog import WelcomeDialog
 from ui.widgets.icons import icon
 from ui.widgets.permission import gate
@@ -111,11 +112,14 @@ class MainWindow(QMainWindow):
         self._build_campaign_tabs()
         self.monitor = RenderMonitorViewModel(self.session, self.tasks, self)
         self.render_monitor = RenderMonitorPanel(self.monitor)
+        self.library = LibraryViewModel(self.session, self.tasks, self)
+        self.asset_library = LibraryPanel(self.library)
+        self.library.navigation_requested.connect(self._on_library_navigation_requested)
         self.panels: dict[str, QWidget] = {
             "campaign": self.campaign_panel,
             "approvals": ApprovalPanel(self.approvals),
             "renders": self.render_monitor,
-            "assets": UpcomingPanel("assets"),
+            "assets": self.asset_library,
         }
         self.pages = QStackedWidget()
         for panel in self.panels.values():
@@ -236,6 +240,8 @@ class MainWindow(QMainWindow):
         self.campaigns.load()
         self.campaign_panel.refresh()
         self.monitor.refresh()
+        if self.library.loaded_once:
+            self.library.refresh()
 
     async def shutdown(self) -> None:
         """Cancel every task of the window and wait until they have stopped."""
@@ -351,6 +357,11 @@ class MainWindow(QMainWindow):
             self.campaign_panel.select(target)
         elif target.panel == "renders" and target.record_id is not None:
             self.render_monitor.select_job(target.record_id)
+
+    def _on_library_navigation_requested(self, campaign_id: str, target: Target) -> None:
+        """An asset's usage: the creative that uses it, in its campaign's Content tab."""
+        self.open_campaign(campaign_id)
+        self.navigator.go(target)
 
     def _on_monitor_summary_changed(self, summary: str) -> None:
         self.render_summary.setText(summary)

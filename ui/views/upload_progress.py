@@ -1,0 +1,105 @@
+"""The progress of an upload: one row per file (name, bar, outcome) and a bar for all of them."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QScrollArea, QVBoxLayout, QWidget
+
+from ui.viewmodels.library import LibraryViewModel
+
+MAX_ROWS_SHOWN = 6
+"""Rows visible before the list scrolls."""
+
+
+class UploadProgress(QWidget):
+    """Follows the view model's upload signals; hidden until an upload starts. A refused file
+    shows the core's reason on its row; the others go on.
+
+    Attributes:
+        overall: the bar of all files; ``summary`` the words once it ended.
+        names, bars, outcomes: per file, in the order of the upload.
+    """
+
+    def __init__(self, view_model: LibraryViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Upload progress")
+        self.overall = QProgressBar()
+        self.overall.setAccessibleName("Upload overall progress")
+        self.summary = QLabel()
+        self.summary.setAccessibleName("Upload summary")
+        self.summary.setWordWrap(True)
+        self.names: list[QLabel] = []
+        self.bars: list[QProgressBar] = []
+        self.outcomes: list[QLabel] = []
+        self._rows = QWidget()
+        self._grid = QGridLayout(self._rows)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._scroll = QScrollArea()
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setWidget(self._rows)
+        self._scroll.setAccessibleName("Files being uploaded")
+        self._scroll.setMaximumHeight(MAX_ROWS_SHOWN * 2 * self.fontMetrics().height())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.overall)
+        layout.addWidget(self._scroll)
+        layout.addWidget(self.summary)
+        self.hide()
+        view_model.upload_started.connect(self._on_started)
+        view_model.file_progress.connect(self._on_file_progress)
+        view_model.file_done.connect(self._on_file_done)
+        view_model.file_refused.connect(self._on_file_refused)
+        view_model.upload_progress.connect(self._on_overall)
+        view_model.upload_finished.connect(self.summary.setText)
+
+    def outcome(self, name: str) -> str:
+        """What happened to the file called ``name`` (its last row), in words."""
+        for label, outcome in zip(reversed(self.names), reversed(self.outcomes), strict=True):
+            if label.text() == name:
+                return outcome.text()
+        raise KeyError(name)
+
+    def _on_started(self, names: list[str]) -> None:
+        for widgets in (self.names, self.bars, self.outcomes):
+            for widget in widgets:
+                widget.deleteLater()
+            widgets.clear()
+        for row, name in enumerate(names):
+            label = QLabel(name)
+            bar = QProgressBar()
+            bar.setAccessibleName(f"Upload of {name}")
+            bar.setValue(0)
+            outcome = QLabel("waiting")
+            outcome.setAccessibleName(f"Outcome of {name}")
+            outcome.setWordWrap(True)
+            self._grid.addWidget(label, row, 0)
+            self._grid.addWidget(bar, row, 1)
+            self._grid.addWidget(outcome, row, 2)
+            self.names.append(label)
+            self.bars.append(bar)
+            self.outcomes.append(outcome)
+        self.overall.setRange(0, max(1, len(names)))
+        self.overall.setValue(0)
+        self.summary.setText(f"Uploading {len(names)} file{'s' if len(names) != 1 else ''}…")
+        self.show()
+
+    def _on_file_progress(self, position: int, percent: int) -> None:
+        if 0 <= position < len(self.bars):
+            bar = self.bars[position]
+            if percent == 0:
+                bar.setRange(0, 0)  # the core does not report its progress within a file
+                self.outcomes[position].setText("uploading…")
+            else:
+                bar.setRange(0, 100)
+                bar.setValue(percent)
+
+    def _on_file_done(self, position: int, outcome: str) -> None:
+        if 0 <= position < len(self.outcomes):
+            self.outcomes[position].setText(outcome)
+
+    def _on_file_refused(self, position: int, reason: str) -> None:
+        if 0 <= position < len(self.outcomes):
+            self.outcomes[position].setText(f"refused: {reason}")
+
+    def _on_overall(self, done: int, total: int) -> None:
+        self.overall.setRange(0, max(1, total))
+        self.overall.setValue(done)

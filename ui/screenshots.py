@@ -136,6 +136,7 @@ async def _window_shots(shots: Shots, core: Any, actor: Any, campaign_id: str) -
         await _settings_shots(shots, window)
         await _issue_13_shots(shots, window)
         await _render_shots(shots, window)
+        await _library_shots(shots, window)
         from ui.views.about_dialog import AboutDialog
 
         window.about_action.trigger()
@@ -273,6 +274,38 @@ async def _render_shots(shots: Shots, window: Any) -> None:
     toast.hide()  # the renders' notifications would cover the detail pane
     await shots.save(window, "panel-renders-variants")
     await until(lambda: status(video.id) == "published", 120)
+    window.show_panel("campaign")
+
+
+async def _library_shots(shots: Shots, window: Any) -> None:
+    """The asset library as a grid and as a list with real thumbnails, then an upload of three
+    files dropped at once: a new picture, one already in the library, an empty file."""
+    from PIL import Image
+
+    panel = window.asset_library
+    window.show_panel("assets")
+    await settled(window)
+    await until(lambda: not window.library.thumbnails.busy)
+    panel.grid.setCurrentIndex(panel.grid.model().index(0, 0))
+    await settled(window)
+    await shots.save(window, "panel-assets-grid")
+    panel.list_toggle.setChecked(True)
+    await settled(window)
+    await shots.save(window, "panel-assets-list")
+    panel.list_toggle.setChecked(False)
+    folder = window.session.core.settings.data_dir.parent / f"drop-{shots.scheme}"
+    folder.mkdir(exist_ok=True)
+    fresh = folder / "Autumn teaser.png"
+    colour = (200, 90, 40) if shots.scheme == "light" else (40, 90, 200)
+    Image.new("RGB", (640, 400), colour).save(fresh)
+    again = folder / "Autumn teaser (copy).png"
+    again.write_bytes(fresh.read_bytes())
+    empty = folder / "notes.txt"
+    empty.write_bytes(b"")
+    panel.drop_files([str(fresh), str(again), str(empty)])
+    await until(lambda: panel.progress.isVisible() and not window.library.busy)
+    await settled(window)
+    await shots.save(window, "panel-assets-upload")
     window.show_panel("campaign")
 
 

@@ -3,7 +3,17 @@ drag-and-drop upload with progress, the library's commands and a preview of the 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QSize, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QItemSelection,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSize,
+    QStringListModel,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,6 +36,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -47,6 +59,21 @@ ALL_CATEGORIES = "All categories"
 
 def _dropped_paths(event: QDropEvent) -> list[str]:
     return [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+
+
+class GridCellDelegate(QStyledItemDelegate):
+    """Every grid item is one cell's size. With uniform item sizes the view asks only the first
+    item for its size; without an icon loaded yet that is one line of text, and every
+    thumbnail was drawn clipped to that strip."""
+
+    def __init__(self, size: QSize, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._size = size
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        return self._size
 
 
 class DropGrid(QListView):
@@ -244,7 +271,9 @@ class LibraryPanel(QWidget):
         self.grid.setWordWrap(False)
         self.grid.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.grid.setIconSize(QSize(ICON_PX, ICON_PX))
-        self.grid.setGridSize(QSize(ICON_PX + 32, ICON_PX + 2 * self.fontMetrics().height()))
+        cell = QSize(ICON_PX + 32, ICON_PX + 2 * self.fontMetrics().height())
+        self.grid.setGridSize(cell)
+        self.grid.setItemDelegate(GridCellDelegate(cell - QSize(4, 4), self.grid))
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.grid.setModel(model)
         self.table = DropTable()
@@ -473,7 +502,14 @@ class LibraryPanel(QWidget):
         if image is None and asset.thumbnail_key is not None:
             self._view_model.thumbnails.request(asset.id)
         if image is not None:
-            self.preview_image.setPixmap(QPixmap.fromImage(image))
+            room = self.preview_image.contentsRect().size().boundedTo(image.size())
+            self.preview_image.setPixmap(
+                QPixmap.fromImage(image).scaled(
+                    room,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
         else:
             self.preview_image.clear()
             self.preview_image.setText("No preview" if asset.thumbnail_key is None else "…")

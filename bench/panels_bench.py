@@ -188,7 +188,7 @@ def child_library(data_dir: str) -> None:
             loader = window.library.thumbnails
             started = time.perf_counter()
             window.show_panel("assets")
-            await wait_until(lambda: model.rowCount() > 0 and not loader.pending, 0.002)
+            await wait_until(lambda: model.rowCount() > 0 and not loader.busy, 0.002)
             opened = time.perf_counter() - started
             meter = GapMeter(window)
             meter.start()
@@ -196,7 +196,7 @@ def child_library(data_dir: str) -> None:
             while model.canFetchMore(grid.rootIndex()) or bar.value() < bar.maximum():
                 bar.setValue(bar.value() + bar.pageStep())
                 await asyncio.sleep(0.02)
-            await wait_until(lambda: not loader.pending, 0.01)
+            await wait_until(lambda: not loader.busy, 0.01)
             report(open_s=opened, rows=model.rowCount(), rss=rss_mib(), **meter.stop())
             window.close()
 

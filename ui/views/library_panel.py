@@ -3,6 +3,8 @@ drag-and-drop upload with progress, the library's commands and a preview of the 
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import (
     QItemSelection,
     QModelIndex,
@@ -76,7 +78,40 @@ class GridCellDelegate(QStyledItemDelegate):
         return self._size
 
 
-class DropGrid(QListView):
+class _TakesFiles:
+    """What the grid and the list share: files and folders dropped on them are emitted as
+    local paths (``files_dropped``); other drops go to the view as usual. Put before the view
+    class in the bases."""
+
+    files_dropped: Any
+
+    def _accept_files(self: Any) -> None:
+        self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)
+        self.setDropIndicatorShown(False)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)  # type: ignore[misc]
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)  # type: ignore[misc]
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = _dropped_paths(event)
+        if paths:
+            event.acceptProposedAction()
+            self.files_dropped.emit(paths)
+        else:
+            super().dropEvent(event)  # type: ignore[misc]
+
+
+class DropGrid(_TakesFiles, QListView):
     """The thumbnail grid; files and folders dropped on it are emitted as paths.
 
     Signals:
@@ -87,32 +122,10 @@ class DropGrid(QListView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAcceptDrops(True)
-        self.viewport().setAcceptDrops(True)
-        self.setDropIndicatorShown(False)
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-        else:
-            super().dragEnterEvent(event)
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-        else:
-            super().dragMoveEvent(event)
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = _dropped_paths(event)
-        if paths:
-            event.acceptProposedAction()
-            self.files_dropped.emit(paths)
-        else:
-            super().dropEvent(event)
+        self._accept_files()
 
 
-class DropTable(QTableView):
+class DropTable(_TakesFiles, QTableView):
     """The list alternative of the grid; it takes dropped files the same way.
 
     Signals:
@@ -123,29 +136,7 @@ class DropTable(QTableView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAcceptDrops(True)
-        self.viewport().setAcceptDrops(True)
-        self.setDropIndicatorShown(False)
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-        else:
-            super().dragEnterEvent(event)
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-        else:
-            super().dragMoveEvent(event)
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = _dropped_paths(event)
-        if paths:
-            event.acceptProposedAction()
-            self.files_dropped.emit(paths)
-        else:
-            super().dropEvent(event)
+        self._accept_files()
 
 
 class ChoiceDialog(QDialog):

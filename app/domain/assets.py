@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Annotated
 
 from pydantic import Field, field_validator
@@ -103,6 +104,15 @@ class ArchiveResult(FrozenModel):
     @property
     def in_use(self) -> bool:
         return bool(self.used_by)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file added to the library: its asset, and whether the same bytes were there already
+    (``duplicate``: the existing asset was reused, with the new tags merged into its own)."""
+
+    asset: Asset
+    duplicate: bool
 
 
 def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:

@@ -4,16 +4,23 @@ Bytes enter in two steps so that nothing half-written is ever visible and nothin
 twice: :meth:`BlobStore.stage` streams the source into a private staging file while hashing it
 (one pass), then :meth:`BlobStore.commit` moves that file to its content-addressed key — or
 :meth:`BlobStore.discard` drops it (a duplicate, or input that turned out to be bad).
+
+Both steps can report how far they have got through a :data:`TransferProgress` callback.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 HEAD_SIZE = 4096  # the first bytes of a file kept when staging it: enough to tell its type
+
+TransferProgress = Callable[[int, int], None]
+"""Told ``(bytes done, bytes in all)`` while a store reads or sends a file. It may be called
+from a worker thread (one at a time, in order), so it must be quick and thread-safe: hand the
+numbers over, for example with ``loop.call_soon_threadsafe``, and do nothing slow in it."""
 
 
 @dataclass(frozen=True)
@@ -41,8 +48,16 @@ class BlobStore(Protocol):
 
     kind: str
 
-    async def stage(self, source: Path, *, max_bytes: int) -> StagedBlob:
+    async def stage(
+        self, source: Path, *, max_bytes: int, progress: TransferProgress | None = None
+    ) -> StagedBlob:
         """Copy ``source`` into staging while hashing it.
+
+        Args:
+            source: The file to copy (read, never modified).
+            max_bytes: The largest size accepted.
+            progress: Called with ``(bytes read, size of the file)`` after each chunk is read,
+                from the worker thread that copies it (see :data:`TransferProgress`).
 
         Raises:
             InvalidInput: ``source`` is missing, not a file, empty or larger than ``max_bytes``.
@@ -60,6 +75,7 @@ class BlobStore(Protocol):
         *,
         content_type: str,
         alongside: Sequence[SmallBlob] = (),
+        progress: TransferProgress | None = None,
     ) -> None:
         """Store the staged bytes under ``key`` (atomically and durably; a no-op if ``key``
         exists), and the small objects ``alongside`` (each written or replaced atomically)
@@ -67,7 +83,12 @@ class BlobStore(Protocol):
 
         The objects ``alongside`` are derived from the stored one (thumbnails, poster frames)
         and may be written without waiting for the disk: after a power cut one may be missing
-        or empty, and is made again from the object (``StorageService.thumbnail``)."""
+        or empty, and is made again from the object (``StorageService.thumbnail``).
+
+        ``progress`` is called with ``(bytes sent, size)`` while the bytes are sent, possibly
+        from worker threads (see :data:`TransferProgress`). A store that sends nothing (a
+        local rename, or ``key`` already exists) calls ``progress(size, size)`` once when
+        done. It is not called for the objects ``alongside``."""
         ...
 
     async def discard(self, staged: StagedBlob) -> None:

@@ -9,17 +9,24 @@ import mimetypes
 import re
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Iterable, Mapping
+import threading
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from app.domain import Actor, Asset, AssetPage, AssetQuery, AssetSource, Role
-from app.domain.assets import ArchiveResult, clean_category, clean_tags, merged_tags
+from app.domain.assets import (
+    ArchiveResult,
+    StoredFile,
+    clean_category,
+    clean_tags,
+    merged_tags,
+)
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.validation import describe
-from app.ports.blob_store import HEAD_SIZE, BlobStore, SmallBlob, StagedBlob
+from app.ports.blob_store import HEAD_SIZE, BlobStore, SmallBlob, StagedBlob, TransferProgress
 from app.ports.media import MediaInfo, MediaInspector
 from app.ports.repositories import AssetRepository, CreativeRepository
 from app.services.context import ServiceContext
@@ -75,6 +82,8 @@ class StorageService:
     ) -> Asset:
         """Put a file into the library; the same bytes again return the existing asset.
 
+        Like :meth:`add_file`, for callers that need neither progress nor the duplicate flag.
+
         Args:
             actor: an editor (or higher) of the workspace.
             path: the file to upload (read, never modified).
@@ -84,13 +93,61 @@ class StorageService:
         Raises:
             InvalidInput: missing, empty, oversize, unreadable or unknown file, or a bad tag.
         """
+        return (await self.add_file(actor, path, tags=tags, category=category)).asset
+
+    async def add_file(
+        self,
+        actor: Actor,
+        path: str | Path,
+        *,
+        tags: Iterable[str] = (),
+        category: str | None = None,
+        progress: Callable[[float], None] | None = None,
+    ) -> StoredFile:
+        """Put a file into the library, saying whether its bytes were there already.
+
+        ``duplicate`` is true when the workspace's library already held the same bytes (also
+        when another upload stored them a moment earlier): that asset is returned, with the
+        tags merged, the category set if it had none, and brought back from the archive.
+
+        ``progress`` is told the fraction done, from 0.0 to 1.0, always on the event loop's
+        thread: reading the file counts for the first half, storing it for the second. The
+        fractions only grow; the last one is exactly 1.0, reported once the asset is saved
+        (for a duplicate, once its tags are merged) and before this returns. A call that fails
+        never reports 1.0.
+
+        Args:
+            actor: an editor (or higher) of the workspace.
+            path: the file to upload (read, never modified).
+            tags: tags to give it (merged into the existing asset's when it is a duplicate).
+            category: a category for it, if any.
+            progress: called with the fraction done; it should return quickly.
+
+        Raises:
+            InvalidInput: missing, empty, oversize, unreadable or unknown file, or a bad tag.
+        """
         await self._access.require(actor, Role.EDITOR, "upload to the library")
         wanted_tags, wanted_category = clean_tags(tags), clean_category(category)
         source = Path(path)
-        staged = await self._blobs.stage(source, max_bytes=self._max_upload_bytes)
-        return await self._store(
-            actor, staged, source.name, wanted_tags, wanted_category, AssetSource.UPLOAD, None
+        tracker = _FileProgress(progress) if progress is not None else None
+        staged = await self._blobs.stage(
+            source,
+            max_bytes=self._max_upload_bytes,
+            progress=tracker.reading if tracker else None,
         )
+        stored = await self._store(
+            actor,
+            staged,
+            source.name,
+            wanted_tags,
+            wanted_category,
+            AssetSource.UPLOAD,
+            None,
+            progress=tracker.storing if tracker else None,
+        )
+        if tracker is not None:
+            await tracker.finish()
+        return stored
 
     async def ingest(
         self,
@@ -109,9 +166,10 @@ class StorageService:
             staged = await self._blobs.stage(source, max_bytes=self._max_upload_bytes)
         else:
             staged = await self._blobs.stage_stream(source, max_bytes=self._max_upload_bytes)
-        return await self._store(
+        stored = await self._store(
             actor, staged, filename, wanted_tags, wanted_category, AssetSource.RENDER, render_job_id
         )
+        return stored.asset
 
     async def store_text(
         self, actor: Actor, text: str, *, filename: str, tags: Iterable[str] = ()
@@ -124,9 +182,10 @@ class StorageService:
             yield text.encode("utf-8")
 
         staged = await self._blobs.stage_stream(chunks(), max_bytes=self._max_upload_bytes)
-        return await self._store(
+        stored = await self._store(
             actor, staged, filename, wanted_tags, None, AssetSource.UPLOAD, None
         )
+        return stored.asset
 
     async def _store(
         self,
@@ -137,13 +196,18 @@ class StorageService:
         category: str | None,
         source: AssetSource,
         render_job_id: str | None,
-    ) -> Asset:
+        *,
+        progress: TransferProgress | None = None,
+    ) -> StoredFile:
+        """Commit ``staged`` as a new asset, or reuse the asset that has the same bytes.
+
+        ``progress`` is passed to the blob store's commit."""
         asset: Asset | None = None
         try:
             info = await self._lookup_and_inspect(actor, staged, filename)
             if isinstance(info, Asset):  # the same bytes are in the library already
                 await self._blobs.discard(staged)
-                return await self._reuse(actor, info, tags, category)
+                return StoredFile(await self._reuse(actor, info, tags, category), duplicate=True)
             asset = self._new_asset(
                 actor, staged, filename, info, tags, category, source, render_job_id
             )
@@ -152,6 +216,7 @@ class StorageService:
                 asset.storage_key,
                 content_type=info.content_type,
                 alongside=_pictures(asset, info),
+                progress=progress,
             )
             stored = await self._assets.add(asset)
         except Conflict:
@@ -160,7 +225,7 @@ class StorageService:
             winner = await self._assets.find_by_sha256(actor.tenant_id, staged.sha256)
             if winner is None:
                 raise
-            return await self._reuse(actor, winner, tags, category)
+            return StoredFile(await self._reuse(actor, winner, tags, category), duplicate=True)
         except BaseException:
             await self._blobs.discard(staged)
             if asset is not None:
@@ -174,7 +239,7 @@ class StorageService:
             filename=stored.filename,
             source=stored.source.value,
         )
-        return stored
+        return StoredFile(stored, duplicate=False)
 
     async def _lookup_and_inspect(
         self, actor: Actor, staged: StagedBlob, filename: str
@@ -436,6 +501,49 @@ class StorageService:
         action = "asset.archived" if archived else "asset.unarchived"
         await self._activity.record(actor, action, object_type="asset", object_id=asset_id)
         return changed
+
+
+class _FileProgress:
+    """Turns the byte counts of staging and committing one file, which arrive on worker
+    threads, into growing fractions handed to ``report`` on the event loop's thread.
+
+    Reading counts for 0.0–0.5 and storing for 0.5–1.0, but 1.0 itself is only reported by
+    :meth:`finish`, once the asset is saved, so that a failure after the bytes were sent never
+    shows as done.
+    """
+
+    def __init__(self, report: Callable[[float], None]) -> None:
+        self._report = report
+        self._loop = asyncio.get_running_loop()
+        self._lock = threading.Lock()
+        self._last = 0.0
+
+    def reading(self, done: int, total: int) -> None:
+        self._forward(0.5 * _share(done, total))
+
+    def storing(self, done: int, total: int) -> None:
+        self._forward(0.5 + 0.5 * _share(done, total))
+
+    async def finish(self) -> None:
+        """Report 1.0, and return once it (and every fraction before it) has been handed over."""
+        self._forward(1.0, last=True)
+        # Callbacks run in the order they were scheduled: once this future is resolved, the
+        # fractions scheduled before it have been reported.
+        handed_over = self._loop.create_future()
+        self._loop.call_soon(handed_over.set_result, None)
+        await handed_over
+
+    def _forward(self, fraction: float, *, last: bool = False) -> None:
+        with self._lock:  # check and schedule together, so fractions arrive in order
+            if fraction <= self._last or (fraction >= 1.0 and not last):
+                return
+            self._last = fraction
+            self._loop.call_soon_threadsafe(self._report, fraction)
+
+
+def _share(done: int, total: int) -> float:
+    """``done / total`` kept within 0.0–1.0."""
+    return min(max(done / total, 0.0), 1.0) if total > 0 else 0.0
 
 
 def _pictures(asset: Asset, info: MediaInfo) -> list[SmallBlob]:

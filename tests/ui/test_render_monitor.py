@@ -503,15 +503,46 @@ async def test_variants_are_shown_side_by_side_and_one_is_chosen(
     shown.panel.select_job(first.id)
     assert detail.variant_buttons == []  # one output: nothing to choose
     shown.panel.select_job(job.id)
-    assert [b.text() for b in detail.variant_buttons] == ["Use this one", "Use this one"]
+
+    def marks() -> list[tuple[str, bool, str]]:
+        return [
+            (button.text(), button.isEnabled(), preview.accessibleDescription())
+            for button, preview in zip(
+                detail.variant_buttons, detail.variant_previews.values(), strict=True
+            )
+        ]
+
+    # The creative uses the first output of its latest render until someone picks another.
+    await until(lambda: marks() == [("In use", False, "In use"), ("Use this one", True, "")])
     previews = list(detail.variant_previews.values())
     await until(lambda: all(not label.pixmap().isNull() for label in previews), seconds=10)
     qtbot.mouseClick(detail.variant_buttons[1], LEFT)
-    second = job.output_asset_ids[1]
+    first_variant, second = job.output_asset_ids
     await until(lambda: shown.panel.message.isVisible(), seconds=10)
     assert shown.panel.message.text() == "The chosen variant is now the creative's output"
     creative = await core.creatives.get_creative(ANA, job.creative_id)
     assert creative.outputs[-1].asset_id == second
+    assert marks() == [("Use this one", True, ""), ("In use", False, "In use")]
+    # A teammate switching back shows up through the change feed.
+    await core.creatives.use_variant(ANA, job.creative_id, first_variant)
+    await until(lambda: marks()[0][0] == "In use", seconds=10)
+    assert marks() == [("In use", False, "In use"), ("Use this one", True, "")]
+    await settled(shown)
+
+
+async def test_several_selected_jobs_are_said_in_the_detail(build: Any, core: Core) -> None:
+    campaign_id = await _campaign(core)
+    jobs = [await _render(core, campaign_id, f"Banner {n}") for n in range(2)]
+    for job in jobs:
+        await _finished(core, job.id)
+    shown = await build(core)
+    await until(lambda: all(shown.row(job.id) is not None for job in jobs))
+    shown.panel.table.selectAll()
+    heading = shown.panel.detail.heading.text()
+    assert heading == "2 renders selected: Cancel and Retry act on each that allows it."
+    assert not shown.panel.detail.log.isVisible()
+    shown.panel.select_job(jobs[0].id)
+    assert shown.panel.detail.heading.text().startswith("<b>Banner 0</b>")
     await settled(shown)
 
 

@@ -338,6 +338,7 @@ class RenderMonitorViewModel(ViewModel):
         preview_loaded(str, str, object): a job id, an asset id and its thumbnail bytes or None.
         url_loaded(str, str): an asset id and a URL to open its file.
         variant_used(str): the asset id now the creative's output.
+        in_use_changed(str): :attr:`in_use` of that creative id was read or changed.
     """
 
     loaded = Signal()
@@ -351,6 +352,7 @@ class RenderMonitorViewModel(ViewModel):
     preview_loaded = Signal(str, str, object)
     url_loaded = Signal(str, str)
     variant_used = Signal(str)
+    in_use_changed = Signal(str)
 
     def __init__(
         self, session: SessionViewModel, tasks: UiTaskRunner, parent: QObject | None = None
@@ -365,6 +367,9 @@ class RenderMonitorViewModel(ViewModel):
         self._changed_ids: set[str] = set()
         self._reload_all = False
         self._changed_creatives: set[str] = set()
+        self.in_use: dict[str, str | None] = {}
+        """The asset each creative uses now (its latest output), for creatives whose variants
+        are shown: the variant in use is marked."""
         self._names_stale = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -461,25 +466,37 @@ class RenderMonitorViewModel(ViewModel):
             self.run(f"job-{job_id}", self._read_job(job_id), self._on_job)
         if self._changed_creatives:
             creative_ids, self._changed_creatives = sorted(self._changed_creatives), set()
-            self.run(f"titles-{creative_ids[0]}", self._read_titles(creative_ids), self._on_titles)
+            self.run(
+                f"creatives-{creative_ids[0]}",
+                self._read_creatives(creative_ids),
+                self._on_creatives,
+            )
         if self._names_stale:
             self._names_stale = False
             self.run("names", self._read_names(), self._on_names)
 
-    async def _read_titles(self, creative_ids: list[str]) -> dict[str, str]:
-        titles = {}
+    async def _read_creatives(self, creative_ids: list[str]) -> list[Creative]:
+        creatives = []
         for creative_id in creative_ids:
             try:
-                creative = await self.core.creatives.get_creative(self.actor, creative_id)
+                creatives.append(await self.core.creatives.get_creative(self.actor, creative_id))
             except NotFound:
                 continue  # deleted: its jobs keep the title they had
-            titles[creative.id] = creative.title
-        return titles
+        return creatives
 
-    def _on_titles(self, titles: dict[str, str]) -> None:
+    def _on_creatives(self, creatives: list[Creative]) -> None:
+        titles = {creative.id: creative.title for creative in creatives}
         if any(self.jobs.creative_titles.get(key) != title for key, title in titles.items()):
             self.jobs.creative_titles.update(titles)
             self.jobs.names_changed()
+        for creative in creatives:
+            if creative.id in self.in_use:
+                self._note_in_use(creative)
+
+    def _note_in_use(self, creative: Creative) -> None:
+        asset_id = creative.outputs[-1].asset_id if creative.outputs else None
+        self.in_use[creative.id] = asset_id
+        self.in_use_changed.emit(creative.id)
 
     async def _read_names(self) -> tuple[dict[str, str], dict[str, str]]:
         campaigns = await self.core.campaigns.list_campaigns(self.actor)
@@ -693,12 +710,27 @@ class RenderMonitorViewModel(ViewModel):
             lambda url: self.url_loaded.emit(asset_id, url),
         )
 
+    def load_in_use(self, creative_id: str) -> None:
+        """Read which asset the creative uses now (:attr:`in_use`, then ``in_use_changed``);
+        kept up to date from the change feed afterwards."""
+        self.run(
+            f"in-use-{creative_id}",
+            self.core.creatives.get_creative(self.actor, creative_id),
+            self._note_in_use,
+            lambda _error: None,  # gone: its variants stay unmarked
+        )
+
     def use_variant(self, creative_id: str, asset_id: str) -> None:
         """Make ``asset_id`` the creative's output (one of the render's variants)."""
+
+        def done(creative: Creative) -> None:
+            self._note_in_use(creative)
+            self.variant_used.emit(asset_id)
+
         self.run(
             f"variant-{creative_id}",
             self.core.creatives.use_variant(self.actor, creative_id, asset_id),
-            lambda _creative: self.variant_used.emit(asset_id),
+            done,
             lambda error: self.refused.emit(f"Could not use that variant: {error.message}"),
         )
 

@@ -45,16 +45,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.assets import Asset
 from app.domain.enums import AssetType
-from ui.viewmodels.library import ASSET_ROLE, LibraryViewModel, Usage, describe_shape, describe_size
+from ui.viewmodels.library import (
+    ASSET_ROLE,
+    AssetRow,
+    LibraryViewModel,
+    Usage,
+    describe_shape,
+    describe_size,
+)
 from ui.views.schedule_tab import InlineMessage
 from ui.views.upload_progress import UploadProgress
 from ui.widgets.permission import gate
+from ui.widgets.thumbnail_loader import ICON_PX
 
 EMPTY_TEXT = "No assets match. Drop files here or use Upload to add some."
 SEARCH_DELAY_MS = 250
-ICON_PX = 96
 ALL_TYPES = "All types"
 ALL_CATEGORIES = "All categories"
 
@@ -390,13 +396,13 @@ class LibraryPanel(QWidget):
             self.attach_button,
         )
 
-    def selected(self) -> Asset | None:
+    def selected(self) -> AssetRow | None:
         """The selected asset, if any."""
         indexes = self.grid.selectionModel().selectedIndexes()
         if not indexes:
             return None
         asset = indexes[0].data(ASSET_ROLE)
-        return asset if isinstance(asset, Asset) else None
+        return asset if isinstance(asset, AssetRow) else None
 
     def select(self, asset_id: str) -> None:
         row = self._view_model.model.row_of(asset_id)
@@ -484,14 +490,12 @@ class LibraryPanel(QWidget):
         gate(self.edit_buttons, self._view_model.may_edit)
         self._show_preview(asset)
 
-    def _show_preview(self, asset: Asset | None) -> None:
+    def _show_preview(self, asset: AssetRow | None) -> None:
         if asset is None:
             self.preview_image.clear()
             self.preview_details.setText("Select an asset to see it here.")
             return
-        image = self._view_model.thumbnails.image(asset.id)
-        if image is None and asset.thumbnail_key is not None:
-            self._view_model.thumbnails.request(asset.id)
+        image = self._view_model.thumbnails.image(asset.id) if asset.has_thumbnail else None
         if image is not None:
             room = self.preview_image.contentsRect().size().boundedTo(image.size())
             self.preview_image.setPixmap(
@@ -503,7 +507,7 @@ class LibraryPanel(QWidget):
             )
         else:
             self.preview_image.clear()
-            self.preview_image.setText("No preview" if asset.thumbnail_key is None else "…")
+            self.preview_image.setText("…" if asset.has_thumbnail else "No preview")
         lines = [
             f"<b>{_escape(asset.filename)}</b>",
             f"{asset.type.value}, {describe_size(asset.size)}",

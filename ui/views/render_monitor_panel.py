@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -43,6 +44,9 @@ ALL_PROVIDERS = "All providers"
 NO_SELECTION = "Select a job to see its log, prompt and output."
 VIEWERS_CANNOT_RENDER = "Viewers cannot request or change renders: ask an admin for the editor role"
 PREVIEW_SIZE = 200
+USE_VARIANT = "Use this one"
+IN_USE = "In use"
+IN_USE_TIP = "The creative uses this variant now"
 
 
 class JobDetail(QWidget):
@@ -106,16 +110,19 @@ class JobDetail(QWidget):
         layout.addLayout(right)
         view_model.preview_loaded.connect(self._on_preview_loaded)
         view_model.url_loaded.connect(self._on_url_loaded)
+        view_model.in_use_changed.connect(self._on_in_use_changed)
         self.show_job(None)
 
-    def show_job(self, job: RenderJob | None) -> None:
-        """Show ``job`` (None: nothing selected); the same job again only updates what moved."""
+    def show_job(self, job: RenderJob | None, *, selected: int = 0) -> None:
+        """Show ``job`` (None: none or ``selected`` several); the same job again only updates
+        what moved."""
         same = job is not None and self.job is not None and job.id == self.job.id
         self.job = job
         for widget in (self.error_label, self.prompt_label, self.params_label, self.log):
             widget.setVisible(job is not None)
         if job is None:
-            self.heading.setText(NO_SELECTION)
+            several = f"{selected} renders selected: Cancel and Retry act on each that allows it."
+            self.heading.setText(several if selected > 1 else NO_SELECTION)
             self._show_output(None)
             return
         title = self._view_model.title(job)
@@ -175,7 +182,8 @@ class JobDetail(QWidget):
             preview.setAccessibleName(f"Variant {number}")
             preview.setFixedSize(PREVIEW_SIZE // 2, PREVIEW_SIZE // 2)
             preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            button = QPushButton("Use this one")
+            preview.setLineWidth(2)
+            button = QPushButton(USE_VARIANT)
             button.setAccessibleName(f"Use variant {number}")
             button.setMinimumWidth(button.sizeHint().width())  # never clipped to "Use this on"
             button.clicked.connect(
@@ -183,7 +191,6 @@ class JobDetail(QWidget):
                     creative_id, asset_id
                 )
             )
-            gate([button], self._view_model.may_edit, VIEWERS_CANNOT_RENDER)
             holder = QWidget()
             holder.setLayout(box)
             box.addWidget(preview)
@@ -192,6 +199,28 @@ class JobDetail(QWidget):
             self.variant_buttons.append(button)
             self.variant_previews[asset_id] = preview
             self._view_model.load_preview(job.id, asset_id)
+        self.mark_in_use()
+        self._view_model.load_in_use(creative_id)
+
+    def _on_in_use_changed(self, creative_id: str) -> None:
+        if self.job is not None and self.job.creative_id == creative_id:
+            self.mark_in_use()
+
+    def mark_in_use(self) -> None:
+        """Frame the variant the creative uses now; its button says so and is disabled."""
+        if self.job is None:
+            return
+        in_use = self._view_model.in_use.get(self.job.creative_id)
+        for button, (asset_id, preview) in zip(
+            self.variant_buttons, self.variant_previews.items(), strict=True
+        ):
+            used = asset_id == in_use
+            preview.setFrameShape(QFrame.Shape.Box if used else QFrame.Shape.NoFrame)
+            preview.setAccessibleDescription("In use" if used else "")
+            button.setText(IN_USE if used else USE_VARIANT)
+            button.setEnabled(not used)
+            button.setToolTip(IN_USE_TIP if used else "")
+            gate([button], self._view_model.may_edit, VIEWERS_CANNOT_RENDER)
 
     def _on_preview_loaded(self, job_id: str, asset_id: str, data: object) -> None:
         if self.job is None or self.job.id != job_id:
@@ -444,7 +473,7 @@ class RenderMonitorPanel(QWidget):
 
     def _update_detail(self) -> None:
         jobs = self.selected_jobs()
-        self.detail.show_job(jobs[0] if len(jobs) == 1 else None)
+        self.detail.show_job(jobs[0] if len(jobs) == 1 else None, selected=len(jobs))
 
     def _update_buttons(self) -> None:
         jobs = self.selected_jobs()
@@ -466,3 +495,4 @@ class RenderMonitorPanel(QWidget):
         self.new_button.setToolTip("Render an image or video of a creative")
         may = self.view_model.may_edit
         gate([self.cancel_button, self.retry_button, self.new_button], may, VIEWERS_CANNOT_RENDER)
+        self.detail.mark_in_use()

@@ -22,7 +22,7 @@ from app.adapters.storage.folders import KnownFolders, probe_writable, write_err
 from app.adapters.storage.keys import check_key
 from app.adapters.storage.staging import CHUNK_SIZE, Staging
 from app.domain.errors import InvalidInput, NotFound, StorageError
-from app.ports.blob_store import SmallBlob, StagedBlob
+from app.ports.blob_store import SmallBlob, StagedBlob, TransferProgress
 
 STAGING_DIRNAME = ".staging"
 MAX_REMEMBERED_URLS = 1024
@@ -47,9 +47,12 @@ class LocalBlobStore:
         self._threads = FileThreads(str(root))
         self._staging = Staging(root / STAGING_DIRNAME, self._threads)
 
-    async def stage(self, source: Path, *, max_bytes: int) -> StagedBlob:
-        """Copy ``source`` into ``root/.staging`` while hashing it (see :class:`Staging`)."""
-        return await self._staging.stage(source, max_bytes=max_bytes)
+    async def stage(
+        self, source: Path, *, max_bytes: int, progress: TransferProgress | None = None
+    ) -> StagedBlob:
+        """Copy ``source`` into ``root/.staging`` while hashing it (see :class:`Staging`);
+        ``progress`` is told the bytes read after each chunk, from the worker thread."""
+        return await self._staging.stage(source, max_bytes=max_bytes, progress=progress)
 
     async def stage_stream(self, chunks: AsyncIterator[bytes], *, max_bytes: int) -> StagedBlob:
         """Copy streamed bytes into ``root/.staging`` while hashing them."""
@@ -62,10 +65,12 @@ class LocalBlobStore:
         *,
         content_type: str,
         alongside: Sequence[SmallBlob] = (),
+        progress: TransferProgress | None = None,
     ) -> None:
         """Rename the staged file to ``key``; if ``key`` already exists, drop the staged file.
 
-        The staged file is gone afterwards whether this succeeds or raises.
+        The staged file is gone afterwards whether this succeeds or raises. Nothing is sent,
+        so ``progress`` is called once, with ``(size, size)``, when the file is in place.
 
         Raises:
             InvalidInput: ``key`` is invalid, or ``staged`` is not from this store.
@@ -73,6 +78,8 @@ class LocalBlobStore:
         """
         source = self._staging.owned_path(staged)
         await self._threads.run(self._commit, source, key, alongside)
+        if progress is not None:
+            progress(staged.size, staged.size)
 
     async def discard(self, staged: StagedBlob) -> None:
         """Remove a staged file that will not be committed."""

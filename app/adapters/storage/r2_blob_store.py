@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import os
 import tempfile
+import threading
 import urllib.parse
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
@@ -28,7 +29,7 @@ from app.adapters.storage.file_threads import FileThreads
 from app.adapters.storage.keys import check_key
 from app.adapters.storage.staging import Staging
 from app.domain.errors import ConfigurationError, NotFound, StorageError
-from app.ports.blob_store import SmallBlob, StagedBlob
+from app.ports.blob_store import SmallBlob, StagedBlob, TransferProgress
 
 _T = TypeVar("_T")
 _MIB = 1024 * 1024
@@ -100,9 +101,12 @@ class R2BlobStore:
         self._client_lock = asyncio.Lock()
         self._closed = False
 
-    async def stage(self, source: Path, *, max_bytes: int) -> StagedBlob:
-        """Copy ``source`` into the local staging folder while hashing it."""
-        return await self._staging.stage(source, max_bytes=max_bytes)
+    async def stage(
+        self, source: Path, *, max_bytes: int, progress: TransferProgress | None = None
+    ) -> StagedBlob:
+        """Copy ``source`` into the local staging folder while hashing it; ``progress`` is told
+        the bytes read after each chunk, from the worker thread."""
+        return await self._staging.stage(source, max_bytes=max_bytes, progress=progress)
 
     async def stage_stream(self, chunks: AsyncIterator[bytes], *, max_bytes: int) -> StagedBlob:
         """Copy streamed bytes into the local staging folder while hashing them."""
@@ -115,10 +119,14 @@ class R2BlobStore:
         *,
         content_type: str,
         alongside: Sequence[SmallBlob] = (),
+        progress: TransferProgress | None = None,
     ) -> None:
         """Upload the staged file to ``key`` (multipart above 8 MiB) unless ``key`` exists.
 
-        The staged file is removed afterwards whether this succeeds or raises.
+        The staged file is removed afterwards whether this succeeds or raises. ``progress`` is
+        called from worker threads, one call at a time, with the bytes sent so far: at most
+        once per MiB crossed (see :class:`UploadProgress`), then with ``(size, size)`` once the
+        upload is done; only that last call if ``key`` already exists.
 
         Raises:
             InvalidInput: ``key`` is invalid, or ``staged`` is not from this store.
@@ -130,14 +138,13 @@ class R2BlobStore:
             for small in alongside:
                 await self.put_bytes(small.key, small.data, content_type=small.content_type)
             if await self.exists(key):
+                if progress is not None:
+                    progress(staged.size, staged.size)
                 return  # content-addressed: the same bytes are already there
-            extra = {"ContentType": content_type}
             await self._run(
                 "upload",
                 key,
-                lambda c: c.upload_file(
-                    str(source), self.bucket, key, ExtraArgs=extra, Config=_TRANSFER_CONFIG
-                ),
+                lambda c: self._upload(c, source, key, content_type, staged.size, progress),
             )
         finally:
             with contextlib.suppress(OSError):
@@ -296,6 +303,27 @@ class R2BlobStore:
             missing_is_not_found=missing_is_not_found,
         )
 
+    def _upload(
+        self,
+        client: Any,
+        source: Path,
+        key: str,
+        content_type: str,
+        size: int,
+        progress: TransferProgress | None,
+    ) -> None:
+        counter = None if progress is None else UploadProgress(size, progress)
+        client.upload_file(
+            str(source),
+            self.bucket,
+            key,
+            ExtraArgs={"ContentType": content_type},
+            Config=_TRANSFER_CONFIG,
+            Callback=counter,
+        )
+        if counter is not None:
+            counter.finish()
+
     def _download(self, client: Any, key: str, destination: Path) -> None:
         destination.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(
@@ -318,6 +346,46 @@ class R2BlobStore:
         if self._secret_access_key:
             message = message.replace(self._secret_access_key, "[secret]")
         return message
+
+
+class UploadProgress:
+    """Turns boto3's upload callbacks into a few ``progress(sent, size)`` calls.
+
+    boto3 calls ``Callback`` with the bytes sent since its previous call, from several transfer
+    threads at once, every few KiB (thousands of calls for a large file), and with a negative
+    count when it rewinds a part to retry it. This adds them up under a lock and passes the
+    total on only when it crosses a MiB not reached before, then ``(size, size)`` once from
+    :meth:`finish`: the calls are few, never go back and never overlap.
+
+    Args:
+        size: The bytes being uploaded.
+        progress: Told ``(bytes sent, size)``.
+    """
+
+    def __init__(self, size: int, progress: TransferProgress) -> None:
+        self._size = size
+        self._progress = progress
+        self._lock = threading.Lock()
+        self._sent = 0
+        self._reported_mib = 0
+        self._finished = False
+
+    def __call__(self, bytes_amount: int) -> None:
+        with self._lock:
+            self._sent += bytes_amount
+            mib = self._sent // _MIB
+            # The end is reported by finish(), once the upload has succeeded.
+            if self._finished or mib <= self._reported_mib or self._sent >= self._size:
+                return
+            self._reported_mib = mib
+            self._progress(self._sent, self._size)
+
+    def finish(self) -> None:
+        """Report ``(size, size)``: the upload is done (only the first call reports)."""
+        with self._lock:
+            if not self._finished:
+                self._finished = True
+                self._progress(self._size, self._size)
 
 
 def _client_error(exc: BaseException) -> botocore.exceptions.ClientError | None:

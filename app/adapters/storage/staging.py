@@ -2,7 +2,8 @@
 
 Staging reads the source once: each 1 MiB chunk feeds SHA-256 and the staging file, and the first
 4096 bytes are kept as ``head`` (enough to sniff a media type). All file work runs in a worker
-thread. Whatever goes wrong, the half-written staging file is removed before the error leaves.
+thread, which also tells an optional progress callback how many bytes it has read. Whatever goes
+wrong, the half-written staging file is removed before the error leaves.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from app.adapters.storage.file_threads import FileThreads
 from app.adapters.storage.folders import KnownFolders, write_error
 from app.adapters.storage.leftovers import MKSTEMP_SUFFIX, Leftover
 from app.domain.errors import InvalidInput, StorageError
-from app.ports.blob_store import HEAD_SIZE, StagedBlob
+from app.ports.blob_store import HEAD_SIZE, StagedBlob, TransferProgress
 
 CHUNK_SIZE = 1024 * 1024
 _MB = 1024 * 1024
@@ -45,14 +46,22 @@ class Staging:
         self._threads = threads
         self._folders = KnownFolders()
 
-    async def stage(self, source: Path, *, max_bytes: int) -> StagedBlob:
+    async def stage(
+        self, source: Path, *, max_bytes: int, progress: TransferProgress | None = None
+    ) -> StagedBlob:
         """Copy ``source`` into a staging file while hashing it.
+
+        Args:
+            source: The file to copy.
+            max_bytes: The largest size accepted.
+            progress: Called with ``(bytes read, size)`` after each 1 MiB chunk, from the
+                worker thread doing the copy.
 
         Raises:
             InvalidInput: ``source`` is missing, not a file, empty or larger than ``max_bytes``.
             StorageError: Reading or writing failed.
         """
-        return await self._threads.run(self._stage_file, source, max_bytes)
+        return await self._threads.run(self._stage_file, source, max_bytes, progress)
 
     async def stage_stream(self, chunks: AsyncIterator[bytes], *, max_bytes: int) -> StagedBlob:
         """Copy bytes arriving in ``chunks`` into a staging file while hashing them.
@@ -137,7 +146,9 @@ class Staging:
             raise
         return writer
 
-    def _stage_file(self, source: Path, max_bytes: int) -> StagedBlob:
+    def _stage_file(
+        self, source: Path, max_bytes: int, progress: TransferProgress | None = None
+    ) -> StagedBlob:
         size = _check_source(source, max_bytes)
         handle, path = self._open_temp()
         writer = _Writer(handle, path, expected=size)
@@ -147,6 +158,9 @@ class Staging:
                     if writer.size + len(chunk) > max_bytes:  # the file grew while we read it
                         raise InvalidInput(f"{source} is larger than the {_mb(max_bytes)} limit")
                     writer.write_all([chunk])
+                    if progress is not None:
+                        # A file growing while we read it never reports more than all.
+                        progress(writer.size, max(size, writer.size))
             if writer.size == 0:
                 raise InvalidInput(f"{source} is empty")
             writer.finish()

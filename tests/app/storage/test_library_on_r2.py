@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,32 @@ async def test_uploads_land_in_the_bucket_and_open_by_presigned_url(
     assert b"hero" in written
     assert r2_secret.encode() not in written
     assert b"AKIA-test-key-id" not in written
+
+
+async def test_adding_a_file_reports_progress_on_the_loop_thread(
+    r2_environment: str, s3_admin: Any, tmp_path: Path
+) -> None:
+    brief = samples.text(tmp_path / "brief.txt", "Spring is here.\n" * 240_000)  # 3.7 MB
+    fractions: list[float] = []
+    threads: set[int] = set()
+
+    def progress(fraction: float) -> None:
+        fractions.append(fraction)
+        threads.add(threading.get_ident())
+
+    async with open_core(AppSettings(data_dir=tmp_path / "data")) as core:
+        stored = await core.storage.add_file(ANA, brief, tags=["brief"], progress=progress)
+        first = list(fractions)
+        fractions.clear()
+        again = await core.storage.add_file(ANA, brief, tags=["spring"], progress=progress)
+    assert (stored.duplicate, again.duplicate) == (False, True)
+    assert again.asset.tags == ("brief", "spring")
+    assert threads == {threading.get_ident()}
+    assert len(first) >= 5
+    assert first == sorted(set(first))
+    assert first[-1] == fractions[-1] == 1.0
+    head = s3_admin.head_object(Bucket=r2_environment, Key=stored.asset.storage_key)
+    assert head["ContentLength"] == brief.stat().st_size
 
 
 async def test_r2_without_its_settings_is_a_clear_error(

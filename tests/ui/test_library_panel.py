@@ -4,12 +4,14 @@ warnings, lazy thumbnails, paging, and the viewer's disabled controls."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
+from PIL import Image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from pytestqt.qtbot import QtBot
@@ -124,13 +126,36 @@ async def test_a_drop_uploads_files_and_folders_with_an_outcome_per_file(
     assert progress.outcome("dunes.png") == "uploaded"
     assert progress.outcome("empty.png").startswith("refused: ")
     assert "empty" in progress.outcome("empty.png")
-    assert progress.overall.value() == progress.overall.maximum() == 4
+    assert progress.overall.value() == progress.overall.maximum() == 400
+    assert [bar.value() for bar in progress.bars[:3]] == [100, 100, 100]
     assert summary == "2 uploaded, 1 already in the library, 1 refused"
     assert progress.summary.text() == summary
     await until(lambda: len(shown.names()) == 3)
     assert set(shown.names()) == {"beach.png", "dunes.png", "old-logo.png"}
     assert not shown.panel.empty_label.isVisible()
     assert shown.panel.count_label.text() == "3 assets"
+    await _settle(shown)
+
+
+async def test_a_large_file_reports_progress_within_the_file(
+    build: Any, core: Core, tmp_path: Path, signal_future: Callable[..., Any]
+) -> None:
+    shown = await build(core)
+    noise = Image.frombytes("RGB", (1400, 1000), os.urandom(1400 * 1000 * 3))
+    large = tmp_path / "noise.png"
+    noise.save(large)  # about 4 MB: read in several chunks
+    assert large.stat().st_size > 3 * 1024 * 1024
+    seen: list[tuple[int, int]] = []
+    shown.view_model.file_progress.connect(lambda at, percent: seen.append((at, percent)))
+    finished = signal_future(shown.view_model.upload_finished)
+    drop(shown.panel, [large])
+    await soon(finished)
+    percents = [percent for _position, percent in seen]
+    assert percents[0] == 0
+    assert percents[-1] == 100
+    assert any(0 < percent < 100 for percent in percents)  # the bar moves within the file
+    assert percents == sorted(percents)
+    assert shown.panel.progress.bars[0].value() == 100
     await _settle(shown)
 
 

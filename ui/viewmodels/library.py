@@ -8,7 +8,7 @@ import itertools
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -477,24 +477,27 @@ class LibraryViewModel(ViewModel):
     async def _upload(self, paths: list[Path], tags: tuple[str, ...]) -> None:
         files = await asyncio.to_thread(_walk, paths)
         self.upload_started.emit([file.name for file in files])
-        seen: set[str] = set()
         added = again = refused = 0
         for position, file in enumerate(files):
             self.file_progress.emit(position, 0)
-            started = datetime.now(UTC)
+
+            def progress(fraction: float, position: int = position) -> None:
+                self.file_progress.emit(position, round(fraction * 100))
+
             try:
-                asset = await self.core.storage.upload(self.actor, file, tags=tags)
+                stored = await self.core.storage.add_file(
+                    self.actor, file, tags=tags, progress=progress
+                )
             except AppError as error:
                 refused += 1
                 self.file_refused.emit(position, error.message)
             else:
-                if asset.id in seen or asset.created_at < started:
+                if stored.duplicate:
                     again += 1
                     self.file_done.emit(position, ALREADY_THERE)
                 else:
                     added += 1
                     self.file_done.emit(position, UPLOADED)
-                seen.add(asset.id)
             self.file_progress.emit(position, 100)
             self.upload_progress.emit(position + 1, len(files))
         parts = [f"{added} uploaded"]

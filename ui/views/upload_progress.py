@@ -77,20 +77,18 @@ class UploadProgress(QWidget):
             self.names.append(label)
             self.bars.append(bar)
             self.outcomes.append(outcome)
-        self.overall.setRange(0, max(1, len(names)))
+        self.overall.setRange(0, max(1, len(names)) * 100)
         self.overall.setValue(0)
         self.summary.setText(f"Uploading {len(names)} file{'s' if len(names) != 1 else ''}…")
         self.show()
 
     def _on_file_progress(self, position: int, percent: int) -> None:
+        """The file's bar, and the overall one counting in hundredths of a file."""
         if 0 <= position < len(self.bars):
-            bar = self.bars[position]
+            self.bars[position].setValue(percent)
             if percent == 0:
-                bar.setRange(0, 0)  # the core does not report its progress within a file
                 self.outcomes[position].setText("uploading…")
-            else:
-                bar.setRange(0, 100)
-                bar.setValue(percent)
+            self.overall.setValue(max(self.overall.value(), position * 100 + percent))
 
     def _on_file_done(self, position: int, outcome: str) -> None:
         if 0 <= position < len(self.outcomes):
@@ -101,5 +99,5 @@ class UploadProgress(QWidget):
             self.outcomes[position].setText(f"refused: {reason}")
 
     def _on_overall(self, done: int, total: int) -> None:
-        self.overall.setRange(0, max(1, total))
-        self.overall.setValue(done)
+        self.overall.setRange(0, max(1, total) * 100)
+        self.overall.setValue(done * 100)

@@ -1,7 +1,7 @@
 """Benchmark of the desktop app: cold start against a bare Qt window, and the longest UI-thread
 stall while renders run.
 
-Run: .venv/bin/python bench/ui_bench.py [--runs 5] [--renders 50]
+Run: .venv/bin/python bench/ui_bench.py [--runs 5] [--renders 50] [--installed PATH]
 
 Each start case runs in a fresh subprocess (``--runs`` times, median reported); the clock runs
 from spawning the process to the moment the case is reached, RSS is read there. The app's modules
@@ -15,6 +15,12 @@ writes it):
   campaign reopened (QSettings, as for a returning user), the campaign list and the campaign
   panel's tab in front loaded (the hidden tabs read when shown), no task of the window left
   running but the change feed.
+
+**installed** (with ``--installed PATH``, e.g. ``/opt/campaign-studio/campaign-studio``): the
+whole ``campaign-studio`` command on the sample workspace, from spawning it until its window's
+first paint, timed from outside through the start-up probe (``CAMPAIGN_STUDIO_QUIT_WHEN_PAINTED``
+in ``ui/main.py``): the source run (this Python) beside the installed, frozen build. One
+unmeasured start of each comes first.
 
 **stall**: the window open on the sample campaign's Content tab while ``--renders`` local image
 renders run; a 5 ms timer notes the largest gap between its ticks from the first render queued
@@ -261,10 +267,47 @@ def spawn(args: list[str], env: dict[str, str]) -> tuple[float, dict[str, float]
     return elapsed, figures
 
 
+def time_to_paint(command: list[str], env: dict[str, str]) -> float:
+    """Seconds from spawning ``command`` until it prints ``painted`` (the start-up probe)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(  # noqa: S603 (the app's own command)
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.strip() == "painted":
+            seconds = time.perf_counter() - started
+            break
+    else:
+        raise SystemExit(f"{command[0]} ended without painting (exit {process.wait()})")
+    process.wait(timeout=60)
+    return seconds
+
+
+def compare_installed(installed: Path, data_dir: Path, env: dict[str, str], runs: int) -> None:
+    from ui.main import QUIT_WHEN_PAINTED
+
+    probe = {**env, "CAMPAIGN_STUDIO_DATA_DIR": str(data_dir), QUIT_WHEN_PAINTED: "1"}
+    commands = {
+        "source": [sys.executable, "-c", "import sys, ui.launcher; sys.exit(ui.launcher.main())"],
+        "frozen": [str(installed)],
+    }
+    medians = {}
+    for name, command in commands.items():
+        time_to_paint(command, probe)  # unmeasured: bytecode and the page cache warm
+        medians[name] = statistics.median(time_to_paint(command, probe) for _ in range(runs))
+    ratio = medians["frozen"] / medians["source"]
+    print(
+        f"  installed    source {medians['source']:.3f} s · frozen {medians['frozen']:.3f} s "
+        f"({ratio:.2f} x the source run)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--renders", type=int, default=50)
+    parser.add_argument("--installed", type=Path, help="an installed campaign-studio to compare")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -301,6 +344,8 @@ def main() -> None:
             medians[case] = (seconds, rss)
             ratio = seconds / medians["bare"][0]
             print(f"  {case:<12} {seconds:6.3f} s  {ratio:4.2f} x bare  RSS {rss:5.0f} MiB")
+        if args.installed:
+            compare_installed(args.installed, data_dir, env, args.runs)
         _, stall = spawn(["--child", "stall", str(data_dir), str(args.renders)], env)
         print(
             f"  stall        {args.renders} renders: longest UI-thread stall "

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import PySide6.QtWidgets  # qasync picks the first Qt binding it finds: PySide6 comes first
 import qasync
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ui.collector import collect_on_gui_thread
@@ -64,6 +64,20 @@ NO_DISPLAY = (
     "on a machine without a desktop run `campaign-studio demo` or `campaign-studio worker`."
 )
 PAINT_WAIT_SECONDS = 1.0
+QUIT_WHEN_PAINTED = "CAMPAIGN_STUDIO_QUIT_WHEN_PAINTED"
+"""Set (to anything), the window prints ``painted`` on its first paint and closes: the start-up
+probe that ``bench/ui_bench.py --installed`` times from outside, on a source or a frozen build."""
+
+
+class _QuitWhenPainted(QObject):
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and isinstance(watched, PySide6.QtWidgets.QWidget):
+            watched.removeEventFilter(self)
+            print("painted", flush=True)
+            QTimer.singleShot(0, watched.close)
+        return False
+
+
 """How long the start waits for the start window's first paint before opening the core."""
 
 SettingsSource = Callable[[], "AppSettings"]
@@ -105,6 +119,9 @@ def run_window(
     start = StartWindow()
     start.show()
     source = settings if callable(settings) else (lambda: settings)
+    if on_shown is None and os.environ.get(QUIT_WHEN_PAINTED):
+        probe = _QuitWhenPainted(app)
+        on_shown = lambda window: window.installEventFilter(probe)  # noqa: E731
     return run_on_qt_loop(app, run_app(source, start, on_shown))
 
 

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.bootstrap import Core
-from app.domain import Actor, Role
 from app.domain.changes import ChangeEvent, RecordKind
 from ui.tasks import UiTaskRunner
-from ui.viewmodels.base import ViewModel
 from ui.viewmodels.session import SessionViewModel
+from ui.viewmodels.workspace import WorkspaceViewModel
 
 RELOAD_DELAY_MS = 150
 """A burst of changes (a cascade, fifty render events) is read back once, this long after the
 first of them."""
 
 
-class CampaignPageViewModel(ViewModel):
+class CampaignPageViewModel(WorkspaceViewModel):
     """Base of a campaign tab's view model (Overview, Strategy, Content, Schedule, Ads).
 
     Subclasses name the :attr:`records` they show and implement :meth:`load`, which reads them
@@ -33,15 +31,13 @@ class CampaignPageViewModel(ViewModel):
     """
 
     campaign_changed = Signal(object)
-    permissions_changed = Signal()
 
     records: frozenset[RecordKind] = frozenset()
 
     def __init__(
         self, session: SessionViewModel, tasks: UiTaskRunner, parent: QObject | None = None
     ) -> None:
-        super().__init__(tasks, parent)
-        self._session = session
+        super().__init__(session, tasks, parent)
         self.campaign_id: str | None = None
         self.shown = True
         self._out_of_date = False
@@ -52,20 +48,6 @@ class CampaignPageViewModel(ViewModel):
         session.changed.connect(self._on_session_changed)
         session.reload_requested.connect(self.refresh)
         session.workspace_switched.connect(lambda _actor: self.set_campaign(None))
-        session.roles_changed.connect(self.permissions_changed)
-
-    @property
-    def core(self) -> Core:
-        return self._session.core
-
-    @property
-    def actor(self) -> Actor:
-        return self._session.actor
-
-    @property
-    def may_edit(self) -> bool:
-        """Whether the user's roles let them change the campaign (editor or above)."""
-        return self._session.may(Role.EDITOR)
 
     def set_campaign(self, campaign_id: str | None) -> None:
         """Show ``campaign_id`` (None: no campaign selected) and read its data."""

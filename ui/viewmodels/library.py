@@ -14,8 +14,6 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
 
-from app.bootstrap import Core
-from app.domain import Actor, Role
 from app.domain.assets import ArchiveResult, Asset, AssetPage, AssetQuery
 from app.domain.campaigns import Campaign
 from app.domain.changes import ChangeAction, ChangeEvent, RecordKind
@@ -23,10 +21,10 @@ from app.domain.creatives import Creative
 from app.domain.enums import AssetType
 from app.domain.errors import AppError, NotFound
 from ui.tasks import UiTaskRunner
-from ui.viewmodels.base import ViewModel
 from ui.viewmodels.navigation import Target
 from ui.viewmodels.session import SessionViewModel
 from ui.viewmodels.table_model import AnyIndex, RowTableModel
+from ui.viewmodels.workspace import WorkspaceViewModel
 from ui.widgets.thumbnail_loader import ThumbnailLoader
 
 PAGE_SIZE = 200
@@ -264,7 +262,7 @@ class Usage:
     campaign_name: str
 
 
-class LibraryViewModel(ViewModel):
+class LibraryViewModel(WorkspaceViewModel):
     """The workspace's asset library: a search (:attr:`filters`) read a page at a time into
     :attr:`model`, kept live by the change feed, with thumbnails from :attr:`thumbnails`.
 
@@ -304,13 +302,11 @@ class LibraryViewModel(ViewModel):
     attached = Signal(str)
     action_refused = Signal(str)
     navigation_requested = Signal(str, object)
-    permissions_changed = Signal()
 
     def __init__(
         self, session: SessionViewModel, tasks: UiTaskRunner, parent: QObject | None = None
     ) -> None:
-        super().__init__(tasks, parent)
-        self._session = session
+        super().__init__(session, tasks, parent)
         self.filters = Filters()
         self.total = 0
         self.loaded_once = False
@@ -327,20 +323,6 @@ class LibraryViewModel(ViewModel):
         session.changed.connect(self._on_session_changed)
         session.reload_requested.connect(self.refresh)
         session.workspace_switched.connect(lambda _actor: self.refresh())
-        session.roles_changed.connect(self.permissions_changed)
-
-    @property
-    def core(self) -> Core:
-        return self._session.core
-
-    @property
-    def actor(self) -> Actor:
-        return self._session.actor
-
-    @property
-    def may_edit(self) -> bool:
-        """Whether the user may change the library (editor or above)."""
-        return self._session.may(Role.EDITOR)
 
     # -- searching ----------------------------------------------------------------------------
 

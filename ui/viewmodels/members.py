@@ -7,15 +7,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, SignalInstance
 
-from app.bootstrap import Core
-from app.domain import Actor, Member, Role
+from app.domain import Member, Role
 from app.domain.changes import ChangeEvent, RecordKind
 from app.domain.errors import AppError
 from ui.tasks import UiTaskRunner
-from ui.viewmodels.base import ViewModel
 from ui.viewmodels.campaign_page import RELOAD_DELAY_MS
 from ui.viewmodels.session import SessionViewModel
 from ui.viewmodels.table_model import RowTableModel
+from ui.viewmodels.workspace import WorkspaceViewModel
 
 UserIdRole = Qt.ItemDataRole.UserRole + 1
 """The member's user id."""
@@ -65,7 +64,7 @@ class MemberTableModel(RowTableModel):
         return None if row is None else self.member(row)
 
 
-class MembersViewModel(ViewModel):
+class MembersViewModel(WorkspaceViewModel):
     """The members of the session's workspace, kept live by the change feed while shown; admins
     add members, change their roles and remove them (the core keeps the last admin).
 
@@ -86,8 +85,7 @@ class MembersViewModel(ViewModel):
     def __init__(
         self, session: SessionViewModel, tasks: UiTaskRunner, parent: QObject | None = None
     ) -> None:
-        super().__init__(tasks, parent)
-        self._session = session
+        super().__init__(session, tasks, parent)
         self.members = MemberTableModel(self)
         self.shown = False
         self._changing: set[str] = set()
@@ -98,14 +96,6 @@ class MembersViewModel(ViewModel):
         session.changed.connect(self._on_session_changed)
         session.reload_requested.connect(self._on_session_reload_requested)
         session.workspace_switched.connect(lambda _actor: self._on_session_reload_requested())
-
-    @property
-    def core(self) -> Core:
-        return self._session.core
-
-    @property
-    def actor(self) -> Actor:
-        return self._session.actor
 
     @property
     def can_edit(self) -> bool:

@@ -18,17 +18,15 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from app.bootstrap import Core
-from app.domain import Actor, Role
 from app.domain.changes import ChangeAction, ChangeEvent, RecordKind
 from app.domain.creatives import Creative
 from app.domain.enums import CreativeKind, RenderStatus
 from app.domain.errors import AppError, NotFound
 from app.domain.render_jobs import RenderJob
 from ui.tasks import UiTaskRunner
-from ui.viewmodels.base import ViewModel
 from ui.viewmodels.session import SessionViewModel
 from ui.viewmodels.table_model import AnyIndex, RowTableModel
+from ui.viewmodels.workspace import WorkspaceViewModel
 from ui.widgets.icons import icon
 
 COALESCE_MS = 250
@@ -321,7 +319,7 @@ class RenderJobFilterModel(QSortFilterProxyModel):
 Loaded = tuple[list[RenderJob], dict[str, str], dict[str, str], dict[str, str]]
 
 
-class RenderMonitorViewModel(ViewModel):
+class RenderMonitorViewModel(WorkspaceViewModel):
     """Every render job of the workspace, live: read once, then each job the change feed
     names is read back (coalesced over :data:`COALESCE_MS`) and changed in place.
 
@@ -357,8 +355,7 @@ class RenderMonitorViewModel(ViewModel):
     def __init__(
         self, session: SessionViewModel, tasks: UiTaskRunner, parent: QObject | None = None
     ) -> None:
-        super().__init__(tasks, parent)
-        self._session = session
+        super().__init__(session, tasks, parent)
         self.jobs = RenderJobTableModel(self)
         self.filtered = RenderJobFilterModel(session.actor.user_id, self)
         self.filtered.setSourceModel(self.jobs)
@@ -385,22 +382,6 @@ class RenderMonitorViewModel(ViewModel):
         session.changed.connect(self._on_changed)
         session.reload_requested.connect(self.refresh)
         session.workspace_switched.connect(lambda _actor: self.refresh())
-        session.roles_changed.connect(self.permissions_changed)
-
-    permissions_changed = Signal()
-
-    @property
-    def core(self) -> Core:
-        return self._session.core
-
-    @property
-    def actor(self) -> Actor:
-        return self._session.actor
-
-    @property
-    def may_edit(self) -> bool:
-        """Whether the user may request, cancel and retry renders (editor or above)."""
-        return self._session.may(Role.EDITOR)
 
     @property
     def reload_pending(self) -> bool:

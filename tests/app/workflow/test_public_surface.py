@@ -110,6 +110,7 @@ CALLS: dict[str, tuple[str, Callable[[Ids], Args]]] = {
     "renderer.wait_for": (READ, lambda i: call(i.job, timeout=0.01)),
     "renderer.providers": (OWN, lambda i: call()),
     "storage.upload": (OWN_WRITE, lambda i: call(i.path)),
+    "storage.add_file": (OWN_WRITE, lambda i: call(i.path)),
     "storage.ingest": (
         OWN_WRITE,
         lambda i: call(i.path, filename="render.png", render_job_id="job-1"),

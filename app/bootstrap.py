@@ -1,30 +1,36 @@
 """The composition root: ``open_core()`` builds the adapters and services from settings.
 
-It is the only place that picks concrete adapters; everything above it sees ports.
+It and the builders it calls (:mod:`app.adapter_factory`) are the only places that pick
+concrete adapters; everything above them sees ports.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.adapter_factory import (
+    MEDIA_FOLDER,
+    STAGING_FOLDER,
+    build_blob_store,
+    build_language_model,
+    build_providers,
+    build_store,
+    webhook_url_for,
+)
 from app.adapters.export import FolderBundleWriter, ZipWorkspaceArchive
 from app.adapters.media import LocalMediaInspector
-from app.adapters.providers.local_image_provider import LocalImageProvider
-from app.adapters.providers.local_video_provider import LocalVideoProvider
-from app.adapters.sqlite import DATABASE_FILENAME, SqliteStore
-from app.adapters.storage import LocalBlobStore
 from app.adapters.storage.folders import probe_writable
 from app.adapters.storage.local_blob_store import STAGING_DIRNAME
 from app.adapters.storage.sweeper import sweep_data_folder
 from app.config import AppSettings
-from app.domain import CreativeKind, RenderJob, new_id
+from app.domain import CreativeKind, new_id
 from app.domain.errors import ConfigurationError
 from app.ports.blob_store import BlobStore
 from app.ports.clock import Clock, Sleeper, SystemClock, SystemSleeper
@@ -58,15 +64,10 @@ from app.services.workspace_service import WorkspaceService
 if TYPE_CHECKING:
     from app.adapters.webhooks import WebhookRelay
 
-# The adapters of a team server, a bucket, the cloud providers, Poe and the relay are imported
-# only when the settings choose them: the embedded default starts without pymongo, boto3,
-# aiohttp or httpx (docs/benchmarks.md, "Desktop start").
+# The webhook relay (aiohttp) is imported only when the settings turn it on, like the adapters
+# app.adapter_factory builds: the embedded default starts without their libraries.
 
-MEDIA_FOLDER = "media"
-STAGING_FOLDER = "staging"
 EXPORTS_FOLDER = "exports"
-RENDERS_FOLDER = "renders"
-WEBHOOK_ROUTES = {"replicate": "replicate", "pika": "fal"}
 
 
 @dataclass
@@ -129,118 +130,6 @@ def ensure_data_dir(path: Path) -> Path:
     except OSError as exc:
         raise ConfigurationError(f"the data folder {path} is not writable: {exc}") from exc
     return path
-
-
-def build_store(settings: AppSettings) -> Store:
-    """MongoDB when ``mongodb_uri`` is set, else the embedded SQLite file in ``data_dir``."""
-    if settings.mongodb_uri is not None:
-        from app.adapters.mongo import MongoStore
-
-        return MongoStore.from_uri(
-            settings.mongodb_uri.get_secret_value(), settings.mongodb_database
-        )
-    return SqliteStore(settings.data_dir / DATABASE_FILENAME)
-
-
-def build_blob_store(settings: AppSettings) -> BlobStore:
-    """The local media folder, or the R2 bucket when ``blob_store = "r2"``."""
-    if settings.blob_store == "local":
-        return LocalBlobStore(settings.data_dir / MEDIA_FOLDER)
-    required = {
-        "r2_endpoint_url": settings.r2_endpoint_url,
-        "r2_bucket": settings.r2_bucket,
-        "r2_access_key_id": settings.r2_access_key_id,
-        "r2_secret_access_key": settings.r2_secret_access_key,
-    }
-    missing = [name for name, value in required.items() if not value]
-    if missing:
-        raise ConfigurationError(
-            "blob_store is r2 but these settings are missing: " + ", ".join(missing)
-        )
-    key_id, secret = settings.r2_access_key_id, settings.r2_secret_access_key
-    if key_id is None or secret is None:  # already reported above; narrows the types
-        raise ConfigurationError("the R2 credentials are missing")
-    from app.adapters.storage.r2_blob_store import R2BlobStore
-
-    return R2BlobStore(
-        endpoint_url=str(settings.r2_endpoint_url),
-        bucket=str(settings.r2_bucket),
-        access_key_id=key_id.get_secret_value(),
-        secret_access_key=secret.get_secret_value(),
-        staging_dir=settings.data_dir / STAGING_FOLDER,
-        public_base_url=settings.r2_public_base_url,
-        presign_expiry_seconds=settings.r2_presign_expiry_seconds,
-    )
-
-
-def build_language_model(settings: AppSettings) -> LanguageModel | None:
-    """Poe when ``poe_api_key`` is set; otherwise no AI model (the rules work offline)."""
-    if settings.poe_api_key is None:
-        return None
-    from app.adapters.llm import PoeLanguageModel
-
-    return PoeLanguageModel(
-        api_key=settings.poe_api_key.get_secret_value(),
-        base_url=settings.poe_base_url,
-        model=settings.poe_model,
-    )
-
-
-def build_providers(settings: AppSettings) -> dict[str, RenderProvider]:
-    """The local providers always; a cloud provider when its key is set.
-
-    Each provider keeps its own defaults (poll interval, jobs in flight); ``provider_poll_seconds``
-    overrides the cloud providers' poll interval when it is set (``None`` keeps theirs).
-    """
-    work = settings.data_dir / RENDERS_FOLDER
-    poll = settings.provider_poll_seconds
-    providers: dict[str, RenderProvider] = {
-        "local-image": LocalImageProvider(work / "local-image"),
-        "local-video": LocalVideoProvider(work / "local-video"),
-    }
-    if settings.replicate_api_token is not None:
-        secret = settings.replicate_webhook_secret
-        from app.adapters.providers.replicate_provider import ReplicateProvider
-
-        providers["replicate"] = ReplicateProvider(
-            api_token=settings.replicate_api_token.get_secret_value(),
-            base_url=settings.replicate_base_url,
-            model=settings.replicate_model,
-            webhook_secret=secret.get_secret_value() if secret else None,
-            poll_interval=poll,
-        )
-    if settings.runway_api_key is not None:
-        from app.adapters.providers.runway_provider import RunwayProvider
-
-        providers["runway"] = RunwayProvider(
-            api_key=settings.runway_api_key.get_secret_value(),
-            base_url=settings.runway_base_url,
-            model=settings.runway_model,
-            poll_interval=poll,
-        )
-    if settings.fal_key is not None:
-        from app.adapters.providers.pika_provider import PikaProvider
-
-        providers["pika"] = PikaProvider(
-            fal_key=settings.fal_key.get_secret_value(),
-            queue_base_url=settings.fal_queue_base_url,
-            model_id=settings.pika_model,
-            jwks_url=settings.fal_jwks_url,
-            poll_interval=poll,
-        )
-    return providers
-
-
-def webhook_url_for(settings: AppSettings) -> Callable[[RenderProvider, RenderJob], str | None]:
-    """Where a provider should send a job's webhooks: the public URL, if there is one."""
-
-    def url(provider: RenderProvider, job: RenderJob) -> str | None:
-        route = WEBHOOK_ROUTES.get(provider.name)
-        if not settings.public_webhook_url or route is None:
-            return None
-        return f"{settings.public_webhook_url.rstrip('/')}/webhooks/{route}?job={job.id}"
-
-    return url
 
 
 def build_core(

@@ -10,13 +10,13 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from app.bootstrap import (
+from app.adapter_factory import (
     build_blob_store,
     build_language_model,
     build_providers,
     build_store,
-    ensure_data_dir,
 )
+from app.bootstrap import ensure_data_dir
 from app.config import (
     AppSettings,
     config_file_path,

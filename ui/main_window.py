@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QLabel,
     QMainWindow,
-    QProgressBar,
-    QPushButton,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
@@ -33,7 +30,7 @@ from ui.viewmodels.overview import OverviewViewModel
 from ui.viewmodels.publish import PublishViewModel
 from ui.viewmodels.render_monitor import RenderMonitorViewModel
 from ui.viewmodels.schedule import ScheduleViewModel
-from ui.viewmodels.session import FEED_TASK, SessionViewModel
+from ui.viewmodels.session import SessionViewModel
 from ui.viewmodels.settings import SettingsViewModel
 from ui.viewmodels.strategy import StrategyViewModel
 from ui.views.about_dialog import AboutDialog
@@ -51,6 +48,7 @@ from ui.views.render_monitor_panel import RenderMonitorPanel
 from ui.views.schedule_tab import ScheduleTab
 from ui.views.settings_dialog import SettingsDialog
 from ui.views.sidebar import SidebarWidget
+from ui.views.status_bar import WindowStatusBar
 from ui.views.strategy_tab import StrategyTab
 from ui.views.welcome_dialog import WelcomeDialog
 from ui.widgets.icons import icon
@@ -63,8 +61,6 @@ PANEL_TITLES = {
     "renders": "Renders",
     "assets": "Assets",
 }
-BUSY_DELAY_MS = 400
-"""Work that ends sooner shows no busy indicator (no flicker on quick reads)."""
 ACTION_ICONS = {
     "campaign": "megaphone",
     "approvals": "check",
@@ -139,31 +135,13 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             theme_controller(app).theme_changed.connect(self._show_icons)
-        self.status_label = QLabel(f"Campaigns are kept {self.session.data_location()}.")
-        self.status_label.setAccessibleName("Where campaigns are kept")
-        self.status_label.setContentsMargins(self.fontMetrics().averageCharWidth(), 0, 0, 0)
-        self.statusBar().addWidget(self.status_label, 1)
-        # The renders under way, on every panel; a click opens the monitor.
-        self.render_summary = QPushButton()
-        self.render_summary.setFlat(True)
-        self.render_summary.setAccessibleName("Renders under way")
-        self.render_summary.setToolTip("Open the render monitor (Ctrl+3)")
-        self.render_summary.clicked.connect(lambda: self.show_panel("renders"))
-        self.render_summary.hide()
-        self.monitor.summary_changed.connect(self._on_monitor_summary_changed)
-        self.statusBar().addPermanentWidget(self.render_summary)
-        self.busy_indicator = QProgressBar()
-        self.busy_indicator.setRange(0, 0)  # indeterminate
-        self.busy_indicator.setMaximumWidth(self.fontMetrics().averageCharWidth() * 16)
-        self.busy_indicator.setAccessibleName("Working")
-        self.busy_indicator.setToolTip("Reading or saving…")
-        self.busy_indicator.hide()
-        self.statusBar().addPermanentWidget(self.busy_indicator)
-        self._busy_timer = QTimer(self)
-        self._busy_timer.setSingleShot(True)
-        self._busy_timer.setInterval(BUSY_DELAY_MS)
-        self._busy_timer.timeout.connect(self.busy_indicator.show)
-        self.tasks.observe(self._on_tasks_changed)
+        self.status_bar = WindowStatusBar(self.session.data_location(), self)
+        self.setStatusBar(self.status_bar)
+        self.status_label = self.status_bar.status_label
+        self.busy_indicator = self.status_bar.busy_indicator
+        self.status_bar.renders_requested.connect(lambda: self.show_panel("renders"))
+        self.monitor.summary_changed.connect(self.status_bar.show_render_summary)
+        self.tasks.observe(self.status_bar.show_tasks)
         self._closing = False
 
         self.sidebar.campaign_selected.connect(self._on_sidebar_campaign_selected)
@@ -339,14 +317,6 @@ class MainWindow(QMainWindow):
         for name, action in actions.items():
             action.setIcon(icon(ACTION_ICONS[name]))
 
-    def _on_tasks_changed(self, running: list[str]) -> None:
-        if any(key != FEED_TASK for key in running):
-            if not self.busy_indicator.isVisible() and not self._busy_timer.isActive():
-                self._busy_timer.start()
-        else:
-            self._busy_timer.stop()
-            self.busy_indicator.hide()
-
     def _on_sidebar_campaign_selected(self, campaign_id: str | None) -> None:
         if campaign_id is not None or not self.campaigns.reload_pending:
             self._set_campaign(campaign_id)
@@ -362,10 +332,6 @@ class MainWindow(QMainWindow):
         """An asset's usage: the creative that uses it, in its campaign's Content tab."""
         self.open_campaign(campaign_id)
         self.navigator.go(target)
-
-    def _on_monitor_summary_changed(self, summary: str) -> None:
-        self.render_summary.setText(summary)
-        self.render_summary.setVisible(bool(summary))
 
     def _on_session_roles_changed(self) -> None:
         may_edit = self.session.may(Role.EDITOR)

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from app import runtime
+from app.adapter_factory import build_providers, build_store
 from app.adapters.mongo import MongoStore
 from app.adapters.providers import pika_provider, replicate_provider, runway_provider
 from app.adapters.sqlite import SqliteStore
 from app.adapters.storage.file_threads import FILE_THREAD_PREFIX
-from app.bootstrap import build_providers, build_store, open_core
+from app.bootstrap import open_core
 from app.config import AppSettings
 from app.domain.errors import ConfigurationError, StorageError
 from app.ports.repositories import Store

@@ -24,7 +24,8 @@ from tests.ui.test_accessibility import unnamed
 from tests.ui.test_overview import FULL_DRAFT
 from tests.ui.test_schedule_tab import held, until  # noqa: F401 (fixtures)
 from ui.tasks import UiTaskRunner
-from ui.viewmodels.library import ALREADY_THERE, PAGE_SIZE, LibraryViewModel
+from ui.viewmodels.asset_upload import ALREADY_THERE
+from ui.viewmodels.library import PAGE_SIZE, LibraryViewModel
 from ui.viewmodels.navigation import Target
 from ui.viewmodels.session import SessionViewModel
 from ui.views.library_panel import EMPTY_TEXT, LibraryPanel
@@ -110,7 +111,7 @@ async def test_a_drop_uploads_files_and_folders_with_an_outcome_per_file(
     empty = tmp_path / "empty.png"
     empty.write_bytes(b"")
 
-    finished = signal_future(shown.view_model.upload_finished)
+    finished = signal_future(shown.view_model.uploads.upload_finished)
     drop(shown.panel, [first, folder, empty])
     (summary,) = await soon(finished)
     progress = shown.panel.progress
@@ -133,7 +134,7 @@ async def test_a_drop_uploads_files_and_folders_with_an_outcome_per_file(
     await until(lambda: len(shown.names()) == 3)
     assert set(shown.names()) == {"beach.png", "dunes.png", "old-logo.png"}
     assert not shown.panel.empty_label.isVisible()
-    assert shown.panel.count_label.text() == "3 assets"
+    assert shown.panel.filter_bar.count_label.text() == "3 assets"
     await _settle(shown)
 
 
@@ -146,8 +147,8 @@ async def test_a_large_file_reports_progress_within_the_file(
     noise.save(large)  # about 4 MB: read in several chunks
     assert large.stat().st_size > 3 * 1024 * 1024
     seen: list[tuple[int, int]] = []
-    shown.view_model.file_progress.connect(lambda at, percent: seen.append((at, percent)))
-    finished = signal_future(shown.view_model.upload_finished)
+    shown.view_model.uploads.file_progress.connect(lambda at, percent: seen.append((at, percent)))
+    finished = signal_future(shown.view_model.uploads.upload_finished)
     drop(shown.panel, [large])
     await soon(finished)
     percents = [percent for _position, percent in seen]
@@ -164,10 +165,10 @@ async def test_uploads_through_the_view_model_report_refusals_and_go_on(
 ) -> None:
     shown = await build(core)
     refused: list[tuple[int, str]] = []
-    shown.view_model.file_refused.connect(lambda at, why: refused.append((at, why)))
+    shown.view_model.uploads.file_refused.connect(lambda at, why: refused.append((at, why)))
     weird = tmp_path / "data.bin"
     weird.write_bytes(bytes(range(256)) * 4)
-    finished = signal_future(shown.view_model.upload_finished)
+    finished = signal_future(shown.view_model.uploads.upload_finished)
     shown.view_model.upload([tmp_path / "missing.png", weird, png(tmp_path / "a.png")])
     await soon(finished)
     assert [at for at, _why in refused][:1] == [0]
@@ -183,32 +184,33 @@ async def test_search_type_and_tag_filters(
     await core.storage.upload(ANA, png(tmp_path / "winter.png", color="#1a1"), tags=["snow"])
     await core.storage.upload(ANA, text(tmp_path / "beach-copy.txt"), tags=["sea"])
     shown = await build(core)
+    filters = shown.panel.filter_bar
     assert sorted(shown.names()) == ["beach-copy.txt", "summer-beach.png", "winter.png"]
 
     changed = signal_future(shown.view_model.results_changed)
-    shown.panel.search_edit.setText("BEACH")
+    filters.search_edit.setText("BEACH")
     await soon(changed)
     assert sorted(shown.names()) == ["beach-copy.txt", "summer-beach.png"]
-    assert shown.panel.count_label.text() == "2 assets"
+    assert filters.count_label.text() == "2 assets"
 
     changed = signal_future(shown.view_model.results_changed)
-    shown.panel.type_combo.setCurrentIndex(shown.panel.type_combo.findText("Image"))
+    filters.type_combo.setCurrentIndex(filters.type_combo.findText("Image"))
     await soon(changed)
     assert shown.names() == ["summer-beach.png"]
 
     changed = signal_future(shown.view_model.results_changed)
-    shown.panel.search_edit.clear()
-    shown.panel.type_combo.setCurrentIndex(0)
+    filters.search_edit.clear()
+    filters.type_combo.setCurrentIndex(0)
     await soon(changed)
     await until(lambda: len(shown.names()) == 3)
-    await until(lambda: "sea" in shown.panel.tag_model.stringList())
+    await until(lambda: "sea" in filters.tag_model.stringList())
     changed = signal_future(shown.view_model.results_changed)
-    shown.panel.tag_edit.setText("Snow")
+    filters.tag_edit.setText("Snow")
     await soon(changed)
     assert shown.names() == ["winter.png"]
 
     changed = signal_future(shown.view_model.results_changed)
-    shown.panel.tag_edit.setText("nothing-like-it")
+    filters.tag_edit.setText("nothing-like-it")
     await soon(changed)
     assert shown.names() == []
     assert shown.panel.empty_label.isVisible()
@@ -233,11 +235,11 @@ async def test_archiving_warns_with_the_creatives_using_it(
     asset = await core.storage.upload(ANA, png(tmp_path / "hero.png"))
     campaign_id, creative_id = await _creative_using(core, asset.id)
     shown = await build(core)
-    shown.panel.search_edit.setText("hero")
+    shown.panel.filter_bar.search_edit.setText("hero")
     await until(lambda: shown.names() == ["hero.png"])
     shown.panel.select(asset.id)
     assert shown.panel.archive_button.isEnabled()
-    assert "hero.png" in shown.panel.preview_details.text()
+    assert "hero.png" in shown.panel.preview.details.text()
 
     shown.panel.archive_button.click()
     await until(lambda: shown.panel.confirmation is not None)
@@ -254,7 +256,7 @@ async def test_archiving_warns_with_the_creatives_using_it(
     await until(lambda: shown.names() == [])
 
     changed = signal_future(shown.view_model.results_changed)
-    shown.panel.archived_check.setChecked(True)
+    shown.panel.filter_bar.archived_check.setChecked(True)
     await soon(changed)
     assert shown.names() == ["hero.png"]
     shown.panel.select(asset.id)
@@ -426,9 +428,11 @@ async def test_the_list_view_shows_the_columns_and_categories_filter(
     ]
 
     shown.view_model.set_category(asset.id, "Heroes")
-    await until(lambda: shown.panel.category_combo.findText("Heroes") > 0)
+    await until(lambda: shown.panel.filter_bar.category_combo.findText("Heroes") > 0)
     changed = signal_future(shown.view_model.results_changed)
-    shown.panel.category_combo.setCurrentIndex(shown.panel.category_combo.findText("Heroes"))
+    shown.panel.filter_bar.category_combo.setCurrentIndex(
+        shown.panel.filter_bar.category_combo.findText("Heroes")
+    )
     await soon(changed)
     assert shown.names() == ["hero.png"]
     await _settle(shown)

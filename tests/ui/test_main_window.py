@@ -252,6 +252,23 @@ async def test_the_status_bar_shows_work_that_takes_a_while(window: MainWindow, 
     assert not window.busy_indicator.isVisible()  # quicker than the delay: no flicker
 
 
+async def test_the_status_bar_shows_renders_and_opens_the_monitor(
+    window: MainWindow, core: Core, qtbot: QtBot
+) -> None:
+    summary = window.status_bar.render_summary
+    assert not summary.isVisible()  # nothing under way: nothing said
+    campaign = await core.campaigns.create_campaign(ANA, "Spring launch")
+    await core.strategies.create_strategy(ANA, campaign.id, FULL_DRAFT)
+    await core.creatives.create_media_creative(
+        ANA, campaign.id, kind="image", title="Hero", prompt="A bike", params={"width": "wide"}
+    )  # a size the local provider refuses: the job fails and stays in the summary
+    await until(lambda: summary.isVisible() and summary.text() == "1 failed")
+    assert window.current_panel == "campaign"
+    qtbot.mouseClick(summary, Qt.MouseButton.LeftButton)
+    assert window.current_panel == "renders"
+    await settled(window)
+
+
 async def test_settings_open_from_the_toolbar_and_cancel_changes_nothing(
     window: MainWindow,
 ) -> None:

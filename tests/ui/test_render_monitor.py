@@ -23,17 +23,17 @@ from tests.ui.test_accessibility import unnamed
 from tests.ui.test_overview import FULL_DRAFT
 from tests.ui.test_schedule_tab import held  # noqa: F401 (fixture)
 from ui.tasks import UiTaskRunner
-from ui.viewmodels.render_monitor import (
+from ui.viewmodels.render_jobs import (
     BEING_CANCELLED,
-    COALESCE_MS,
     STATUS,
     JobIdRole,
     ProgressRole,
-    RenderMonitorViewModel,
     duration_text,
 )
+from ui.viewmodels.render_monitor import COALESCE_MS, RenderMonitorViewModel
 from ui.viewmodels.session import FEED_TASK, SessionViewModel
-from ui.views.render_monitor_panel import VIEWERS_CANNOT_RENDER, RenderMonitorPanel
+from ui.views.job_detail import VIEWERS_CANNOT_RENDER
+from ui.views.render_monitor_panel import RenderMonitorPanel
 
 BEA = Actor(tenant_id="acme", user_id="bea", roles={Role.EDITOR})
 VIC = Actor(tenant_id="acme", user_id="vic", roles={Role.VIEWER})

@@ -3,220 +3,29 @@ and the library's commands (upload, tag, categorise, archive, usage, attach to a
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import sys
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.domain.assets import ArchiveResult, Asset, AssetPage, AssetQuery
+from app.domain.assets import ArchiveResult, Asset, AssetPage, AssetQuery, StoredFile
 from app.domain.campaigns import Campaign
 from app.domain.changes import ChangeAction, ChangeEvent, RecordKind
 from app.domain.creatives import Creative
 from app.domain.enums import AssetType
 from app.domain.errors import AppError, NotFound
 from ui.tasks import UiTaskRunner
+from ui.viewmodels.asset_rows import AssetListModel, AssetRow
+from ui.viewmodels.asset_upload import AssetUploader
 from ui.viewmodels.navigation import Target
 from ui.viewmodels.session import SessionViewModel
-from ui.viewmodels.table_model import AnyIndex, RowTableModel
 from ui.viewmodels.workspace import WorkspaceViewModel
 from ui.widgets.thumbnail_loader import ThumbnailLoader
 
 PAGE_SIZE = 200
 RELOAD_DELAY_MS = 150
-ASSET_ROLE = Qt.ItemDataRole.UserRole + 1
-"""The row's ``AssetRow``."""
-
-ALREADY_THERE = "already in the library (tags merged)"
-UPLOADED = "uploaded"
-
-
-def describe_size(size: int) -> str:
-    """A byte count in words a person reads (1.2 MB)."""
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"
-
-
-@dataclass(frozen=True, slots=True)
-class AssetRow:
-    """What the library shows of an asset. A row is about 500 bytes where a whole ``Asset``
-    (keys, hash, three dates, pydantic's bookkeeping) is about 3.8 KB: with 10,000 rows loaded
-    that is 5 MiB instead of 38."""
-
-    id: str
-    filename: str
-    type: AssetType
-    size: int
-    width: int | None
-    height: int | None
-    duration_seconds: float | None
-    tags: tuple[str, ...]
-    category: str | None
-    archived: bool
-    has_thumbnail: bool
-    uploaded_at: datetime
-    uploaded_by: str
-
-    @classmethod
-    def of(cls, asset: Asset) -> AssetRow:
-        return cls(
-            id=asset.id,
-            filename=asset.filename,
-            type=asset.type,
-            size=asset.size,
-            width=asset.width,
-            height=asset.height,
-            duration_seconds=asset.duration_seconds,
-            tags=tuple(sys.intern(tag) for tag in asset.tags),
-            category=None if asset.category is None else sys.intern(asset.category),
-            archived=asset.archived,
-            has_thumbnail=asset.thumbnail_key is not None,
-            uploaded_at=asset.uploaded_at,
-            uploaded_by=sys.intern(asset.uploaded_by),
-        )
-
-
-def describe_shape(asset: AssetRow) -> str:
-    """The asset's dimensions or its duration, whichever it has."""
-    if asset.duration_seconds is not None:
-        seconds = round(asset.duration_seconds)
-        shape = f"{seconds // 60}:{seconds % 60:02d}"
-        if asset.width and asset.height:
-            shape += f" ({asset.width}×{asset.height})"
-        return shape
-    if asset.width and asset.height:
-        return f"{asset.width}×{asset.height}"
-    return ""
-
-
-class AssetListModel(RowTableModel):
-    """One row per asset of the search, newest first; more rows are read as the view scrolls
-    (``canFetchMore``/``fetchMore`` ask the view model for the next page). The name column's
-    decoration is the thumbnail, asked of the loader only when a view paints the item."""
-
-    columns = ("Name", "Type", "Size", "Dimensions", "Tags", "Uploaded", "Used by")
-
-    def __init__(self, view_model: LibraryViewModel) -> None:
-        super().__init__(view_model)
-        self._view_model = view_model
-        self._used_by: dict[str, int] = {}
-        self._positions: dict[str, int] = {}
-
-    @property
-    def assets(self) -> list[AssetRow]:
-        return list(self._rows)
-
-    def row_of(self, asset_id: str) -> int | None:
-        return self._positions.get(asset_id)
-
-    def find(self, asset_id: str) -> AssetRow | None:
-        """The shown asset of that id, if it is loaded."""
-        row = self.row_of(asset_id)
-        return None if row is None else self._rows[row]
-
-    def asset(self, row: int) -> AssetRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def set_rows(self, rows: Iterable[AssetRow]) -> None:
-        super().set_rows(rows)
-        self._index_from(0)
-
-    def _index_from(self, first: int) -> None:
-        """Note the rows' positions from ``first`` on (by id: a thumbnail or a change finds its
-        row without scanning 10,000)."""
-        if first == 0:
-            self._positions = {}
-        for row in range(first, len(self._rows)):
-            self._positions[self._rows[row].id] = row
-
-    def cell(self, row: Any, column: int, role: int) -> Any:
-        asset: AssetRow = row
-        if role == ASSET_ROLE:
-            return asset
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(asset, column)
-        if role == Qt.ItemDataRole.ToolTipRole and column == 0:
-            return f"{asset.filename}\n{asset.type.value}, {describe_size(asset.size)}"
-        if role == Qt.ItemDataRole.DecorationRole and column == 0:
-            if not asset.has_thumbnail:
-                return None
-            return self._view_model.thumbnails.icon(asset.id)
-        if role == Qt.ItemDataRole.AccessibleTextRole and column == 0:
-            return asset.filename
-        return None
-
-    def _text(self, asset: AssetRow, column: int) -> str:
-        if column == 0:
-            return asset.filename
-        if column == 1:
-            return asset.type.value + (" (archived)" if asset.archived else "")
-        if column == 2:
-            return describe_size(asset.size)
-        if column == 3:
-            return describe_shape(asset)
-        if column == 4:
-            return ", ".join(asset.tags)
-        if column == 5:
-            return asset.uploaded_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        used = self._used_by.get(asset.id)
-        return "" if used is None else str(used)
-
-    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and len(self._rows) < self._view_model.total
-
-    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
-        if not parent.isValid():
-            self._view_model.fetch_more()
-
-    def append(self, assets: list[AssetRow]) -> None:
-        fresh = [asset for asset in assets if asset.id not in self._positions]
-        if not fresh:
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-        self._rows.extend(fresh)
-        self._index_from(first)
-        self.endInsertRows()
-
-    def replace(self, asset: AssetRow) -> bool:
-        row = self.row_of(asset.id)
-        if row is None:
-            return False
-        self._rows[row] = asset
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
-        return True
-
-    def remove(self, asset_id: str) -> None:
-        row = self.row_of(asset_id)
-        if row is None:
-            return
-        self.beginRemoveRows(QModelIndex(), row, row)
-        del self._rows[row]
-        del self._positions[asset_id]
-        self._index_from(row)
-        self.endRemoveRows()
-
-    def set_used_by(self, asset_id: str, count: int) -> None:
-        self._used_by[asset_id] = count
-        row = self.row_of(asset_id)
-        if row is not None:
-            column = len(self.columns) - 1
-            self.dataChanged.emit(self.index(row, column), self.index(row, column))
-
-    def thumbnail_loaded(self, asset_id: str) -> None:
-        row = self.row_of(asset_id)
-        if row is not None:
-            index = self.index(row, 0)
-            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
 
 @dataclass(frozen=True)
@@ -264,16 +73,11 @@ class Usage:
 
 class LibraryViewModel(WorkspaceViewModel):
     """The workspace's asset library: a search (:attr:`filters`) read a page at a time into
-    :attr:`model`, kept live by the change feed, with thumbnails from :attr:`thumbnails`.
+    :attr:`model`, kept live by the change feed, with thumbnails from :attr:`thumbnails`; an
+    upload reports through :attr:`uploads` (its files' progress and outcomes).
 
     Signals:
         results_changed(int): the search's total number of matches (after a read).
-        upload_started(list): the files of an upload (``str`` names), in order.
-        file_progress(int, int): the file at that position of the upload is at that percent.
-        file_done(int, str): the file at that position was stored; what happened in words.
-        file_refused(int, str): the file at that position was refused; the core's reason.
-        upload_progress(int, int): files done of all files of the upload.
-        upload_finished(str): the upload ended; a summary in words.
         tags_loaded(list): the workspace's tags (``str``), most used first.
         categories_loaded(list): the workspace's categories (``str``).
         usage_loaded(str, list): the asset id and the creatives using it (``Usage``).
@@ -287,12 +91,6 @@ class LibraryViewModel(WorkspaceViewModel):
     """
 
     results_changed = Signal(int)
-    upload_started = Signal(list)
-    file_progress = Signal(int, int)
-    file_done = Signal(int, str)
-    file_refused = Signal(int, str)
-    upload_progress = Signal(int, int)
-    upload_finished = Signal(str)
     tags_loaded = Signal(list)
     categories_loaded = Signal(list)
     usage_loaded = Signal(str, list)
@@ -316,6 +114,7 @@ class LibraryViewModel(WorkspaceViewModel):
         self.thumbnails = ThumbnailLoader(self._thumbnail, tasks, self)
         self.model = AssetListModel(self)
         self.thumbnails.loaded.connect(self.model.thumbnail_loaded)
+        self.uploads = AssetUploader(self._add_file, self)
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(RELOAD_DELAY_MS)
@@ -453,42 +252,18 @@ class LibraryViewModel(WorkspaceViewModel):
     def upload(self, paths: list[str] | list[Path], tags: tuple[str, ...] = ()) -> None:
         """Upload files, and the files inside folders (walked), one after another; each is
         reported done ("uploaded" or "already in the library (tags merged)") or refused with
-        the core's reason, and the others go on."""
+        the core's reason through :attr:`uploads`, and the others go on. The search is read
+        again once all are through."""
         self.run(f"upload-{next(self._uploads)}", self._upload([Path(p) for p in paths], tags))
 
     async def _upload(self, paths: list[Path], tags: tuple[str, ...]) -> None:
-        files = await asyncio.to_thread(_walk, paths)
-        self.upload_started.emit([file.name for file in files])
-        added = again = refused = 0
-        for position, file in enumerate(files):
-            self.file_progress.emit(position, 0)
-
-            def progress(fraction: float, position: int = position) -> None:
-                self.file_progress.emit(position, round(fraction * 100))
-
-            try:
-                stored = await self.core.storage.add_file(
-                    self.actor, file, tags=tags, progress=progress
-                )
-            except AppError as error:
-                refused += 1
-                self.file_refused.emit(position, error.message)
-            else:
-                if stored.duplicate:
-                    again += 1
-                    self.file_done.emit(position, ALREADY_THERE)
-                else:
-                    added += 1
-                    self.file_done.emit(position, UPLOADED)
-            self.file_progress.emit(position, 100)
-            self.upload_progress.emit(position + 1, len(files))
-        parts = [f"{added} uploaded"]
-        if again:
-            parts.append(f"{again} already in the library")
-        if refused:
-            parts.append(f"{refused} refused")
-        self.upload_finished.emit(", ".join(parts))
+        await self.uploads.upload(paths, tags)
         self.refresh()
+
+    async def _add_file(
+        self, file: Path, tags: tuple[str, ...], progress: Callable[[float], None]
+    ) -> StoredFile:
+        return await self.core.storage.add_file(self.actor, file, tags=tags, progress=progress)
 
     # -- changing assets ----------------------------------------------------------------------
 
@@ -588,21 +363,3 @@ class LibraryViewModel(WorkspaceViewModel):
 
 def _usage(creative: Creative, campaign: Campaign) -> Usage:
     return Usage(creative.id, creative.title, campaign.id, campaign.name)
-
-
-def _walk(paths: list[Path]) -> list[Path]:
-    """The files named and those inside the folders named (sorted, hidden ones skipped)."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(
-                sorted(
-                    found
-                    for found in path.rglob("*")
-                    if found.is_file()
-                    and not any(part.startswith(".") for part in found.relative_to(path).parts)
-                )
-            )
-        else:
-            files.append(path)
-    return files

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QScrollArea, QVBoxLayout, QWidget
 
-from ui.viewmodels.library import LibraryViewModel
+from ui.viewmodels.asset_upload import AssetUploader
 
 MAX_ROWS_SHOWN = 6
 """Rows visible before the list scrolls."""
 
 
 class UploadProgress(QWidget):
-    """Follows the view model's upload signals; hidden until an upload starts. A refused file
-    shows the core's reason on its row; the others go on.
+    """Follows the uploader's signals; hidden until an upload starts. A refused file shows the
+    core's reason on its row; the others go on.
 
     Attributes:
         overall: the bar of all files; ``summary`` the words once it ended.
         names, bars, outcomes: per file, in the order of the upload.
     """
 
-    def __init__(self, view_model: LibraryViewModel, parent: QWidget | None = None) -> None:
+    def __init__(self, uploads: AssetUploader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Upload progress")
         self.overall = QProgressBar()
@@ -44,12 +44,12 @@ class UploadProgress(QWidget):
         layout.addWidget(self._scroll)
         layout.addWidget(self.summary)
         self.hide()
-        view_model.upload_started.connect(self._on_started)
-        view_model.file_progress.connect(self._on_file_progress)
-        view_model.file_done.connect(self._on_file_done)
-        view_model.file_refused.connect(self._on_file_refused)
-        view_model.upload_progress.connect(self._on_overall)
-        view_model.upload_finished.connect(self.summary.setText)
+        uploads.upload_started.connect(self._on_started)
+        uploads.file_progress.connect(self._on_file_progress)
+        uploads.file_done.connect(self._on_file_done)
+        uploads.file_refused.connect(self._on_file_refused)
+        uploads.upload_progress.connect(self._on_overall)
+        uploads.upload_finished.connect(self.summary.setText)
 
     def outcome(self, name: str) -> str:
         """What happened to the file called ``name`` (its last row), in words."""

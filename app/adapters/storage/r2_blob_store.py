@@ -3,17 +3,15 @@
 boto3 is synchronous: every call runs in a worker thread via ``asyncio.to_thread``. The client
 is configured for R2 (see toolchain notes): checksums only "when required" (boto3 ≥ 1.36 adds
 CRC trailers R2 has rejected, sometimes as a misleading ``Unauthorized``), path-style addressing,
-and equal 8 MiB multipart parts (R2 rejects unequal non-trailing parts). Driver errors become
-:class:`StorageError` messages naming the operation, bucket and error code, never the secret.
+and equal 8 MiB multipart parts (R2 rejects unequal non-trailing parts; the file transfers are
+in :mod:`app.adapters.storage.r2_transfers`). Driver errors become :class:`StorageError`
+messages naming the operation, bucket and error code, never the secret.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import tempfile
-import threading
 import urllib.parse
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
@@ -21,18 +19,17 @@ from typing import Any, TypeVar
 
 import boto3
 import boto3.exceptions
-import boto3.s3.transfer
 import botocore.exceptions
 from botocore.config import Config
 
 from app.adapters.storage.file_threads import FileThreads
 from app.adapters.storage.keys import check_key
+from app.adapters.storage.r2_transfers import download_file, upload_file
 from app.adapters.storage.staging import Staging
 from app.domain.errors import ConfigurationError, NotFound, StorageError
 from app.ports.blob_store import SmallBlob, StagedBlob, TransferProgress
 
 _T = TypeVar("_T")
-_MIB = 1024 * 1024
 MAX_PRESIGN_EXPIRY_SECONDS = 7 * 24 * 3600  # R2 (like S3) accepts 1 s .. 7 days
 _DRIVER_ERRORS = (
     botocore.exceptions.BotoCoreError,
@@ -40,12 +37,6 @@ _DRIVER_ERRORS = (
     boto3.exceptions.Boto3Error,  # upload_file wraps ClientError in S3UploadFailedError
 )
 _MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
-_TRANSFER_CONFIG = boto3.s3.transfer.TransferConfig(
-    multipart_threshold=8 * _MIB,
-    multipart_chunksize=8 * _MIB,
-    max_concurrency=4,
-    use_threads=True,
-)
 
 
 class R2BlobStore:
@@ -125,8 +116,9 @@ class R2BlobStore:
 
         The staged file is removed afterwards whether this succeeds or raises. ``progress`` is
         called from worker threads, one call at a time, with the bytes sent so far: at most
-        once per MiB crossed (see :class:`UploadProgress`), then with ``(size, size)`` once the
-        upload is done; only that last call if ``key`` already exists.
+        once per MiB crossed (see :class:`~app.adapters.storage.r2_transfers.UploadProgress`),
+        then with ``(size, size)`` once the upload is done; only that last call if ``key``
+        already exists.
 
         Raises:
             InvalidInput: ``key`` is invalid, or ``staged`` is not from this store.
@@ -144,7 +136,9 @@ class R2BlobStore:
             await self._run(
                 "upload",
                 key,
-                lambda c: self._upload(c, source, key, content_type, staged.size, progress),
+                lambda c: upload_file(
+                    c, self.bucket, source, key, content_type, staged.size, progress
+                ),
             )
         finally:
             with contextlib.suppress(OSError):
@@ -185,7 +179,7 @@ class R2BlobStore:
         await self._run(
             "download",
             key,
-            lambda c: self._download(c, key, destination),
+            lambda c: download_file(c, self.bucket, key, destination),
             missing_is_not_found=True,
         )
 
@@ -303,89 +297,12 @@ class R2BlobStore:
             missing_is_not_found=missing_is_not_found,
         )
 
-    def _upload(
-        self,
-        client: Any,
-        source: Path,
-        key: str,
-        content_type: str,
-        size: int,
-        progress: TransferProgress | None,
-    ) -> None:
-        counter = None if progress is None else UploadProgress(size, progress)
-        client.upload_file(
-            str(source),
-            self.bucket,
-            key,
-            ExtraArgs={"ContentType": content_type},
-            Config=_TRANSFER_CONFIG,
-            Callback=counter,
-        )
-        if counter is not None:
-            counter.finish()
-
-    def _download(self, client: Any, key: str, destination: Path) -> None:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(
-            dir=destination.parent, prefix=f".{destination.name}.", suffix=".part"
-        )
-        os.close(fd)
-        try:
-            client.download_file(self.bucket, key, name)
-            with open(name, "rb") as written:
-                os.fsync(written.fileno())
-            os.replace(name, destination)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(name)
-            raise
-
     def _message(self, operation: str, key: str | None, exc: BaseException) -> str:
         target = f"bucket {self.bucket!r}" + (f", key {key!r}" if key else "")
         message = f"R2 {operation} failed ({target}): {_describe_error(exc)}"
         if self._secret_access_key:
             message = message.replace(self._secret_access_key, "[secret]")
         return message
-
-
-class UploadProgress:
-    """Turns boto3's upload callbacks into a few ``progress(sent, size)`` calls.
-
-    boto3 calls ``Callback`` with the bytes sent since its previous call, from several transfer
-    threads at once, every few KiB (thousands of calls for a large file), and with a negative
-    count when it rewinds a part to retry it. This adds them up under a lock and passes the
-    total on only when it crosses a MiB not reached before, then ``(size, size)`` once from
-    :meth:`finish`: the calls are few, never go back and never overlap.
-
-    Args:
-        size: The bytes being uploaded.
-        progress: Told ``(bytes sent, size)``.
-    """
-
-    def __init__(self, size: int, progress: TransferProgress) -> None:
-        self._size = size
-        self._progress = progress
-        self._lock = threading.Lock()
-        self._sent = 0
-        self._reported_mib = 0
-        self._finished = False
-
-    def __call__(self, bytes_amount: int) -> None:
-        with self._lock:
-            self._sent += bytes_amount
-            mib = self._sent // _MIB
-            # The end is reported by finish(), once the upload has succeeded.
-            if self._finished or mib <= self._reported_mib or self._sent >= self._size:
-                return
-            self._reported_mib = mib
-            self._progress(self._sent, self._size)
-
-    def finish(self) -> None:
-        """Report ``(size, size)``: the upload is done (only the first call reports)."""
-        with self._lock:
-            if not self._finished:
-                self._finished = True
-                self._progress(self._size, self._size)
 
 
 def _client_error(exc: BaseException) -> botocore.exceptions.ClientError | None:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from app.adapters.storage import LocalBlobStore, R2BlobStore, r2_blob_store
-from app.adapters.storage.r2_blob_store import UploadProgress
+from app.adapters.storage import LocalBlobStore, R2BlobStore, r2_transfers
+from app.adapters.storage.r2_transfers import UploadProgress
 from tests.app.storage.test_r2_blob_store import write_random_file
 
 MIB = 1024 * 1024
@@ -73,7 +73,7 @@ async def test_an_r2_multipart_commit_reports_per_mib_not_per_boto3_callback(
                 boto3_calls += 1
             super().__call__(bytes_amount)
 
-    monkeypatch.setattr(r2_blob_store, "UploadProgress", Counted)
+    monkeypatch.setattr(r2_transfers, "UploadProgress", Counted)
     read, sent = Calls(), Calls()
     staged = await r2_store.stage(source, max_bytes=20 * MIB, progress=read)
 

@@ -47,6 +47,16 @@ class GridCellDelegate(QStyledItemDelegate):
     ) -> QSize:
         return self._size
 
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        # QStyledItemDelegate shrinks the decoration to the icon's actual size, so a wide
+        # picture (or none, for a text file) lifted its name above its neighbours'. One box
+        # for every item keeps the names of a row on one line, the picture centred above.
+        option.decorationSize = QSize(ICON_PX, ICON_PX)
+        option.features |= QStyleOptionViewItem.ViewItemFeature.HasDecoration
+
 
 class _TakesFiles:
     """What the grid and the list share: files and folders dropped on them are emitted as

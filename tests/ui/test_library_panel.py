@@ -12,8 +12,9 @@ from typing import Any, NamedTuple
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import QMimeData, QPointF, QSize, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QIcon, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
 from app.bootstrap import Core
@@ -28,8 +29,10 @@ from ui.viewmodels.asset_upload import ALREADY_THERE
 from ui.viewmodels.library import PAGE_SIZE, LibraryViewModel
 from ui.viewmodels.navigation import Target
 from ui.viewmodels.session import SessionViewModel
+from ui.views.asset_views import GridCellDelegate
 from ui.views.library_panel import EMPTY_TEXT, LibraryPanel
 from ui.widgets.permission import VIEWERS_CANNOT_EDIT
+from ui.widgets.thumbnail_loader import ICON_PX
 
 VIC = Actor(tenant_id="acme", user_id="vic", roles={Role.VIEWER})
 
@@ -436,3 +439,23 @@ async def test_the_list_view_shows_the_columns_and_categories_filter(
     await soon(changed)
     assert shown.names() == ["hero.png"]
     await _settle(shown)
+
+
+def test_grid_names_stay_on_one_line_whatever_the_picture(qtbot: QtBot) -> None:
+    """A wide thumbnail, a square one and none (a text file) get the same picture box, so the
+    style lays out their names at the same height."""
+    wide, square = QPixmap(96, 40), QPixmap(96, 96)
+    model = QStandardItemModel()
+    for icon_of in (QIcon(wide), QIcon(square), None):
+        item = QStandardItem("name.png")
+        if icon_of is not None:
+            item.setIcon(icon_of)
+        model.appendRow(item)
+    delegate = GridCellDelegate(QSize(120, 130))
+    boxes = []
+    for row in range(model.rowCount()):
+        option = QStyleOptionViewItem()
+        delegate.initStyleOption(option, model.index(row, 0))
+        assert option.features & QStyleOptionViewItem.ViewItemFeature.HasDecoration
+        boxes.append(QSize(option.decorationSize))
+    assert boxes == [QSize(ICON_PX, ICON_PX)] * 3

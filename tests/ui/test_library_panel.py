@@ -128,12 +128,17 @@ async def test_a_drop_uploads_files_and_folders_with_an_outcome_per_file(
     assert progress.outcome("logo.png") == ALREADY_THERE
     assert progress.outcome("beach.png") == "uploaded"
     assert progress.outcome("dunes.png") == "uploaded"
-    assert progress.outcome("empty.png").startswith("refused: ")
-    assert "empty" in progress.outcome("empty.png")
+    # The row names the file: the reason does not repeat its folder; nothing stored, no bar.
+    assert progress.outcome("empty.png") == "refused: empty.png is empty"
+    assert [bar.isVisible() for bar in progress.bars] == [True, True, True, False]
     assert progress.overall.value() == progress.overall.maximum() == 400
     assert [bar.value() for bar in progress.bars[:3]] == [100, 100, 100]
     assert summary == "2 uploaded, 1 already in the library, 1 refused"
     assert progress.summary.text() == summary
+    assert progress.dismiss_button.isVisible()
+    assert progress._scroll.verticalScrollBar().maximum() == 0  # all four rows in view
+    progress.dismiss_button.click()
+    assert not progress.isVisible()
     await until(lambda: len(shown.names()) == 3)
     assert set(shown.names()) == {"beach.png", "dunes.png", "old-logo.png"}
     assert not shown.panel.empty_label.isVisible()
@@ -430,6 +435,10 @@ async def test_the_list_view_shows_the_columns_and_categories_filter(
         "sea",
     ]
 
+    table = shown.panel.table
+    assert table.horizontalScrollBar().maximum() == 0  # every column in view at 1280 px
+    assert table.columnWidth(0) == max(table.columnWidth(c) for c in range(model.columnCount()))
+
     shown.view_model.set_category(asset.id, "Heroes")
     await until(lambda: shown.panel.filter_bar.category_combo.findText("Heroes") > 0)
     changed = signal_future(shown.view_model.results_changed)
@@ -438,6 +447,41 @@ async def test_the_list_view_shows_the_columns_and_categories_filter(
     )
     await soon(changed)
     assert shown.names() == ["hero.png"]
+    await _settle(shown)
+
+
+async def test_a_text_has_a_file_symbol_and_an_archived_asset_is_greyed(
+    build: Any, core: Core, tmp_path: Path
+) -> None:
+    copy = await core.storage.store_text(ANA, "Ride into spring", filename="tagline.txt")
+    old = await core.storage.upload(ANA, png(tmp_path / "old.png"))
+    await core.storage.archive(ANA, old.id)
+    shown = await build(core)
+    shown.panel.filter_bar.archived_check.setChecked(True)
+    model = shown.view_model.model
+    await until(lambda: model.row_of(old.id) is not None)
+    text_row, old_row = model.row_of(copy.id), model.row_of(old.id)
+    assert text_row is not None
+    assert old_row is not None
+
+    symbol = model.index(text_row, 0).data(Qt.ItemDataRole.DecorationRole)
+    assert isinstance(symbol, QIcon)
+    assert not symbol.isNull()
+    option = QStyleOptionViewItem()
+    shown.panel.grid.itemDelegate().initStyleOption(option, model.index(text_row, 0))
+    drawn = option.icon.pixmap(ICON_PX, ICON_PX).toImage()
+    inked = {
+        (x, y) for x in range(ICON_PX) for y in range(ICON_PX) if drawn.pixelColor(x, y).alpha() > 0
+    }
+    quarter = ICON_PX // 4
+    assert inked  # a symbol is drawn, small in the middle of its box
+    assert all(quarter <= x < 3 * quarter and quarter <= y < 3 * quarter for x, y in inked)
+
+    archived = model.index(old_row, 0)
+    assert archived.data(Qt.ItemDataRole.FontRole).italic()
+    assert archived.data(Qt.ItemDataRole.ToolTipRole).endswith("Archived")
+    assert model.index(old_row, 1).data() == "image"
+    assert model.index(text_row, 0).data(Qt.ItemDataRole.FontRole) is None
     await _settle(shown)
 
 

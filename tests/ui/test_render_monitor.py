@@ -25,9 +25,12 @@ from tests.ui.test_schedule_tab import held  # noqa: F401 (fixture)
 from ui.tasks import UiTaskRunner
 from ui.viewmodels.render_jobs import (
     BEING_CANCELLED,
+    COLUMN_SAMPLES,
+    CREATIVE,
     STATUS,
     JobIdRole,
     ProgressRole,
+    age_text,
     duration_text,
 )
 from ui.viewmodels.render_monitor import COALESCE_MS, RenderMonitorViewModel
@@ -596,3 +599,40 @@ def test_durations_read_as_people_say_them() -> None:
     assert duration_text(12.4) == "12 s"
     assert duration_text(185) == "3 min 05 s"
     assert duration_text(3720) == "1 h 02 min"
+
+
+def test_ages_are_told_to_the_unit_that_matters() -> None:
+    assert age_text(-3) == "0 s ago"
+    assert age_text(42.9) == "42 s ago"
+    assert age_text(185) == "3 min ago"
+    assert age_text(3 * 3600 + 59) == "3 h ago"
+    assert age_text(2 * 86400 + 7200) == "2 d ago"
+
+
+async def test_columns_fit_their_text_and_the_creative_takes_the_rest(
+    build: Any, core: Core, qtbot: QtBot
+) -> None:
+    shown = await build(core)
+    table = shown.panel.table
+    metrics = table.fontMetrics()
+    for column, sample in COLUMN_SAMPLES.items():
+        assert table.columnWidth(column) > metrics.horizontalAdvance(sample), sample
+
+    shown.panel.resize(990, 600)  # the panel's width in a 1280 px window
+    await until(lambda: table.horizontalScrollBar().maximum() == 0, seconds=5)
+    total = sum(table.columnWidth(c) for c in range(table.model().columnCount()))
+    assert total == table.viewport().width()  # the creative's column took the rest
+
+    shown.panel.resize(600, 600)  # too narrow for every column: the title keeps its room
+    await until(lambda: table.horizontalScrollBar().maximum() > 0, seconds=5)
+    assert table.columnWidth(CREATIVE) > metrics.horizontalAdvance("Hero visual")
+
+
+async def test_with_nothing_selected_the_detail_shows_only_what_to_do(
+    build: Any, core: Core
+) -> None:
+    shown = await build(core)
+    detail = shown.panel.detail
+    assert detail.heading.isVisible()
+    assert not detail.body.isVisible()  # no empty "Prompt", "Parameters" and "Log" labels
+    assert not detail.preview.isVisible()

@@ -11,10 +11,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
 from app.domain.assets import Asset
 from app.domain.enums import AssetType
 from ui.viewmodels.table_model import AnyIndex, RowTableModel
+from ui.widgets.icons import icon
 
 if TYPE_CHECKING:
     # Only for the annotation: the view model builds this model and imports this module.
@@ -22,6 +24,24 @@ if TYPE_CHECKING:
 
 ASSET_ROLE = Qt.ItemDataRole.UserRole + 1
 """The row's ``AssetRow``."""
+
+COLUMN_SAMPLES = {
+    1: "image",
+    2: "1009.9 KB",
+    3: "0:03 (1280×720)",
+    4: "campaign, summer",
+    5: "2026-12-06",
+    6: "12",
+}
+"""The usual widest text of each column but the name (which takes the rest)."""
+
+TYPE_ICONS = {
+    AssetType.IMAGE: "image",
+    AssetType.VIDEO: "film",
+    AssetType.TEXT: "file-text",
+    AssetType.OTHER: "file-text",
+}
+"""The picture of an asset without a thumbnail (a text, or a file the library cannot draw)."""
 
 
 def describe_size(size: int) -> str:
@@ -132,12 +152,20 @@ class AssetListModel(RowTableModel):
             return asset
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(asset, column)
-        if role == Qt.ItemDataRole.ToolTipRole and column == 0:
-            return f"{asset.filename}\n{asset.type.value}, {describe_size(asset.size)}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(asset, column)
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             if not asset.has_thumbnail:
-                return None
+                return icon(TYPE_ICONS[asset.type])
             return self._view_model.thumbnails.icon(asset.id)
+        if role == Qt.ItemDataRole.FontRole and asset.archived:
+            font = QFont()
+            font.setItalic(True)
+            return font
+        if role == Qt.ItemDataRole.ForegroundRole and asset.archived:
+            return QGuiApplication.palette().brush(
+                QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text
+            )
         if role == Qt.ItemDataRole.AccessibleTextRole and column == 0:
             return asset.filename
         return None
@@ -146,7 +174,7 @@ class AssetListModel(RowTableModel):
         if column == 0:
             return asset.filename
         if column == 1:
-            return asset.type.value + (" (archived)" if asset.archived else "")
+            return asset.type.value
         if column == 2:
             return describe_size(asset.size)
         if column == 3:
@@ -154,9 +182,18 @@ class AssetListModel(RowTableModel):
         if column == 4:
             return ", ".join(asset.tags)
         if column == 5:
-            return asset.uploaded_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            return asset.uploaded_at.astimezone().strftime("%Y-%m-%d")
         used = self._used_by.get(asset.id)
         return "" if used is None else str(used)
+
+    @staticmethod
+    def _tooltip(asset: AssetRow, column: int) -> str | None:
+        archived = "\nArchived" if asset.archived else ""
+        if column == 0:
+            return f"{asset.filename}\n{asset.type.value}, {describe_size(asset.size)}{archived}"
+        if column == 5:
+            return f"{asset.uploaded_at.astimezone():%Y-%m-%d %H:%M} by {asset.uploaded_by}"
+        return None
 
     def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and len(self._rows) < self._view_model.total

@@ -59,7 +59,8 @@ class AssetUploader(QObject):
                 stored = await self._store(file, tags, progress)
             except AppError as error:
                 refused += 1
-                self.file_refused.emit(position, error.message)
+                # The row names the file already: its folder would only crowd the reason.
+                self.file_refused.emit(position, error.message.replace(str(file), file.name))
             else:
                 if stored.duplicate:
                     again += 1

@@ -72,6 +72,30 @@ def duration_text(seconds: float | None) -> str:
     return f"{secs} s"
 
 
+def age_text(seconds: float) -> str:
+    """How long ago, to the unit that matters: "12 s ago", "5 min ago", "3 h ago", "2 d ago"."""
+    whole = max(0, int(seconds))
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if whole >= size:
+            return f"{whole // size} {unit} ago"
+    return f"{whole} s ago"
+
+
+COLUMN_SAMPLES = {
+    CAMPAIGN: "Spring Launch",
+    PROVIDER: "local-image",
+    KIND: "video",
+    STATUS: "cancelled",
+    PROGRESS: "100 %",
+    ETA: "9 min 59 s",
+    ELAPSED: "9 min 59 s",
+    ATTEMPTS: "first attempt",
+    SUBMITTED_BY: "Alex Morgan",
+    AGE: "59 min ago",
+}
+"""The usual widest text of each column but the creative's title (which takes the rest)."""
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -237,7 +261,7 @@ class RenderJobTableModel(RowTableModel):
         if column == SUBMITTED_BY:
             return self.member_names.get(job.created_by) or job.created_by
         if column == AGE:
-            return duration_text((_now() - job.created_at).total_seconds()) + " ago"
+            return age_text((_now() - job.created_at).total_seconds())
         return ""
 
     def _sort_key(self, job: RenderJob, column: int) -> Any:

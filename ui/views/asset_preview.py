@@ -43,6 +43,7 @@ class AssetPreview(QWidget):
 
     def show_asset(self, asset: AssetRow | None) -> None:
         """Show ``asset`` (None: nothing is selected)."""
+        self.image.setVisible(asset is not None)  # no empty picture box above the hint
         if asset is None:
             self.image.clear()
             self.details.setText(NOTHING_SELECTED)

@@ -15,7 +15,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.viewmodels.asset_rows import ASSET_ROLE, COLUMN_SAMPLES, AssetRow
+from ui.widgets.column_fitter import ColumnFitter
 from ui.widgets.thumbnail_loader import ICON_PX
 
 
@@ -41,6 +43,7 @@ class GridCellDelegate(QStyledItemDelegate):
     def __init__(self, size: QSize, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._size = size
+        self._symbols: dict[int, QIcon] = {}
 
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -56,6 +59,23 @@ class GridCellDelegate(QStyledItemDelegate):
         # for every item keeps the names of a row on one line, the picture centred above.
         option.decorationSize = QSize(ICON_PX, ICON_PX)
         option.features |= QStyleOptionViewItem.ViewItemFeature.HasDecoration
+        asset = index.data(ASSET_ROLE)
+        if isinstance(asset, AssetRow) and not asset.has_thumbnail and not option.icon.isNull():
+            option.icon = self._framed(option.icon)
+
+    def _framed(self, symbol: QIcon) -> QIcon:
+        """A file-type symbol at half the box's size in the middle of it: drawn as large as a
+        thumbnail, a line icon's strokes grow to a heavy block."""
+        key = symbol.cacheKey()
+        if key not in self._symbols:
+            box = QPixmap(ICON_PX, ICON_PX)
+            box.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(box)
+            quarter = ICON_PX // 4
+            symbol.paint(painter, quarter, quarter, 2 * quarter, 2 * quarter)
+            painter.end()
+            self._symbols[key] = QIcon(box)
+        return self._symbols[key]
 
 
 class _TakesFiles:
@@ -147,4 +167,15 @@ class DropTable(_TakesFiles, QTableView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.verticalHeader().hide()
         self.setIconSize(QSize(24, 24))
-        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.setWordWrap(False)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.verticalHeader().setDefaultSectionSize(
+            max(self.iconSize().height() + 6, self.fontMetrics().height() + 8)
+        )
+        self.columns = ColumnFitter(
+            self,
+            COLUMN_SAMPLES,
+            main=0,
+            main_sample="teaser.png",
+            extra={0: self.iconSize().width() + 6},
+        )

@@ -79,15 +79,19 @@ class JobDetail(QWidget):
         self.variant_buttons: list[QPushButton] = []
         self.variant_previews: dict[str, QLabel] = {}
 
+        self.body = QWidget()  # hidden as a whole, labels included, while no job is selected
         form = QFormLayout()
         form.addRow("Prompt", self.prompt_label)
         form.addRow("Parameters", self.params_label)
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addLayout(form)
+        body.addWidget(QLabel("Log"))
+        body.addWidget(self.log, 1)
         left = QVBoxLayout()
         left.addWidget(self.heading)
         left.addWidget(self.error_label)
-        left.addLayout(form)
-        left.addWidget(QLabel("Log"))
-        left.addWidget(self.log, 1)
+        left.addWidget(self.body, 1)
         right = QVBoxLayout()
         right.addWidget(self.preview)
         right.addWidget(self.play_button)
@@ -106,8 +110,8 @@ class JobDetail(QWidget):
         what moved."""
         same = job is not None and self.job is not None and job.id == self.job.id
         self.job = job
-        for widget in (self.error_label, self.prompt_label, self.params_label, self.log):
-            widget.setVisible(job is not None)
+        self.body.setVisible(job is not None)
+        self.error_label.setVisible(job is not None)
         if job is None:
             several = f"{selected} renders selected: Cancel and Retry act on each that allows it."
             self.heading.setText(several if selected > 1 else NO_SELECTION)

@@ -10,10 +10,10 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QMessageBox,
     QPushButton,
     QSplitter,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -21,11 +21,20 @@ from PySide6.QtWidgets import (
 
 from app.domain.enums import RenderStatus
 from app.domain.render_jobs import RenderJob
-from ui.viewmodels.render_jobs import PROGRESS, JobIdRole, ProgressRole, job_ids
+from ui.viewmodels.render_jobs import (
+    COLUMN_SAMPLES,
+    CREATIVE,
+    PROGRESS,
+    STATUS,
+    JobIdRole,
+    ProgressRole,
+    job_ids,
+)
 from ui.viewmodels.render_monitor import RenderMonitorViewModel
 from ui.views.job_detail import VIEWERS_CANNOT_RENDER, JobDetail
 from ui.views.new_render_dialog import NewRenderDialog
 from ui.views.schedule_tab import InlineMessage
+from ui.widgets.column_fitter import ColumnFitter
 from ui.widgets.icons import icon
 from ui.widgets.permission import gate
 from ui.widgets.progress_delegate import ProgressDelegate
@@ -94,10 +103,17 @@ class RenderMonitorPanel(QWidget):
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setColumnWidth(0, 200)
-        self.table.setColumnWidth(PROGRESS, 120)
+        style, metrics = self.table.style(), self.table.fontMetrics()
+        self.columns = ColumnFitter(
+            self.table,
+            COLUMN_SAMPLES,
+            main=CREATIVE,
+            main_sample="Hero visual 2",
+            extra={
+                STATUS: style.pixelMetric(QStyle.PixelMetric.PM_SmallIconSize) + 6,
+                PROGRESS: metrics.horizontalAdvance("100 %"),  # the bar beside its text
+            },
+        )
         self._delegate = ProgressDelegate(ProgressRole, self.table)
         self.table.setItemDelegateForColumn(PROGRESS, self._delegate)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)

@@ -307,6 +307,7 @@ class MainWindow(QMainWindow):
         self.campaign_panel.set_campaign(campaign_id)
         self.publisher.set_campaign(campaign_id)
         self.approvals.set_campaign(campaign_id)
+        self.monitor.campaign_id = campaign_id
 
     def _show_icons(self) -> None:
         actions = {**self.panel_actions, "refresh": self.refresh_action}

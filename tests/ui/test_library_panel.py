@@ -12,9 +12,9 @@ from typing import Any, NamedTuple
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPointF, QSize, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, QSize, QStringListModel, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QIcon, QPixmap, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QStyleOptionViewItem
+from PySide6.QtWidgets import QLineEdit, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
 from app.bootstrap import Core
@@ -32,6 +32,7 @@ from ui.viewmodels.session import SessionViewModel
 from ui.views.asset_views import GridCellDelegate
 from ui.views.library_panel import EMPTY_TEXT, LibraryPanel
 from ui.widgets.permission import VIEWERS_CANNOT_EDIT
+from ui.widgets.tag_completer import TagListCompleter
 from ui.widgets.thumbnail_loader import ICON_PX
 
 VIC = Actor(tenant_id="acme", user_id="vic", roles={Role.VIEWER})
@@ -483,6 +484,26 @@ async def test_a_text_has_a_file_symbol_and_an_archived_asset_is_greyed(
     assert model.index(old_row, 1).data() == "image"
     assert model.index(text_row, 0).data(Qt.ItemDataRole.FontRole) is None
     await _settle(shown)
+
+
+def test_tag_completion_completes_the_tag_being_typed(qtbot: QtBot) -> None:
+    edit = QLineEdit()
+    qtbot.addWidget(edit)
+    tags = QStringListModel(["Launch", "sea", "summer"], edit)
+    edit.setCompleter(TagListCompleter(tags, edit))
+    edit.show()
+    edit.activateWindow()
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus)
+    qtbot.keyClicks(edit, "sea, la")
+    popup = edit.completer().popup()
+    qtbot.waitUntil(popup.isVisible)
+    assert [popup.model().index(row, 0).data() for row in range(popup.model().rowCount())] == [
+        "Launch"
+    ]
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert edit.text() == "sea, Launch"  # the tag before it kept, the one typed completed
 
 
 def test_grid_names_stay_on_one_line_whatever_the_picture(qtbot: QtBot) -> None:

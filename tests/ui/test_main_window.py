@@ -87,6 +87,7 @@ async def test_open_campaign_and_show_panel(window: MainWindow, core: Core) -> N
     await until(lambda: window.sidebar.selected_campaign_id == spring.id)
     assert window.current_panel == "campaign"
     assert window.campaign_panel.title.text() == "Spring Launch"
+    assert window.monitor.campaign_id == spring.id  # a new render is for it
     for name in ("approvals", "renders", "assets", "campaign"):
         window.show_panel(name)
         assert window.current_panel == name

@@ -491,6 +491,33 @@ async def test_a_new_render_is_queued_from_the_dialog(build: Any, core: Core, qt
     await settled(shown)
 
 
+async def test_a_new_render_is_for_the_selected_jobs_or_the_open_campaign(
+    build: Any, core: Core, qtbot: QtBot
+) -> None:
+    autumn = await _campaign(core, "Autumn")  # nothing to render in it
+    spring = await _campaign(core, "Spring launch")
+    job = await _finished(core, (await _render(core, spring, "Hero banner")).id)
+    shown = await build(core)
+
+    async def first_choice() -> tuple[str, str]:
+        """The campaign the dialog starts with, and the first it lists."""
+        qtbot.mouseClick(shown.panel.new_button, LEFT)
+        dialog = shown.panel.dialog
+        assert dialog is not None
+        await until(lambda: dialog.campaign_combo.count() == 2, seconds=10)
+        chosen = dialog.campaign_combo.currentData(), dialog.campaign_combo.itemData(0)
+        dialog.reject()
+        return chosen
+
+    chosen, listed_first = await first_choice()
+    assert chosen == listed_first  # nothing open, nothing selected
+    shown.view_model.campaign_id = autumn  # the window shows Autumn
+    assert (await first_choice())[0] == autumn
+    shown.panel.select_job(job.id)
+    assert (await first_choice())[0] == spring  # the selected job's campaign comes first
+    await settled(shown)
+
+
 async def test_variants_are_shown_side_by_side_and_one_is_chosen(
     build: Any, core: Core, qtbot: QtBot
 ) -> None:

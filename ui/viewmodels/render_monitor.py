@@ -80,6 +80,8 @@ class RenderMonitorViewModel(WorkspaceViewModel):
         self.filtered.setSourceModel(self.jobs)
         self.summary = ""
         self.providers: dict[str, list[str]] = {}
+        self.campaign_id: str | None = None
+        """The campaign open in the window: a new render is for it unless a job says another."""
         self._changed_ids: set[str] = set()
         self._reload_all = False
         self._changed_creatives: set[str] = set()

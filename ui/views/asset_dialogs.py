@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtWidgets import (
-    QCompleter,
     QDialog,
     QDialogButtonBox,
     QInputDialog,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from ui.viewmodels.asset_rows import AssetRow
 from ui.viewmodels.library import Usage
+from ui.widgets.tag_completer import TagListCompleter
 
 
 def tag_dialog(asset: AssetRow, tags: QStringListModel, parent: QWidget) -> QInputDialog:
@@ -33,9 +33,7 @@ def tag_dialog(asset: AssetRow, tags: QStringListModel, parent: QWidget) -> QInp
     dialog.setTextValue(", ".join(asset.tags))
     edit = dialog.findChild(QLineEdit)
     if edit is not None:
-        completer = QCompleter(tags, dialog)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        edit.setCompleter(completer)
+        edit.setCompleter(TagListCompleter(tags, dialog))
         edit.setAccessibleName("Tags")
     return dialog
 
@@ -59,7 +57,8 @@ def archive_warning(
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle("Archive an asset in use")
-    box.setText(f"{name} is still used by {len(usage)} creative(s). Archive it anyway?")
+    creatives = "1 creative" if len(usage) == 1 else f"{len(usage)} creatives"
+    box.setText(f"{name} is still used by {creatives}. Archive it anyway?")
     box.setInformativeText("\n".join(f"• {item.title} ({item.campaign_name})" for item in usage))
     archive_button = box.addButton("Archive", QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)

@@ -3,11 +3,10 @@ with the number of assets that match."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QStringListModel, Qt, QTimer
+from PySide6.QtCore import QStringListModel, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QCompleter,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.enums import AssetType
 from ui.viewmodels.library import LibraryViewModel
+from ui.widgets.tag_completer import TagListCompleter
 
 SEARCH_DELAY_MS = 250
 ALL_TYPES = "All types"
@@ -46,8 +46,7 @@ class AssetFilterBar(QWidget):
         self.tag_edit.setAccessibleName("Filter by tags")
         self.tag_edit.setPlaceholderText("Tags, comma separated")
         self.tag_model = QStringListModel(self)
-        self.tag_completer = QCompleter(self.tag_model, self)
-        self.tag_completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.tag_completer = TagListCompleter(self.tag_model, self)
         self.tag_edit.setCompleter(self.tag_completer)
         self.category_combo = QComboBox()
         self.category_combo.setAccessibleName("Category")

@@ -31,10 +31,17 @@ class NewRenderDialog(QDialog):
 
     Args:
         view_model: The render monitor's view model (it reads the choices and queues).
+        campaign_id: The campaign chosen at first (the first campaign when None or gone).
     """
 
-    def __init__(self, view_model: RenderMonitorViewModel, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        view_model: RenderMonitorViewModel,
+        parent: QWidget | None = None,
+        campaign_id: str | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._first_campaign = campaign_id
         self.setWindowTitle("New render")
         self._view_model = view_model
         self._creatives: dict[str, Creative] = {}
@@ -134,6 +141,9 @@ class NewRenderDialog(QDialog):
         self.campaign_combo.clear()
         for campaign_id, name in campaigns:
             self.campaign_combo.addItem(name, campaign_id)
+        self.campaign_combo.setCurrentIndex(
+            max(0, self.campaign_combo.findData(self._first_campaign))
+        )
         self.campaign_combo.blockSignals(False)
         self._fill_providers()
         self._on_campaign_chosen()

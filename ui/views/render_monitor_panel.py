@@ -220,7 +220,10 @@ class RenderMonitorPanel(QWidget):
         box.open()
 
     def _open_new_render(self) -> None:
-        dialog = NewRenderDialog(self.view_model, self)
+        # For the selected job's campaign, else the one open in the window.
+        jobs = self.selected_jobs()
+        campaign_id = jobs[0].campaign_id if jobs else self.view_model.campaign_id
+        dialog = NewRenderDialog(self.view_model, self, campaign_id)
         dialog.finished.connect(lambda _result: setattr(self, "dialog", None))
         self.dialog = dialog
         dialog.open()

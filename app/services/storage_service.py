@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.domain import Actor, Asset, AssetPage, AssetQuery, Role
+from app.domain import Actor, Asset, AssetPage, AssetQuery, AssetType, Role
 from app.domain.assets import (
     ArchiveResult,
     StoredFile,
@@ -33,7 +33,14 @@ from app.services.operations import public_calls
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_END = b"IEND\xaeB`\x82"  # the last chunk of every whole PNG
 
+TEXT_PREVIEW_CHARS = 4000
+"""How much of a text asset :meth:`StorageService.text` gives by default."""
+
 log = logging.getLogger(__name__)
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 @public_calls
@@ -218,6 +225,21 @@ class StorageService:
             return data
         log.warning("the thumbnail of asset %s is missing or incomplete: making it again", asset.id)
         return await self._intake.make_pictures_again(asset)
+
+    async def text(self, actor: Actor, asset_id: str, *, limit: int = TEXT_PREVIEW_CHARS) -> str:
+        """The beginning of a text asset, at most ``limit`` characters (a preview of its copy).
+
+        Raises:
+            InvalidInput: The asset is not a text, or ``limit`` is not positive.
+        """
+        if limit < 1:
+            raise InvalidInput(f"limit must be a positive number of characters, not {limit}")
+        asset = await self.get(actor, asset_id)
+        if asset.type is not AssetType.TEXT:
+            raise InvalidInput(f"{asset.filename} is not a text but {_a(asset.type.value)}")
+        data = await self._blobs.read_bytes(asset.storage_key)
+        # A character is at most 4 bytes in UTF-8: never decode more than the preview needs.
+        return data[: 4 * limit].decode("utf-8", errors="replace")[:limit]
 
     # ------------------------------------------------------------------ changing assets
 

@@ -451,7 +451,7 @@ async def test_the_list_view_shows_the_columns_and_categories_filter(
     await _settle(shown)
 
 
-async def test_a_text_has_a_file_symbol_and_an_archived_asset_is_greyed(
+async def test_a_text_shows_a_file_symbol_and_its_words_and_an_archived_asset_is_grey(
     build: Any, core: Core, tmp_path: Path
 ) -> None:
     copy = await core.storage.store_text(ANA, "Ride into spring", filename="tagline.txt")
@@ -483,6 +483,15 @@ async def test_a_text_has_a_file_symbol_and_an_archived_asset_is_greyed(
     assert archived.data(Qt.ItemDataRole.ToolTipRole).endswith("Archived")
     assert model.index(old_row, 1).data() == "image"
     assert model.index(text_row, 0).data(Qt.ItemDataRole.FontRole) is None
+
+    preview = shown.panel.preview  # a text's preview is its words
+    shown.panel.select(copy.id)
+    await until(lambda: preview.words.toPlainText() == "Ride into spring")
+    assert preview.words.isVisible()
+    assert not preview.image.isVisible()
+    shown.panel.select(old.id)
+    assert preview.image.isVisible()
+    assert not preview.words.isVisible()
     await _settle(shown)
 
 

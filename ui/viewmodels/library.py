@@ -85,6 +85,7 @@ class LibraryViewModel(WorkspaceViewModel):
         archived(str, str): the asset id was archived; what the user should know, in words.
         creatives_loaded(list): ``(Usage)`` choices for "attach to creative".
         attached(str): attaching went through; in words.
+        text_loaded(str, str): the beginning of a text asset (its id, the text) for the preview.
         action_refused(str): a command was refused; the core's reason.
         navigation_requested(str, object): open a creative: its campaign id and a ``Target``.
         permissions_changed(): :attr:`may_edit` may have changed.
@@ -98,6 +99,7 @@ class LibraryViewModel(WorkspaceViewModel):
     archived = Signal(str, str)
     creatives_loaded = Signal(list)
     attached = Signal(str)
+    text_loaded = Signal(str, str)
     action_refused = Signal(str)
     navigation_requested = Signal(str, object)
 
@@ -204,6 +206,15 @@ class LibraryViewModel(WorkspaceViewModel):
 
     async def _thumbnail(self, asset_id: str) -> bytes | None:
         return await self.core.storage.thumbnail(self.actor, asset_id)
+
+    def load_text(self, asset_id: str) -> None:
+        """Read the beginning of a text asset (``text_loaded`` follows)."""
+        self.run(
+            f"text-{asset_id}",
+            self.core.storage.text(self.actor, asset_id),
+            lambda text: self.text_loaded.emit(asset_id, text),
+            self._refused,
+        )
 
     # -- the change feed ----------------------------------------------------------------------
 

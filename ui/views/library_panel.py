@@ -95,6 +95,8 @@ class LibraryPanel(QWidget):
 
         # -- preview
         self.preview = AssetPreview(view_model.thumbnails)
+        self.preview.text_wanted.connect(view_model.load_text)
+        view_model.text_loaded.connect(self.preview.show_text)
         # What acts on the selection sits beside its preview (and keeps the panel narrow).
         acting = [button for button in self.buttons if button is not self.upload_button]
         for index, button in enumerate(acting):

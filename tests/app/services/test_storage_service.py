@@ -96,6 +96,22 @@ async def test_text_and_content_based_types(storage: StorageService, tmp_path: P
     assert (await storage.upload(ANA, disguised)).type is AssetType.IMAGE
 
 
+async def test_a_text_is_read_back_for_its_preview(storage: StorageService, tmp_path: Path) -> None:
+    copy = await storage.store_text(ANA, "Ride into spring — servicing included.", filename="a.txt")
+    assert await storage.text(VIC, copy.id) == "Ride into spring — servicing included."
+    assert await storage.text(ANA, copy.id, limit=16) == "Ride into spring"
+    long = await storage.store_text(ANA, "é" * 5000, filename="long.txt")
+    assert await storage.text(ANA, long.id) == "é" * 4000  # the default preview's length
+
+    picture = await storage.upload(ANA, samples.png(tmp_path / "hero.png"))
+    with pytest.raises(InvalidInput, match=r"hero\.png is not a text but an image"):
+        await storage.text(ANA, picture.id)
+    with pytest.raises(InvalidInput, match="limit must be a positive number"):
+        await storage.text(ANA, copy.id, limit=0)
+    with pytest.raises(NotFound):
+        await storage.text(GLOBEX, copy.id)
+
+
 async def test_the_same_bytes_are_one_asset_with_tags_merged(
     storage: StorageService, tmp_path: Path, media_root: Path
 ) -> None:

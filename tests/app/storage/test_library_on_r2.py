@@ -67,6 +67,16 @@ async def test_uploads_land_in_the_bucket_and_open_by_presigned_url(
     assert b"AKIA-test-key-id" not in written
 
 
+async def test_a_text_in_the_bucket_is_read_back_for_its_preview(
+    r2_environment: str, s3_admin: Any, tmp_path: Path
+) -> None:
+    async with open_core(AppSettings(data_dir=tmp_path / "data")) as core:
+        copy = await core.storage.store_text(ANA, "Ride into spring", filename="tagline.txt")
+        preview = await core.storage.text(ANA, copy.id)
+    stored = s3_admin.get_object(Bucket=r2_environment, Key=copy.storage_key)["Body"].read()
+    assert stored == preview.encode() == b"Ride into spring"
+
+
 async def test_adding_a_file_reports_progress_on_the_loop_thread(
     r2_environment: str, s3_admin: Any, tmp_path: Path
 ) -> None:

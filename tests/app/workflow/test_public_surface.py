@@ -123,6 +123,7 @@ CALLS: dict[str, tuple[str, Callable[[Ids], Args]]] = {
     "storage.usage": (READ, lambda i: call(i.asset)),
     "storage.url": (READ, lambda i: call(i.asset)),
     "storage.thumbnail": (READ, lambda i: call(i.asset)),
+    "storage.text": (READ, lambda i: call(i.asset)),
     "storage.tag": (WRITE, lambda i: call(i.asset, add=("x",))),
     "storage.set_category": (WRITE, lambda i: call(i.asset, "hero")),
     "storage.archive": (WRITE, lambda i: call(i.asset)),

@@ -16,6 +16,7 @@ from app.domain.validation import InputModel
 MAX_TAG_LENGTH = 64
 MAX_CATEGORY_LENGTH = 64
 MAX_PAGE_SIZE = 500
+MAX_USAGE_IDS = 1000  # assets whose usage is counted in one call (two full pages)
 MAX_TAGS = 50
 
 

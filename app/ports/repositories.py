@@ -140,6 +140,10 @@ class CreativeRepository(Repository[Creative], Protocol):
         """The creatives whose ``asset_ids`` include ``asset_id``, oldest first."""
         ...
 
+    async def count_using_assets(self, tenant_id: str, asset_ids: Sequence[str]) -> dict[str, int]:
+        """How many creatives use each of ``asset_ids``; assets no creative uses are left out."""
+        ...
+
     async def mark_stale(
         self, tenant_id: str, campaign_id: str, strategy_version: int, at: datetime
     ) -> int:

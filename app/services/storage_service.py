@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from app.domain import Actor, Asset, AssetPage, AssetQuery, AssetType, Role
 from app.domain.assets import (
+    MAX_USAGE_IDS,
     ArchiveResult,
     StoredFile,
     clean_category,
@@ -202,6 +203,24 @@ class StorageService:
         await self._assets.get(actor.tenant_id, asset_id)
         creatives = await self._creatives.list_using_asset(actor.tenant_id, asset_id)
         return [creative.id for creative in creatives]
+
+    async def usage_counts(self, actor: Actor, asset_ids: Iterable[str]) -> dict[str, int]:
+        """How many creatives use each asset of ``asset_ids`` (the library's "used by"
+        column); an asset no creative uses, or not of the actor's workspace, is left out.
+
+        Raises:
+            InvalidInput: ``asset_ids`` is a single string, holds something else than ids, or
+                more than :data:`MAX_USAGE_IDS` of them.
+        """
+        await self._access.require(actor, Role.VIEWER, "see where assets are used")
+        if isinstance(asset_ids, str | bytes):
+            raise InvalidInput("asset_ids must be a list of asset ids, not one string")
+        ids = list(dict.fromkeys(asset_ids))
+        if not all(isinstance(asset_id, str) and asset_id for asset_id in ids):
+            raise InvalidInput("asset_ids must hold asset ids (non-empty strings) only")
+        if len(ids) > MAX_USAGE_IDS:
+            raise InvalidInput(f"at most {MAX_USAGE_IDS:,} asset ids at a time, not {len(ids):,}")
+        return await self._creatives.count_using_assets(actor.tenant_id, ids)
 
     async def url(self, actor: Actor, asset_id: str) -> str:
         """A URL to view the asset's file (a file: URL, a presigned URL or a public URL)."""

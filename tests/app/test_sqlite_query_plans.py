@@ -73,6 +73,7 @@ async def test_every_read_uses_an_index(
     await store.assets.find_by_sha256("acme", "0" * 64)
     await store.assets.categories("acme")
     await store.creatives.list_using_asset("acme", "a1")
+    await store.creatives.count_using_assets("acme", ["a1", "a2"])
     await store.campaigns.list("acme")
     await store.members.list("acme")
     await store.members.find("acme", "ana")

@@ -131,6 +131,18 @@ async def test_creatives_using_an_asset(store: Store) -> None:
     assert await using("acme", "a3") == []
 
 
+async def test_creatives_using_assets_are_counted_per_asset(store: Store) -> None:
+    await store.creatives.add(factories.creative(created_at=at(0), asset_ids=("a1",)))
+    await store.creatives.add(factories.creative(created_at=at(1), asset_ids=("a1", "a2", "a1")))
+    await store.creatives.add(factories.creative("globex", asset_ids=("a1", "a3")))
+    count = store.creatives.count_using_assets
+    assert await count("acme", ["a1", "a2", "a3", "a4"]) == {"a1": 2, "a2": 1}
+    assert await count("globex", ["a1", "a2"]) == {"a1": 1}
+    assert await count("acme", []) == {}
+    many = [f"x{n}" for n in range(1200)] + ["a2"]  # more ids than one query binds
+    assert await count("acme", many) == {"a2": 1}
+
+
 async def test_marking_a_versions_creatives_stale_in_one_write(store: Store) -> None:
     old = [
         await store.creatives.add(factories.creative(created_at=at(n), strategy_version=1))

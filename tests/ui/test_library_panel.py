@@ -388,6 +388,12 @@ async def test_tagging_through_the_dialog_and_attaching_to_a_creative(
     other = await core.storage.upload(ANA, png(tmp_path / "other.png", color="#345"))
     _campaign_id, creative_id = await _creative_using(core, other.id)
     shown = await build(core)
+    model = shown.view_model.model
+
+    def used_by(asset_id: str) -> str:
+        return str(model.index(model.row_of(asset_id) or 0, 6).data())
+
+    await until(lambda: (used_by(asset.id), used_by(other.id)) == ("0", "1"))
     shown.panel.select(asset.id)
     shown.panel.tag_button.click()
     dialog = shown.panel.input_dialog
@@ -396,7 +402,6 @@ async def test_tagging_through_the_dialog_and_attaching_to_a_creative(
     assert dialog.textValue() == "old"
     dialog.setTextValue("Launch, Sea")
     dialog.accept()
-    model = shown.view_model.model
     await until(lambda: getattr(model.find(asset.id), "tags", ()) == ("launch", "sea"))
     assert model.index(model.row_of(asset.id) or 0, 4).data() == "launch, sea"
     assert (await core.storage.get(ANA, asset.id)).tags == ("launch", "sea")
@@ -413,6 +418,7 @@ async def test_tagging_through_the_dialog_and_attaching_to_a_creative(
     (said,) = await soon(attached)
     assert said == "Attached to Beach teaser"
     assert await core.storage.usage(ANA, asset.id) == [creative_id]
+    await until(lambda: used_by(asset.id) == "1")  # counted again after the creative changed
     await _settle(shown)
 
 

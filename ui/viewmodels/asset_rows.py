@@ -230,6 +230,18 @@ class AssetListModel(RowTableModel):
         self._index_from(row)
         self.endRemoveRows()
 
+    def set_used_counts(self, asset_ids: list[str], counts: dict[str, int]) -> None:
+        """The number of creatives using each of ``asset_ids`` (0 when ``counts`` lacks it)."""
+        rows = []
+        for asset_id in asset_ids:
+            self._used_by[asset_id] = counts.get(asset_id, 0)
+            row = self.row_of(asset_id)
+            if row is not None:
+                rows.append(row)
+        if rows:
+            column = len(self.columns) - 1
+            self.dataChanged.emit(self.index(min(rows), column), self.index(max(rows), column))
+
     def set_used_by(self, asset_id: str, count: int) -> None:
         self._used_by[asset_id] = count
         row = self.row_of(asset_id)

@@ -19,6 +19,7 @@ from app.domain.errors import AppError, NotFound
 from ui.tasks import UiTaskRunner
 from ui.viewmodels.asset_rows import AssetListModel, AssetRow
 from ui.viewmodels.asset_upload import AssetUploader
+from ui.viewmodels.asset_usage import UsageCounter
 from ui.viewmodels.navigation import Target
 from ui.viewmodels.session import SessionViewModel
 from ui.viewmodels.workspace import WorkspaceViewModel
@@ -117,6 +118,7 @@ class LibraryViewModel(WorkspaceViewModel):
         self.model = AssetListModel(self)
         self.thumbnails.loaded.connect(self.model.thumbnail_loaded)
         self.uploads = AssetUploader(self._add_file, self)
+        self.usage = UsageCounter(self)
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(RELOAD_DELAY_MS)
@@ -194,6 +196,7 @@ class LibraryViewModel(WorkspaceViewModel):
         self.total = page.total
         self.thumbnails.clear()
         self.model.set_rows(AssetRow.of(asset) for asset in page.items)
+        self.usage.count([asset.id for asset in page.items])
         self.results_changed.emit(self.total)
 
     def _on_next_page(self, generation: int, page: AssetPage) -> None:
@@ -202,6 +205,7 @@ class LibraryViewModel(WorkspaceViewModel):
         self._fetching = False
         self.total = page.total
         self.model.append([AssetRow.of(asset) for asset in page.items])
+        self.usage.count([asset.id for asset in page.items])
         self.results_changed.emit(self.total)
 
     async def _thumbnail(self, asset_id: str) -> bytes | None:
@@ -219,6 +223,8 @@ class LibraryViewModel(WorkspaceViewModel):
     # -- the change feed ----------------------------------------------------------------------
 
     def _on_session_changed(self, event: ChangeEvent) -> None:
+        if event.record is RecordKind.CREATIVE:
+            self.usage.recount_soon()
         if event.record is not RecordKind.ASSET or event.record_id is None:
             return
         if event.action is ChangeAction.DELETED:

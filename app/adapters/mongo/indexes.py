@@ -45,6 +45,7 @@ FIRST_INDEXES: dict[str, list[IndexModel]] = {
         _index(
             "tenant_campaign_stale_created", TENANT, CAMPAIGN, ("stale", ASC), ("created_at", ASC)
         ),
+        _index("tenant_asset_ids", TENANT, ("asset_ids", ASC)),  # usage of a library asset
     ],
     "posts": [_index("tenant_campaign_at", TENANT, CAMPAIGN, ("at_utc", ASC))],
     "ad_plans": [_index("tenant_campaign", TENANT, CAMPAIGN)],

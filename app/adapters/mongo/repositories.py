@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -182,6 +183,19 @@ class MongoCreativeRepository(MongoRepository[Creative]):
         """The creatives that use the asset, oldest first."""
         query = {"tenant_id": tenant_id, "asset_ids": asset_id}
         return await self._find_all(query, sort=OLDEST_FIRST)
+
+    async def count_using_assets(self, tenant_id: str, asset_ids: Sequence[str]) -> dict[str, int]:
+        """Counted here from the creatives' ``asset_ids`` (only that field is read)."""
+        wanted = set(asset_ids)
+        if not wanted:
+            return {}
+        query = {"tenant_id": tenant_id, "asset_ids": {"$in": sorted(wanted)}}
+        counts: Counter[str] = Counter()
+        with storage_errors("count the creatives using the assets"):
+            cursor = self._collection.find(query, {"asset_ids": 1, "_id": 0})
+            for doc in await cursor.to_list(None):
+                counts.update(set(doc.get("asset_ids", ())) & wanted)
+        return dict(counts)
 
 
 def _post_at_utc(post: Post) -> datetime:

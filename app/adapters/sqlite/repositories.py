@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,9 @@ from app.domain import (
     Workspace,
 )
 from app.domain.changes import ChangeAction, current_operation
+
+MAX_IDS_PER_QUERY = 500
+"""Ids bound to one ``IN (…)``: well below SQLite's limit on a statement's parameters."""
 
 _SCOPE_ORDER = {scope: index for index, scope in enumerate(ApprovalScope)}
 
@@ -166,6 +170,24 @@ class SqliteCreativeRepository(SqliteRepository[Creative]):
             (tenant_id, tenant_id, asset_id),
             order="created_at, id",
         )
+
+    async def count_using_assets(self, tenant_id: str, asset_ids: Sequence[str]) -> dict[str, int]:
+        ids = sorted(set(asset_ids))
+        counts: dict[str, int] = {}
+        for start in range(0, len(ids), MAX_IDS_PER_QUERY):
+            chunk = ids[start : start + MAX_IDS_PER_QUERY]
+            sql = (
+                "SELECT asset_id, COUNT(*) FROM creative_assets "
+                f"WHERE tenant_id = ? AND asset_id IN ({', '.join('?' * len(chunk))}) "
+                "GROUP BY asset_id"
+            )
+            params = (tenant_id, *chunk)
+
+            def read(connection: sqlite3.Connection, sql: str = sql, params: Any = params) -> Any:
+                return connection.execute(sql, params).fetchall()
+
+            counts.update((asset_id, count) for asset_id, count in await self._db.read(read))
+        return counts
 
     def after_write(
         self, connection: sqlite3.Connection, record: Creative, *, inserted: bool

@@ -112,6 +112,25 @@ async def test_a_text_is_read_back_for_its_preview(storage: StorageService, tmp_
         await storage.text(GLOBEX, copy.id)
 
 
+async def test_usage_is_counted_for_the_librarys_used_by_column(
+    storage: StorageService, library_store: Store, tmp_path: Path
+) -> None:
+    hero = await storage.upload(ANA, samples.png(tmp_path / "hero.png"))
+    idle = await storage.upload(ANA, samples.png(tmp_path / "idle.png", color="#345"))
+    for n in range(2):
+        await library_store.creatives.add(
+            factories.creative(created_at=factories.at(n), asset_ids=(hero.id,))
+        )
+    assert await storage.usage_counts(VIC, [hero.id, idle.id, hero.id]) == {hero.id: 2}
+    assert await storage.usage_counts(GLOBEX, [hero.id]) == {}  # another workspace's: nothing
+    with pytest.raises(InvalidInput, match="not one string"):
+        await storage.usage_counts(ANA, hero.id)
+    with pytest.raises(InvalidInput, match="non-empty strings"):
+        await storage.usage_counts(ANA, [hero.id, ""])
+    with pytest.raises(InvalidInput, match="at most 1,000 asset ids at a time, not 1,001"):
+        await storage.usage_counts(ANA, [f"a{n}" for n in range(1001)])
+
+
 async def test_the_same_bytes_are_one_asset_with_tags_merged(
     storage: StorageService, tmp_path: Path, media_root: Path
 ) -> None:

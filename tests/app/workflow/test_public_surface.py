@@ -124,6 +124,7 @@ CALLS: dict[str, tuple[str, Callable[[Ids], Args]]] = {
     "storage.url": (READ, lambda i: call(i.asset)),
     "storage.thumbnail": (READ, lambda i: call(i.asset)),
     "storage.text": (READ, lambda i: call(i.asset)),
+    "storage.usage_counts": (OWN, lambda i: call([i.asset])),
     "storage.tag": (WRITE, lambda i: call(i.asset, add=("x",))),
     "storage.set_category": (WRITE, lambda i: call(i.asset, "hero")),
     "storage.archive": (WRITE, lambda i: call(i.asset)),

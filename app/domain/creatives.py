@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import Field
@@ -9,6 +10,12 @@ from pydantic import Field
 from app.domain.campaigns import Channel
 from app.domain.common import FrozenModel, Id, NonEmptyStr, Record, Text, Timestamp
 from app.domain.enums import CreativeKind
+
+
+def file_stem(title: str) -> str:
+    """A creative's title as the start of its library files' names: lower case, its words
+    (of any script) joined by "-", at most 60 characters; "creative" when nothing is left."""
+    return re.sub(r"[\W_]+", "-", title.lower()).strip("-")[:60].strip("-") or "creative"
 
 
 class CreativeOutput(FrozenModel):

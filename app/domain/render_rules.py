@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
-from app.domain.creatives import Creative, CreativeOutput
+from app.domain.creatives import Creative, CreativeOutput, file_stem
 from app.domain.enums import RenderStatus
 from app.domain.errors import InvalidTransition
 from app.domain.render_jobs import MAX_LOG_LINES, RenderJob
@@ -26,6 +26,26 @@ TRANSITIONS: dict[RenderStatus, frozenset[RenderStatus]] = {
     RenderStatus.CANCELLED: frozenset({RenderStatus.QUEUED}),
     RenderStatus.PUBLISHED: frozenset(),
 }
+
+
+_EXTENSIONS = {"image": ".png", "video": ".mp4"}
+
+
+def output_filename(job: RenderJob, index: int, title: str | None) -> str:
+    """The library name of a render's ``index``-th main output (from 1): the creative's
+    ``title`` (its :func:`file_stem`; the kind when unknown), the job, the variant from 2:
+    "hero-visual-01a2493708ab.png", "hero-visual-01a2493708ab-2.png"."""
+    stem = file_stem(title) if title is not None else job.kind.value
+    variant = "" if index == 1 else f"-{index}"
+    return f"{stem}-{job.id[:12]}{variant}{_EXTENSIONS[job.kind.value]}"
+
+
+def eta_seconds(job: RenderJob, fraction: float, now: datetime) -> float | None:
+    """Seconds left at ``fraction`` done, from the rate observed since submission."""
+    if job.submitted_at is None or fraction <= 0:
+        return None
+    elapsed = (now - job.submitted_at).total_seconds()
+    return round(max(0.0, elapsed * (1 - fraction) / fraction), 1)
 
 
 def check_transition(current: RenderStatus, target: RenderStatus) -> RenderStatus:

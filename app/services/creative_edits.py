@@ -4,8 +4,6 @@ with the helpers both share."""
 
 from __future__ import annotations
 
-import re
-
 from app.domain import (
     Actor,
     ApprovalScope,
@@ -18,6 +16,7 @@ from app.domain import (
     Strategy,
 )
 from app.domain.campaigns import check_writable
+from app.domain.creatives import file_stem
 from app.domain.errors import InvalidInput
 from app.ports.clock import Clock
 from app.ports.repositories import CreativeRepository, StrategyRepository
@@ -43,9 +42,8 @@ def clean_copy(body: str | None) -> str:
 
 
 def copy_filename(title: str) -> str:
-    """The library file name of a creative's copy: its title as a slug, ``.txt``."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "creative"
-    return f"{slug}.txt"
+    """The library file name of a creative's copy: its title's :func:`file_stem`, ``.txt``."""
+    return f"{file_stem(title)}.txt"
 
 
 def _job_outputs(job: RenderJob) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -31,7 +31,9 @@ from app.domain.render_rules import (
     append_logs,
     backoff_seconds,
     check_transition,
+    eta_seconds,
     new_log_lines,
+    output_filename,
     with_render_output,
 )
 from app.ports.blob_store import BlobStore
@@ -49,7 +51,6 @@ from app.services.storage_service import StorageService
 log = logging.getLogger(__name__)
 
 MAX_SEEN_DELIVERIES = 50
-_EXTENSIONS = {"image": ".png", "video": ".mp4"}
 
 
 @dataclass(frozen=True)
@@ -205,15 +206,8 @@ class RenderEngine:
             seen=seen,
             progress=progress,
             logs=logs,
-            eta_seconds=self._eta(job, fraction),
+            eta_seconds=eta_seconds(job, fraction, self._clock.now()),
         )
-
-    def _eta(self, job: RenderJob, fraction: float) -> float | None:
-        """Seconds left, from the rate observed since submission."""
-        if job.submitted_at is None or fraction <= 0:
-            return None
-        elapsed = (self._clock.now() - job.submitted_at).total_seconds()
-        return round(max(0.0, elapsed * (1 - fraction) / fraction), 1)
 
     async def fail_or_retry(
         self, job: RenderJob, error: ProviderError, *, seen: str | None = None
@@ -318,7 +312,7 @@ class RenderEngine:
         creative = started(self._creatives.get(job.tenant_id, job.creative_id))
         active = started(self._strategies.find_active(job.tenant_id, job.campaign_id))
         try:
-            assets = await self._store_outputs(owner, job, outputs)
+            assets = await self._store_outputs(owner, job, outputs, creative)
         except ProviderError as exc:
             # A download failed: the job stays unpublished (no output is linked to it). The
             # render itself is done (and paid for), so the next poll downloads again, within
@@ -352,20 +346,25 @@ class RenderEngine:
         return Outcome(published, True)
 
     async def _store_outputs(
-        self, owner: Actor, job: RenderJob, outputs: tuple[str, ...]
+        self,
+        owner: Actor,
+        job: RenderJob,
+        outputs: tuple[str, ...],
+        creative: Awaitable[Creative],
     ) -> list[Asset]:
-        """Store every main output in the library, in order (the first keeps the name a job
-        with one output always had; variants are numbered from 2)."""
+        """Store every main output in the library, in order (see :func:`output_filename`)."""
         provider = self.providers[job.provider]
-        extension = _EXTENSIONS[job.kind.value]
+        try:
+            title: str | None = (await creative).title
+        except AppError:  # gone meanwhile: named after the job alone (the caller reports it)
+            title = None
         assets = []
         for index, output in enumerate(outputs, start=1):
-            suffix = "" if index == 1 else f"-{index}"
             assets.append(
                 await self._storage.ingest(
                     owner,
                     provider.open_output(output, max_bytes=self._output_max_bytes),
-                    filename=f"{job.kind.value}-{job.id[:12]}{suffix}{extension}",
+                    filename=output_filename(job, index, title),
                     render_job_id=job.id,
                     tags=("generated", job.provider),
                 )

@@ -43,8 +43,9 @@ def test_self_test_renders_an_image_and_a_video_and_exits_zero() -> None:
     assert lines[1].endswith("on the offscreen platform")
     assert lines[2].startswith("ok  core opened on the embedded database in ")
     assert lines[3] == "ok  main window built"
-    assert lines[4].startswith("ok  image rendered and read back from the library: image-")
-    assert lines[5].startswith("ok  video rendered and read back from the library: video-")
+    read_back = "rendered and read back from the library: self-test"
+    assert lines[4].startswith(f"ok  image {read_back}-image-")
+    assert lines[5].startswith(f"ok  video {read_back}-video-")
     assert ".mp4 (1280×720" in lines[5]
     assert lines[6].startswith("self-test passed in ")
     # The temporary data folder is gone afterwards.

@@ -8,9 +8,17 @@ import random
 import pytest
 
 from app.domain import RenderStatus
+from app.domain.creatives import file_stem
 from app.domain.errors import AppError, InvalidTransition
 from app.domain.render_jobs import MAX_LOG_LINES
-from app.domain.render_rules import append_logs, backoff_seconds, check_transition
+from app.domain.render_rules import (
+    append_logs,
+    backoff_seconds,
+    check_transition,
+    eta_seconds,
+    output_filename,
+)
+from tests import factories
 
 R = RenderStatus
 
@@ -209,3 +217,27 @@ def test_append_logs_repeatedly_stays_bounded() -> None:
         assert len(logs) == min(n + 1, MAX_LOG_LINES)
     assert logs[0] == str(MAX_LOG_LINES * 2)
     assert logs[-1] == str(MAX_LOG_LINES * 3 - 1)
+
+
+def test_render_outputs_are_named_after_their_creative_and_job() -> None:
+    job = factories.render_job(id="01a2493708abcdef", kind="image")
+    assert output_filename(job, 1, "Hero visual") == "hero-visual-01a2493708ab.png"
+    assert output_filename(job, 3, "Hero visual") == "hero-visual-01a2493708ab-3.png"
+    video = factories.render_job(id="01a2493708abcdef", kind="video")
+    assert output_filename(video, 1, None) == "video-01a2493708ab.mp4"  # its creative is gone
+
+
+def test_file_stems_keep_words_of_any_script() -> None:
+    assert file_stem("Spring Launch: Hero #1!") == "spring-launch-hero-1"
+    assert file_stem("Été à Zürich") == "été-à-zürich"
+    assert file_stem("snake_case title") == "snake-case-title"
+    assert file_stem("!!!") == "creative"
+    assert file_stem("x" * 59 + " tail") == "x" * 59  # at most 60, no dangling "-"
+
+
+def test_eta_follows_the_rate_since_submission() -> None:
+    submitted = factories.at(0)
+    job = factories.render_job(submitted_at=submitted)
+    assert eta_seconds(job, 0.25, factories.at(10)) == 30.0
+    assert eta_seconds(job, 0.0, factories.at(10)) is None
+    assert eta_seconds(factories.render_job(), 0.5, factories.at(10)) is None  # not submitted

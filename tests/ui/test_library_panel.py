@@ -537,5 +537,7 @@ def test_grid_names_stay_on_one_line_whatever_the_picture(qtbot: QtBot) -> None:
         option = QStyleOptionViewItem()
         delegate.initStyleOption(option, model.index(row, 0))
         assert option.features & QStyleOptionViewItem.ViewItemFeature.HasDecoration
+        top = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+        assert option.displayAlignment == top  # a one-line name starts where a two-line one does
         boxes.append(QSize(option.decorationSize))
     assert boxes == [QSize(ICON_PX, ICON_PX)] * 3

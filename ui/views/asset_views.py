@@ -59,6 +59,8 @@ class GridCellDelegate(QStyledItemDelegate):
         # for every item keeps the names of a row on one line, the picture centred above.
         option.decorationSize = QSize(ICON_PX, ICON_PX)
         option.features |= QStyleOptionViewItem.ViewItemFeature.HasDecoration
+        # Names of one line and of two start on the same line, right under the picture.
+        option.displayAlignment = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
         asset = index.data(ASSET_ROLE)
         if isinstance(asset, AssetRow) and not asset.has_thumbnail and not option.icon.isNull():
             option.icon = self._framed(option.icon)
@@ -133,7 +135,7 @@ class DropGrid(_TakesFiles, QListView):
         self.setUniformItemSizes(True)
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(100)
-        self.setWordWrap(False)
+        self.setWordWrap(True)  # long names take a second line, then elide
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.setIconSize(QSize(ICON_PX, ICON_PX))
         self.setGridSize(cell)

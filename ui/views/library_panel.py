@@ -78,7 +78,7 @@ class LibraryPanel(QWidget):
 
         # -- the views
         model = view_model.model
-        cell = QSize(ICON_PX + 32, ICON_PX + 2 * self.fontMetrics().height())
+        cell = QSize(ICON_PX + 32, ICON_PX + 3 * self.fontMetrics().height())  # names: 2 lines
         self.grid = DropGrid(model, cell)
         self.table = DropTable(model, self.grid.selectionModel())
         self.views = QStackedWidget()

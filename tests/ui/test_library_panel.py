@@ -521,7 +521,7 @@ def test_tag_completion_completes_the_tag_being_typed(qtbot: QtBot) -> None:
     assert edit.text() == "sea, Launch"  # the tag before it kept, the one typed completed
 
 
-def test_grid_names_stay_on_one_line_whatever_the_picture(qtbot: QtBot) -> None:
+def test_grid_names_line_up_whatever_the_picture(qtbot: QtBot) -> None:
     """A wide thumbnail, a square one and none (a text file) get the same picture box, so the
     style lays out their names at the same height."""
     wide, square = QPixmap(96, 40), QPixmap(96, 96)

@@ -32,6 +32,7 @@ from ui.viewmodels.session import SessionViewModel
 from ui.views.asset_picker_dialog import AssetPickerDialog
 from ui.views.content_tab import EMPTY_TEXT, ContentTab
 from ui.views.creative_dialog import CreativeDialog
+from ui.widgets.icons import symbol_icon
 
 DRAFT = {
     "objective": "Grow sign-ups",
@@ -328,7 +329,9 @@ async def test_attach_asset_through_the_picker(
     assert [picker.asset_list.item(r).text() for r in range(picker.asset_list.count())] == [
         "logo-mark.png"
     ]
-    await until(lambda: not picker.asset_list.item(0).icon().isNull(), "the thumbnail")
+    # A picture's symbol stands in until its thumbnail arrives.
+    symbol = symbol_icon("image", picker.asset_list.iconSize().width()).cacheKey()
+    await until(lambda: picker.asset_list.item(0).icon().cacheKey() != symbol, "the thumbnail")
     picker.asset_list.setCurrentRow(0)
     attached = signal_future(vm.attached)
     qtbot.mouseClick(picker.ok_button, Qt.MouseButton.LeftButton)

@@ -17,7 +17,9 @@ from PySide6.QtWidgets import (
 
 from app.domain.assets import Asset
 from app.domain.enums import AssetType
+from ui.viewmodels.asset_rows import TYPE_ICONS
 from ui.viewmodels.content import ContentViewModel
+from ui.widgets.icons import symbol_icon
 
 SEARCH_DELAY_MS = 200
 THUMBNAIL_EM = 4
@@ -94,8 +96,9 @@ class AssetPickerDialog(QDialog):
             item = QListWidgetItem(asset.filename)
             item.setData(Qt.ItemDataRole.UserRole, asset.id)
             item.setToolTip(f"{asset.filename} ({asset.type.value})")
+            item.setIcon(symbol_icon(TYPE_ICONS[asset.type], self.asset_list.iconSize().width()))
             self.asset_list.addItem(item)
-            if asset.type is AssetType.IMAGE:
+            if asset.type in (AssetType.IMAGE, AssetType.VIDEO):  # a video's is its poster
                 self._view_model.load_thumbnail(asset.id)
         self.empty_label.setText("" if assets else "No assets match.")
         self.ok_button.setEnabled(self.asset_list.currentItem() is not None)

@@ -15,7 +15,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.viewmodels.asset_rows import ASSET_ROLE, COLUMN_SAMPLES, AssetRow
+from ui.viewmodels.asset_rows import ASSET_ROLE, COLUMN_SAMPLES, TYPE_ICONS, AssetRow
 from ui.widgets.column_fitter import ColumnFitter
+from ui.widgets.icons import symbol_icon
 from ui.widgets.thumbnail_loader import ICON_PX
 
 
@@ -43,7 +44,6 @@ class GridCellDelegate(QStyledItemDelegate):
     def __init__(self, size: QSize, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._size = size
-        self._symbols: dict[int, QIcon] = {}
 
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -62,22 +62,8 @@ class GridCellDelegate(QStyledItemDelegate):
         # Names of one line and of two start on the same line, right under the picture.
         option.displayAlignment = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
         asset = index.data(ASSET_ROLE)
-        if isinstance(asset, AssetRow) and not asset.has_thumbnail and not option.icon.isNull():
-            option.icon = self._framed(option.icon)
-
-    def _framed(self, symbol: QIcon) -> QIcon:
-        """A file-type symbol at half the box's size in the middle of it: drawn as large as a
-        thumbnail, a line icon's strokes grow to a heavy block."""
-        key = symbol.cacheKey()
-        if key not in self._symbols:
-            box = QPixmap(ICON_PX, ICON_PX)
-            box.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(box)
-            quarter = ICON_PX // 4
-            symbol.paint(painter, quarter, quarter, 2 * quarter, 2 * quarter)
-            painter.end()
-            self._symbols[key] = QIcon(box)
-        return self._symbols[key]
+        if isinstance(asset, AssetRow) and not asset.has_thumbnail:
+            option.icon = symbol_icon(TYPE_ICONS[asset.type], ICON_PX)
 
 
 class _TakesFiles:

@@ -39,6 +39,30 @@ def icon(name: str) -> QIcon:
     return QIcon(_icon(name, colour, disabled))
 
 
+def symbol_icon(name: str, box: int) -> QIcon:
+    """Icon ``name`` at half the size of a ``box``-pixel square, in its middle: a file-type
+    symbol standing where a thumbnail would (drawn as large as a thumbnail, a line icon's
+    strokes grow into a heavy block)."""
+    palette = QGuiApplication.palette()
+    colour = palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.WindowText).name()
+    return QIcon(_symbol(name, colour, box))
+
+
+@cache
+def _symbol(name: str, colour: str, box: int) -> QIcon:
+    result = QIcon()
+    renderer = QSvgRenderer(QByteArray(_svg_text(name).replace("currentColor", colour).encode()))
+    for scale in (1, 2):  # 100 % and 200 % screens
+        side = box * scale
+        pixmap = QPixmap(side, side)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        renderer.render(painter, QRectF(side / 4, side / 4, side / 2, side / 2))
+        painter.end()
+        result.addPixmap(pixmap)
+    return result
+
+
 @cache
 def _svg_text(name: str) -> str:
     return (_ICONS / f"{name}.svg").read_text(encoding="utf-8")

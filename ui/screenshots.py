@@ -194,6 +194,11 @@ async def _first_start_shots(shots: Shots, core: Any, actor: Any) -> None:
     with _window(core, actor) as window:  # the user's own, empty workspace
         await settled(window)
         await shots.save(window, "campaign-empty")
+        for panel in ("renders", "assets"):  # what a new workspace's panels say
+            window.show_panel(panel)
+            await settled(window)
+            await shots.save(window, f"panel-{panel}-empty")
+        window.show_panel("campaign")
         window.welcome()
         await shots.save(window.findChild(WelcomeDialog), "dialog-welcome")
         await window.shutdown()

@@ -30,7 +30,7 @@ from ui.viewmodels.library import PAGE_SIZE, LibraryViewModel
 from ui.viewmodels.navigation import Target
 from ui.viewmodels.session import SessionViewModel
 from ui.views.asset_views import GridCellDelegate
-from ui.views.library_panel import EMPTY_TEXT, LibraryPanel
+from ui.views.library_panel import EMPTY_TEXT, NO_MATCH_TEXT, LibraryPanel
 from ui.widgets.permission import VIEWERS_CANNOT_EDIT
 from ui.widgets.tag_completer import TagListCompleter
 from ui.widgets.thumbnail_loader import ICON_PX
@@ -223,6 +223,7 @@ async def test_search_type_and_tag_filters(
     await soon(changed)
     assert shown.names() == []
     assert shown.panel.empty_label.isVisible()
+    assert shown.panel.empty_label.text() == NO_MATCH_TEXT
     await _settle(shown)
 
 

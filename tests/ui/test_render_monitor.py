@@ -36,7 +36,7 @@ from ui.viewmodels.render_jobs import (
 from ui.viewmodels.render_monitor import COALESCE_MS, RenderMonitorViewModel
 from ui.viewmodels.session import FEED_TASK, SessionViewModel
 from ui.views.job_detail import VIEWERS_CANNOT_RENDER
-from ui.views.render_monitor_panel import RenderMonitorPanel
+from ui.views.render_monitor_panel import NO_MATCH, NO_RENDERS, RenderMonitorPanel
 
 BEA = Actor(tenant_id="acme", user_id="bea", roles={Role.EDITOR})
 VIC = Actor(tenant_id="acme", user_id="vic", roles={Role.VIEWER})
@@ -151,6 +151,8 @@ async def test_a_render_appears_progresses_and_publishes_live(build: Any, core: 
     shown = await build(core)
     assert shown.rows() == []
     assert shown.view_model.summary == ""
+    assert shown.panel.empty_label.isVisible()
+    assert shown.panel.empty_label.text() == NO_RENDERS
     resets: list[object] = []
     shown.view_model.jobs.modelReset.connect(lambda: resets.append(1))
     progress: list[int] = []
@@ -167,6 +169,7 @@ async def test_a_render_appears_progresses_and_publishes_live(build: Any, core: 
     job = await _render(core, campaign_id, "Hero banner")
 
     await until(lambda: shown.status(job.id) == "published")
+    assert not shown.panel.empty_label.isVisible()
     row = shown.row(job.id)
     assert row is not None
     assert row["Creative"] == "Hero banner"
@@ -390,6 +393,12 @@ async def test_filters_by_status_campaign_provider_and_mine(build: Any, core: Co
     assert titles() == ["Bea's banner", "Hero banner"]
     panel.mine_check.setChecked(True)
     assert titles() == ["Hero banner"]
+    assert not panel.empty_label.isVisible()
+    panel.status_combo.setCurrentIndex(panel.status_combo.findData("cancelled"))
+    assert titles() == []
+    assert panel.empty_label.isVisible()
+    assert panel.empty_label.text() == NO_MATCH
+    panel.status_combo.setCurrentIndex(0)
     panel.mine_check.setChecked(False)
     panel.campaign_combo.setCurrentIndex(0)
     panel.provider_combo.setCurrentIndex(panel.provider_combo.findData("local-video"))

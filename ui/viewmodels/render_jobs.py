@@ -134,6 +134,11 @@ class RenderJobTableModel(RowTableModel):
     def jobs(self) -> list[RenderJob]:
         return list(self._rows)
 
+    @property
+    def loaded_once(self) -> bool:
+        """The jobs were read at least once (an empty table then means there are none)."""
+        return self._loaded
+
     def row_of(self, job_id: str) -> int:
         for row, job in enumerate(self._rows):
             if job.id == job_id:

@@ -3,6 +3,8 @@ drag-and-drop upload with progress, the library's commands and a preview of the 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QItemSelection, QSize, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
@@ -19,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.viewmodels.asset_rows import ASSET_ROLE, AssetRow
-from ui.viewmodels.library import LibraryViewModel, Usage
+from ui.viewmodels.library import Filters, LibraryViewModel, Usage
 from ui.views.asset_dialogs import ChoiceDialog, archive_warning, category_dialog, tag_dialog
 from ui.views.asset_filters import AssetFilterBar
 from ui.views.asset_preview import AssetPreview
@@ -29,7 +31,8 @@ from ui.views.upload_progress import UploadProgress
 from ui.widgets.permission import gate
 from ui.widgets.thumbnail_loader import ICON_PX
 
-EMPTY_TEXT = "No assets match. Drop files here or use Upload to add some."
+EMPTY_TEXT = "The library is empty. Drop files here or use Upload to add some."
+NO_MATCH_TEXT = "No assets match these filters."
 
 
 class LibraryPanel(QWidget):
@@ -226,6 +229,8 @@ class LibraryPanel(QWidget):
     def _update(self) -> None:
         model = self._view_model.model
         empty = self._view_model.loaded_once and model.rowCount() == 0
+        searched = replace(self._view_model.filters, include_archived=False) != Filters()
+        self.empty_label.setText(NO_MATCH_TEXT if searched else EMPTY_TEXT)
         self.empty_label.setVisible(empty)
         asset = self.selected()
         chosen = asset is not None

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
+    QLabel,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -39,6 +40,10 @@ from ui.widgets.icons import icon
 from ui.widgets.permission import gate
 from ui.widgets.progress_delegate import ProgressDelegate
 
+NO_RENDERS = (
+    "No renders yet. Use New render…, or add an image or video to a campaign on its Content tab."
+)
+NO_MATCH = "No render matches these filters."
 ALL_STATUSES = "All statuses"
 ALL_CAMPAIGNS = "All campaigns"
 ALL_PROVIDERS = "All providers"
@@ -121,6 +126,20 @@ class RenderMonitorPanel(QWidget):
         delete.setContext(Qt.ShortcutContext.WidgetShortcut)
         delete.activated.connect(self.confirm_cancel)
 
+        self.empty_label = QLabel(NO_RENDERS)
+        self.empty_label.setAccessibleName("No renders")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.hide()
+        for signal in (
+            view_model.filtered.rowsInserted,
+            view_model.filtered.rowsRemoved,
+            view_model.filtered.modelReset,
+            view_model.filtered.layoutChanged,
+            view_model.loaded,
+        ):
+            signal.connect(self._show_empty_state)
+
         self.detail = JobDetail(view_model)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
@@ -143,6 +162,7 @@ class RenderMonitorPanel(QWidget):
         layout.addLayout(actions)
         layout.addLayout(filters)
         layout.addWidget(self.message)
+        layout.addWidget(self.empty_label)
         layout.addWidget(splitter, 1)
 
         view_model.loaded.connect(self._on_loaded)
@@ -259,6 +279,13 @@ class RenderMonitorPanel(QWidget):
                 self.provider_combo.addItem(job.provider, job.provider)
                 known.add(job.provider)
         self._update_buttons()
+
+    def _show_empty_state(self, *_args: object) -> None:
+        """Say why the table is empty: no render at all, or none that the filters let through."""
+        shown = self.view_model.filtered.rowCount() > 0
+        anything = self.view_model.jobs.rowCount() > 0
+        self.empty_label.setText(NO_MATCH if anything else NO_RENDERS)
+        self.empty_label.setVisible(self.view_model.jobs.loaded_once and not shown)
 
     def _apply_filters(self, *_args: object) -> None:
         self.view_model.filtered.set_filters(

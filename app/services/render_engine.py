@@ -331,7 +331,7 @@ class RenderEngine:
         await self._attach(job, first, await active, known=await creative)
         total = status.total_steps or job.progress.total_steps
         logs = append_logs(job.logs, *new_log_lines(job.logs, status.logs))
-        stored = ", ".join(asset.id for asset in assets)
+        stored = ", ".join(asset.filename for asset in assets)
         published = await self.finish(
             job,
             RenderStatus.PUBLISHED,
@@ -341,7 +341,7 @@ class RenderEngine:
             result_url=await url,
             progress=RenderProgress(fraction=1.0, step=status.step or total, total_steps=total),
             eta_seconds=0.0,
-            logs=append_logs(logs, f"published as asset{'s' if len(assets) > 1 else ''} {stored}"),
+            logs=append_logs(logs, f"published to the library as {stored}"),
         )
         return Outcome(published, True)
 

@@ -21,6 +21,8 @@ ProgressRole = Qt.ItemDataRole.UserRole + 1
 JobIdRole = Qt.ItemDataRole.UserRole + 2
 SortRole = Qt.ItemDataRole.UserRole + 3
 JobRole = Qt.ItemDataRole.UserRole + 4
+StoppedRole = Qt.ItemDataRole.UserRole + 5
+"""True for a failed or cancelled job: its progress bar is greyed where it stopped."""
 
 COLUMNS = (
     "Creative",
@@ -221,6 +223,8 @@ class RenderJobTableModel(RowTableModel):
             return job
         if role == ProgressRole:
             return self._percent(job)
+        if role == StoppedRole:
+            return job.status in (RenderStatus.FAILED, RenderStatus.CANCELLED)
         if role == SortRole:
             return self._sort_key(job, column)
         if role == Qt.ItemDataRole.DisplayRole:

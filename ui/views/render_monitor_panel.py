@@ -29,6 +29,7 @@ from ui.viewmodels.render_jobs import (
     STATUS,
     JobIdRole,
     ProgressRole,
+    StoppedRole,
     job_ids,
 )
 from ui.viewmodels.render_monitor import RenderMonitorViewModel
@@ -119,7 +120,7 @@ class RenderMonitorPanel(QWidget):
                 PROGRESS: metrics.horizontalAdvance("100 %"),  # the bar beside its text
             },
         )
-        self._delegate = ProgressDelegate(ProgressRole, self.table)
+        self._delegate = ProgressDelegate(ProgressRole, self.table, StoppedRole)
         self.table.setItemDelegateForColumn(PROGRESS, self._delegate)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         delete = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QStyle,
@@ -14,11 +14,13 @@ from PySide6.QtWidgets import (
 
 
 class ProgressDelegate(QStyledItemDelegate):
-    """Draws the 0–100 value of ``role`` as the style's progress bar, with "42 %" on it."""
+    """Draws the 0–100 value of ``role`` as the style's progress bar, with "42 %" on it; greyed
+    where ``stopped_role`` is true (a failed or cancelled render keeps where it stopped)."""
 
-    def __init__(self, role: int, parent: object = None) -> None:
+    def __init__(self, role: int, parent: object = None, stopped_role: int | None = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
         self._role = role
+        self._stopped_role = stopped_role
 
     def paint(
         self,
@@ -39,9 +41,13 @@ class ProgressDelegate(QStyledItemDelegate):
         bar = QStyleOptionProgressBar()
         bar.rect = option.rect.adjusted(2, 3, -2, -3)
         bar.state = option.state | QStyle.StateFlag.State_Horizontal
+        palette = QPalette(option.palette)
+        if self._stopped_role is not None and index.data(self._stopped_role):
+            bar.state &= ~QStyle.StateFlag.State_Enabled
+            palette.setCurrentColorGroup(QPalette.ColorGroup.Disabled)
         bar.direction = option.direction
         bar.fontMetrics = option.fontMetrics
-        bar.palette = option.palette
+        bar.palette = palette
         bar.minimum = 0
         bar.maximum = 100
         bar.progress = max(0, min(100, value))

@@ -172,7 +172,8 @@ async def assert_published(
     assert job.logs
     assert len(job.logs) <= 200
     assert job.logs[0] == f"queued for {provider}"
-    assert job.logs[-1] == f"published as asset {job.asset_id}"
+    asset = await core.storage.get(ANA, job.asset_id or "")
+    assert job.logs[-1] == f"published to the library as {asset.filename}"
     assert job.provider_job_id is not None
     assert job.provider_job_id.startswith(provider)
 

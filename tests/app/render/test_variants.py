@@ -23,6 +23,7 @@ from app.domain import (
     RenderJob,
     RenderStatus,
 )
+from app.domain.creatives import file_stem
 from app.domain.errors import InvalidInput, NotFound, PermissionDenied
 from tests import samples
 from tests.app.render.cloud import cloud_settings, submitted
@@ -85,6 +86,10 @@ async def test_three_variants_are_three_distinct_assets_and_the_creative_uses_th
     assert all(asset.render_job_id == job.id for asset in assets)
     assert all(asset.type is AssetType.IMAGE for asset in assets)
     assert all({"generated", "local-image"} <= set(asset.tags) for asset in assets)
+    stem = f"{file_stem(creative.title)}-{job.id[:12]}"
+    names = [f"{stem}.png", f"{stem}-2.png", f"{stem}-3.png"]
+    assert [asset.filename for asset in assets] == names
+    assert job.logs[-1] == f"published to the library as {', '.join(names)}"
     digests = {
         hashlib.sha256(await core.blobs.read_bytes(asset.storage_key)).hexdigest()
         for asset in assets
@@ -101,7 +106,8 @@ async def test_one_output_by_default(core: Core) -> None:
     creative, job = await rendered(core, campaign.id, params=IMAGE)
     assert job.output_asset_ids == (job.asset_id,)
     assert current_output(creative) == job.asset_id
-    assert job.logs[-1] == f"published as asset {job.asset_id}"
+    asset = await core.storage.get(ANA, job.asset_id or "")
+    assert job.logs[-1] == f"published to the library as {asset.filename}"
 
 
 async def test_a_videos_poster_frame_never_becomes_a_variant(core: Core) -> None:

@@ -93,11 +93,7 @@ class NewRenderDialog(QDialog):
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
 
-        seed_row = QHBoxLayout()
-        seed_row.addWidget(self.seed_check)
-        seed_row.addWidget(self.seed_spin, 1)
-        size_row = QHBoxLayout()
-        size_row.addWidget(self.size_check)
+        size_row = QHBoxLayout()  # the check boxes stand in the labels' column
         size_row.addWidget(self.width_spin, 1)
         size_row.addWidget(QLabel("×"))
         size_row.addWidget(self.height_spin, 1)
@@ -107,8 +103,8 @@ class NewRenderDialog(QDialog):
         form.addRow("Kind", self.kind_combo)
         form.addRow("Provider", self.provider_combo)
         form.addRow("Prompt", self.prompt_edit)
-        form.addRow(seed_row)
-        form.addRow(size_row)
+        form.addRow(self.seed_check, self.seed_spin)
+        form.addRow(self.size_check, size_row)
         form.addRow("Variants", self.variants_spin)
         layout = QVBoxLayout(self)
         layout.addLayout(form)

@@ -33,11 +33,11 @@ _EXTENSIONS = {"image": ".png", "video": ".mp4"}
 
 def output_filename(job: RenderJob, index: int, title: str | None) -> str:
     """The library name of a render's ``index``-th main output (from 1): the creative's
-    ``title`` (its :func:`file_stem`; the kind when unknown), the job, the variant from 2:
-    "hero-visual-01a2493708ab.png", "hero-visual-01a2493708ab-2.png"."""
+    ``title`` (its :func:`file_stem`; the kind when unknown), the end of the job's id (its
+    random part) and the variant from 2: "hero-visual-c53d2f.png", "hero-visual-c53d2f-2.png"."""
     stem = file_stem(title) if title is not None else job.kind.value
     variant = "" if index == 1 else f"-{index}"
-    return f"{stem}-{job.id[:12]}{variant}{_EXTENSIONS[job.kind.value]}"
+    return f"{stem}-{job.id[-6:]}{variant}{_EXTENSIONS[job.kind.value]}"
 
 
 def eta_seconds(job: RenderJob, fraction: float, now: datetime) -> float | None:

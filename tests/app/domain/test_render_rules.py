@@ -221,10 +221,10 @@ def test_append_logs_repeatedly_stays_bounded() -> None:
 
 def test_render_outputs_are_named_after_their_creative_and_job() -> None:
     job = factories.render_job(id="01a2493708abcdef", kind="image")
-    assert output_filename(job, 1, "Hero visual") == "hero-visual-01a2493708ab.png"
-    assert output_filename(job, 3, "Hero visual") == "hero-visual-01a2493708ab-3.png"
+    assert output_filename(job, 1, "Hero visual") == "hero-visual-abcdef.png"
+    assert output_filename(job, 3, "Hero visual") == "hero-visual-abcdef-3.png"
     video = factories.render_job(id="01a2493708abcdef", kind="video")
-    assert output_filename(video, 1, None) == "video-01a2493708ab.mp4"  # its creative is gone
+    assert output_filename(video, 1, None) == "video-abcdef.mp4"  # its creative is gone
 
 
 def test_file_stems_keep_words_of_any_script() -> None:

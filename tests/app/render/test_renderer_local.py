@@ -217,7 +217,7 @@ async def test_an_image_creative_is_rendered_and_published_into_the_library(core
     assert (picture.format, picture.size) == ("PNG", (256, 256))
     asset = await core.storage.get(ANA, job.asset_id or "")
     assert (asset.width, asset.height) == (256, 256)
-    assert asset.filename == f"{file_stem(creative.title)}-{job.id[:12]}.png"
+    assert asset.filename == f"{file_stem(creative.title)}-{job.id[-6:]}.png"
 
 
 async def test_a_video_creative_is_rendered_and_published_into_the_library(core: Core) -> None:
@@ -230,7 +230,7 @@ async def test_a_video_creative_is_rendered_and_published_into_the_library(core:
     assert job.kind.value == "video"
     assert data[4:8] == b"ftyp"  # an MP4 file
     asset = await core.storage.get(ANA, job.asset_id or "")
-    assert asset.filename == f"{file_stem(creative.title)}-{job.id[:12]}.mp4"
+    assert asset.filename == f"{file_stem(creative.title)}-{job.id[-6:]}.mp4"
     assert (asset.width, asset.height) == (256, 256)
     assert asset.duration_seconds == pytest.approx(1.0, abs=0.15)
 

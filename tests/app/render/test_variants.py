@@ -86,7 +86,7 @@ async def test_three_variants_are_three_distinct_assets_and_the_creative_uses_th
     assert all(asset.render_job_id == job.id for asset in assets)
     assert all(asset.type is AssetType.IMAGE for asset in assets)
     assert all({"generated", "local-image"} <= set(asset.tags) for asset in assets)
-    stem = f"{file_stem(creative.title)}-{job.id[:12]}"
+    stem = f"{file_stem(creative.title)}-{job.id[-6:]}"
     names = [f"{stem}.png", f"{stem}-2.png", f"{stem}-3.png"]
     assert [asset.filename for asset in assets] == names
     assert job.logs[-1] == f"published to the library as {', '.join(names)}"

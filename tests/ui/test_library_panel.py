@@ -288,6 +288,24 @@ async def test_archiving_warns_with_the_creatives_using_it(
     await _settle(shown)
 
 
+async def test_delete_archives_the_selected_asset(
+    build: Any, core: Core, tmp_path: Path, qtbot: QtBot, signal_future: Callable[..., Any]
+) -> None:
+    asset = await core.storage.upload(ANA, png(tmp_path / "unused.png"))
+    shown = await build(core)
+    await until(lambda: shown.names() == ["unused.png"])
+    shown.panel.select(asset.id)
+    shown.panel.grid.setFocus()
+    archived = signal_future(shown.view_model.archived)
+    qtbot.keyClick(shown.panel.grid, Qt.Key.Key_Delete)
+    await soon(archived)  # no creative uses it: no question asked
+    assert (await core.storage.get(ANA, asset.id)).archived
+    await until(lambda: shown.names() == [])
+    qtbot.keyClick(shown.panel.grid, Qt.Key.Key_Delete)  # nothing selected: nothing happens
+    assert shown.panel.confirmation is None
+    await _settle(shown)
+
+
 async def test_a_tag_change_elsewhere_shows_in_place(
     build: Any, core: Core, tmp_path: Path
 ) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QItemSelection, QSize, Qt
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -72,6 +72,7 @@ class LibraryPanel(QWidget):
         self.tag_button = self._button("Tag…", "Tag")
         self.category_button = self._button("Category…", "Category")
         self.archive_button = self._button("Archive")
+        self.archive_button.setToolTip("Archive the selected asset (Delete)")
         self.unarchive_button = self._button("Unarchive")
         self.usage_button = self._button("Show usage")
         self.attach_button = self._button("Attach to creative…", "Attach to creative")
@@ -129,6 +130,12 @@ class LibraryPanel(QWidget):
         self.tag_button.clicked.connect(self._on_tag_clicked)
         self.category_button.clicked.connect(self._on_category_clicked)
         self.archive_button.clicked.connect(self._on_archive_clicked)
+        archive_key = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.views)
+        archive_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # As the button does (it warns when creatives use the asset); archiving can be undone.
+        archive_key.activated.connect(
+            lambda: self._on_archive_clicked() if self.archive_button.isEnabled() else None
+        )
         self.unarchive_button.clicked.connect(self._on_unarchive_clicked)
         self.usage_button.clicked.connect(self._on_usage_clicked)
         self.attach_button.clicked.connect(self._on_attach_clicked)

@@ -24,12 +24,15 @@ from tests.ui.test_overview import FULL_DRAFT
 from tests.ui.test_schedule_tab import held  # noqa: F401 (fixture)
 from ui.tasks import UiTaskRunner
 from ui.viewmodels.render_jobs import (
+    AGE,
     BEING_CANCELLED,
     COLUMN_SAMPLES,
     CREATIVE,
+    ELAPSED,
     STATUS,
     JobIdRole,
     ProgressRole,
+    RenderJobTableModel,
     age_text,
     duration_text,
 )
@@ -635,6 +638,42 @@ def test_durations_read_as_people_say_them() -> None:
     assert duration_text(12.4) == "12 s"
     assert duration_text(185) == "3 min 05 s"
     assert duration_text(3720) == "1 h 02 min"
+
+
+def test_the_clock_redraws_only_the_time_cells_whose_words_changed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import timedelta
+
+    from tests import factories
+    from ui.viewmodels import render_jobs
+
+    start = factories.at(3600)
+    running = factories.render_job(
+        status="running", created_at=start, submitted_at=start, available_at=start
+    )
+    done = factories.render_job(
+        status="published",
+        submitted_at=factories.at(0),
+        finished_at=factories.at(30),
+        created_at=factories.at(0),
+    )
+    model = RenderJobTableModel()
+    model.set_rows([running, done])
+    redrawn: list[tuple[int, int]] = []
+    model.dataChanged.connect(
+        lambda top, bottom, _roles=(): redrawn.extend(
+            (row, column)
+            for row in range(top.row(), bottom.row() + 1)
+            for column in range(top.column(), bottom.column() + 1)
+        )
+    )
+    for seconds in (0.5, 2.5):  # the first tick draws every time cell once
+        monkeypatch.setattr(render_jobs, "_now", lambda s=seconds: start + timedelta(seconds=s))
+        redrawn.clear()
+        model.clock_ticked()
+    # The running job's elapsed and age moved on a second; the finished one's stayed "1 h ago".
+    assert sorted(redrawn) == [(0, ELAPSED), (0, AGE)]
 
 
 def test_ages_are_told_to_the_unit_that_matters() -> None:

@@ -51,6 +51,22 @@ COLUMNS = (
     AGE,
 ) = range(len(COLUMNS))
 
+_CELL_ROLES = frozenset(
+    int(role)
+    for role in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+        ProgressRole,
+        StoppedRole,
+        JobIdRole,
+        SortRole,
+        JobRole,
+    )
+)
+"""The roles a cell of the jobs table may answer."""
+
 STATUS_ICONS = {
     RenderStatus.QUEUED: "clock",
     RenderStatus.RUNNING: "refresh-cw",
@@ -131,6 +147,8 @@ class RenderJobTableModel(RowTableModel):
         self.campaign_titles: dict[str, str] = {}
         self.member_names: dict[str, str] = {}
         self.cancelling: set[str] = set()
+        self._clock: dict[str, tuple[str, str]] = {}
+        """The time columns' words of each job as last drawn (see :meth:`clock_ticked`)."""
 
     @property
     def jobs(self) -> list[RenderJob]:
@@ -202,13 +220,37 @@ class RenderJobTableModel(RowTableModel):
             )
 
     def clock_ticked(self) -> None:
-        """Redraw the time columns (elapsed, age)."""
-        if self._rows:
-            self.dataChanged.emit(
-                self.index(0, ELAPSED),
-                self.index(len(self._rows) - 1, AGE),
-                [Qt.ItemDataRole.DisplayRole],
+        """Redraw the time cells (elapsed, age) whose words changed: a running job's elapsed
+        every second, an hour-old job's age once an hour (redrawing every row's time columns
+        each second cost the UI thread more than the live progress itself)."""
+        now = _now()
+        texts = {
+            job.id: (
+                duration_text(elapsed_seconds(job, now)),
+                age_text((now - job.created_at).total_seconds()),
             )
+            for job in self._rows
+        }
+        for part, column in enumerate((ELAPSED, AGE)):
+            changed = [
+                row
+                for row, job in enumerate(self._rows)
+                if self._clock.get(job.id, ("", ""))[part] != texts[job.id][part]
+            ]
+            for first, last in _runs(changed):
+                self.dataChanged.emit(
+                    self.index(first, column),
+                    self.index(last, column),
+                    [Qt.ItemDataRole.DisplayRole],
+                )
+        self._clock = texts
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # A view asks every cell it paints for a dozen roles (font, colours, alignment…) that
+        # no cell here has: they are answered before any lookup.
+        if role not in _CELL_ROLES:
+            return None
+        return super().data(index, role)
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
@@ -326,6 +368,17 @@ class RenderJobFilterModel(QSortFilterProxyModel):
             and (self.provider is None or job.provider == self.provider)
             and (not self.mine or job.created_by == self.user_id)
         )
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Ascending row numbers as (first, last) runs of consecutive rows."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
 
 
 def job_ids(indexes: Iterable[QModelIndex | QPersistentModelIndex]) -> list[str]:

@@ -45,6 +45,7 @@ class JobDetail(QWidget):
         super().__init__(parent)
         self._view_model = view_model
         self.job: RenderJob | None = None
+        self._selected = -1  # none shown yet
         self._previewed: str | None = None
         self.heading = QLabel(NO_SELECTION)
         self.heading.setAccessibleName("Selected render")
@@ -108,6 +109,9 @@ class JobDetail(QWidget):
     def show_job(self, job: RenderJob | None, *, selected: int = 0) -> None:
         """Show ``job`` (None: none or ``selected`` several); the same job again only updates
         what moved."""
+        if job is None and self.job is None and selected == self._selected:
+            return  # still nothing (or the same several) selected: every job update asks again
+        self._selected = selected
         same = job is not None and self.job is not None and job.id == self.job.id
         self.job = job
         self.body.setVisible(job is not None)

@@ -29,6 +29,7 @@ from ui.viewmodels.render_jobs import (
     COLUMN_SAMPLES,
     CREATIVE,
     ELAPSED,
+    ETA,
     STATUS,
     JobIdRole,
     ProgressRole,
@@ -674,6 +675,18 @@ def test_the_clock_redraws_only_the_time_cells_whose_words_changed(
         model.clock_ticked()
     # The running job's elapsed and age moved on a second; the finished one's stayed "1 h ago".
     assert sorted(redrawn) == [(0, ELAPSED), (0, AGE)]
+
+
+def test_an_eta_under_a_second_is_not_told_as_zero() -> None:
+    from tests import factories
+
+    model = RenderJobTableModel()
+    soon, later = (
+        factories.render_job(status="running", submitted_at=factories.at(0), eta_seconds=eta)
+        for eta in (0.4, 75.0)
+    )
+    model.set_rows([soon, later, factories.render_job(status="published", eta_seconds=0.0)])
+    assert [model.index(row, ETA).data() for row in range(3)] == ["< 1 s", "1 min 15 s", ""]
 
 
 def test_ages_are_told_to_the_unit_that_matters() -> None:

@@ -303,8 +303,9 @@ class RenderJobTableModel(RowTableModel):
         if column == PROGRESS:
             return f"{self._percent(job)} %"
         if column == ETA:
-            running = job.status is RenderStatus.RUNNING
-            return duration_text(job.eta_seconds) if running else ""
+            if job.status is not RenderStatus.RUNNING or job.eta_seconds is None:
+                return ""
+            return "< 1 s" if job.eta_seconds < 1 else duration_text(job.eta_seconds)
         if column == ELAPSED:
             return duration_text(elapsed_seconds(job))
         if column == ATTEMPTS:

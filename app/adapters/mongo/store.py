@@ -12,6 +12,7 @@ from pymongo.errors import ConfigurationError as DriverConfigurationError
 from pymongo.errors import PyMongoError
 from pymongo.read_concern import ReadConcern
 
+from app.adapters.mongo.assets import MongoAssetRepository
 from app.adapters.mongo.change_log import MongoChangeLog
 from app.adapters.mongo.collection import Document, describe_error
 from app.adapters.mongo.indexes import MIGRATIONS
@@ -20,7 +21,6 @@ from app.adapters.mongo.repositories import (
     MongoActivityRepository,
     MongoAdPlanRepository,
     MongoApprovalRepository,
-    MongoAssetRepository,
     MongoCampaignRepository,
     MongoCreativeRepository,
     MongoMemberRepository,

@@ -463,6 +463,10 @@ async def test_the_list_view_shows_the_columns_and_categories_filter(
 
     table = shown.panel.table
     assert table.horizontalScrollBar().maximum() == 0  # every column in view at 1280 px
+    name = QStyleOptionViewItem()
+    table.itemDelegateForColumn(0).initStyleOption(name, model.index(row, 0))
+    assert name.textElideMode == Qt.TextElideMode.ElideMiddle  # a long name keeps its type
+    assert table.textElideMode() == Qt.TextElideMode.ElideRight  # tags keep their start
     assert table.columnWidth(0) == max(table.columnWidth(c) for c in range(model.columnCount()))
 
     shown.view_model.set_category(asset.id, "Heroes")

@@ -66,6 +66,17 @@ class GridCellDelegate(QStyledItemDelegate):
             option.icon = symbol_icon(TYPE_ICONS[asset.type], ICON_PX)
 
 
+class NameDelegate(QStyledItemDelegate):
+    """A file name too long for its cell keeps its end and type ("service-…f544-3.png");
+    the other columns (tags) keep their start."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
+
+
 class _TakesFiles:
     """What the grid and the list share: files and folders dropped on them are emitted as
     local paths (``files_dropped``); other drops go to the view as usual. Put before the view
@@ -156,6 +167,7 @@ class DropTable(_TakesFiles, QTableView):
         self.verticalHeader().hide()
         self.setIconSize(QSize(24, 24))
         self.setWordWrap(False)
+        self.setItemDelegateForColumn(0, NameDelegate(self))
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.verticalHeader().setDefaultSectionSize(
             max(self.iconSize().height() + 6, self.fontMetrics().height() + 8)

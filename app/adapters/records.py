@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from app.domain.common import Record
 from app.domain.errors import Conflict, InvalidInput, NotFound, StaleRecord
-from app.domain.validation import describe
+from app.domain.validation import article, describe
 
 R = TypeVar("R", bound=Record)
 
@@ -35,10 +35,6 @@ def short_id(record_id: str) -> str:
     return record_id if len(record_id) <= 8 else f"{record_id[:8]}…"
 
 
-def _article(noun: str) -> str:
-    return "an" if noun[:1] in "aeiou" else "a"
-
-
 def not_found(noun: str, record_id: str) -> NotFound:
     """The error for a record that is missing or belongs to another tenant."""
     return NotFound(f"{noun} {short_id(record_id)} not found")
@@ -54,4 +50,4 @@ def stale(noun: str, record_id: str) -> StaleRecord:
 
 def id_taken(noun: str) -> Conflict:
     """The error for inserting a record whose id exists."""
-    return Conflict(f"{_article(noun)} {noun} with this id already exists")
+    return Conflict(f"{article(noun)} {noun} with this id already exists")

@@ -21,6 +21,11 @@ _SAID_AS = {"tenant_id": "workspace"}
 """Fields whose name in the code is not the word people use."""
 
 
+def article(noun: str) -> str:
+    """ "a" or "an" before ``noun`` in a message."""
+    return "an" if noun[:1] in "aeiou" else "a"
+
+
 def describe(error: ValidationError) -> str:
     """One line per problem: ``field: what is wrong``."""
     parts = []

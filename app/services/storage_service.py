@@ -23,7 +23,7 @@ from app.domain.assets import (
     merged_tags,
 )
 from app.domain.errors import InvalidInput, NotFound
-from app.domain.validation import describe
+from app.domain.validation import article, describe
 from app.ports.blob_store import BlobStore
 from app.ports.media import MediaInspector
 from app.ports.repositories import AssetRepository, CreativeRepository
@@ -38,10 +38,6 @@ TEXT_PREVIEW_CHARS = 4000
 """How much of a text asset :meth:`StorageService.text` gives by default."""
 
 log = logging.getLogger(__name__)
-
-
-def _a(noun: str) -> str:
-    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 @public_calls
@@ -255,7 +251,8 @@ class StorageService:
             raise InvalidInput(f"limit must be a positive number of characters, not {limit}")
         asset = await self.get(actor, asset_id)
         if asset.type is not AssetType.TEXT:
-            raise InvalidInput(f"{asset.filename} is not a text but {_a(asset.type.value)}")
+            kind = asset.type.value
+            raise InvalidInput(f"{asset.filename} is not a text but {article(kind)} {kind}")
         data = await self._blobs.read_bytes(asset.storage_key)
         # A character is at most 4 bytes in UTF-8: never decode more than the preview needs.
         return data[: 4 * limit].decode("utf-8", errors="replace")[:limit]

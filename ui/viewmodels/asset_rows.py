@@ -243,11 +243,7 @@ class AssetListModel(RowTableModel):
             self.dataChanged.emit(self.index(min(rows), column), self.index(max(rows), column))
 
     def set_used_by(self, asset_id: str, count: int) -> None:
-        self._used_by[asset_id] = count
-        row = self.row_of(asset_id)
-        if row is not None:
-            column = len(self.columns) - 1
-            self.dataChanged.emit(self.index(row, column), self.index(row, column))
+        self.set_used_counts([asset_id], {asset_id: count})
 
     def thumbnail_loaded(self, asset_id: str) -> None:
         row = self.row_of(asset_id)

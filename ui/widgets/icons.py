@@ -33,34 +33,41 @@ def icon(name: str) -> QIcon:
     Raises:
         FileNotFoundError: No icon of that name is shipped.
     """
-    palette = QGuiApplication.palette()
-    colour = palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.WindowText).name()
-    disabled = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText).name()
-    return QIcon(_icon(name, colour, disabled))
+    return QIcon(_icon(name, _text_colour(), _text_colour(QPalette.ColorGroup.Disabled)))
 
 
 def symbol_icon(name: str, box: int) -> QIcon:
     """Icon ``name`` at half the size of a ``box``-pixel square, in its middle: a file-type
     symbol standing where a thumbnail would (drawn as large as a thumbnail, a line icon's
     strokes grow into a heavy block)."""
-    palette = QGuiApplication.palette()
-    colour = palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.WindowText).name()
-    return QIcon(_symbol(name, colour, box))
+    return QIcon(_symbol(name, _text_colour(), box))
+
+
+def _text_colour(group: QPalette.ColorGroup = QPalette.ColorGroup.Active) -> str:
+    return QGuiApplication.palette().color(group, QPalette.ColorRole.WindowText).name()
 
 
 @cache
 def _symbol(name: str, colour: str, box: int) -> QIcon:
     result = QIcon()
-    renderer = QSvgRenderer(QByteArray(_svg_text(name).replace("currentColor", colour).encode()))
-    for scale in (1, 2):  # 100 % and 200 % screens
-        side = box * scale
-        pixmap = QPixmap(side, side)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        renderer.render(painter, QRectF(side / 4, side / 4, side / 2, side / 2))
-        painter.end()
-        result.addPixmap(pixmap)
+    renderer = _renderer(name, colour)
+    for side in (box, 2 * box):  # 100 % and 200 % screens
+        result.addPixmap(_drawn(renderer, side, inset=side / 4))
     return result
+
+
+def _drawn(renderer: QSvgRenderer, side: int, inset: float = 0.0) -> QPixmap:
+    """The SVG on a transparent ``side``-pixel square, ``inset`` from each edge."""
+    pixmap = QPixmap(side, side)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    renderer.render(painter, QRectF(inset, inset, side - 2 * inset, side - 2 * inset))
+    painter.end()
+    return pixmap
+
+
+def _renderer(name: str, colour: str) -> QSvgRenderer:
+    return QSvgRenderer(QByteArray(_svg_text(name).replace("currentColor", colour).encode()))
 
 
 @cache
@@ -71,14 +78,8 @@ def _svg_text(name: str) -> str:
 @cache
 def _icon(name: str, colour: str, disabled: str) -> QIcon:
     result = QIcon()
-    text = _svg_text(name)
     for mode, fill in ((QIcon.Mode.Normal, colour), (QIcon.Mode.Disabled, disabled)):
-        renderer = QSvgRenderer(QByteArray(text.replace("currentColor", fill).encode()))
+        renderer = _renderer(name, fill)
         for size in PIXMAP_SIZES:
-            pixmap = QPixmap(size, size)
-            pixmap.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(pixmap)
-            renderer.render(painter, QRectF(0, 0, size, size))
-            painter.end()
-            result.addPixmap(pixmap, mode)
+            result.addPixmap(_drawn(renderer, size), mode)
     return result
